@@ -1,0 +1,1 @@
+"""incident-bot: runs major incidents the way Atlassian's Incident Management Handbook describes."""

@@ -1,0 +1,1 @@
+"""The pure core: decisions as functions of their inputs and `now`. Standard library only."""
