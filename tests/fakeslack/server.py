@@ -1,0 +1,281 @@
+"""``FakeSlack``: the fake Web API as a local HTTP server.
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.url)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import defaultdict, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from .api import Workspace, normalize_args
+from .reference import DEFAULT_REFERENCE_DIR, POST_MESSAGE_PER_CHANNEL_PER_MINUTE, load_reference
+from .validation import SlackError
+
+WINDOW_SECONDS = 60.0
+
+
+class _Fault:
+    def __init__(self, kind: str, times: int, **info):
+        self.kind, self.times, self.info = kind, times, info
+
+
+class FakeSlack(Workspace):
+    def __init__(self, reference_dir: Path | str = DEFAULT_REFERENCE_DIR, latency: float = 0.0,
+                 clock=time.monotonic):
+        super().__init__(clock=clock)
+        self.reference = load_reference(str(Path(reference_dir).resolve()))
+        self.latency = latency
+        self.violations: list[str] = []
+        self._calls: list[tuple[str, dict]] = []
+        self._faults: dict[str, deque] = defaultdict(deque)
+        self._tiers_enabled = False
+        self._tier_overrides: dict[str, int] = {}
+        self._rate_windows: dict[tuple, deque] = defaultdict(deque)
+        self.rate_limited_count = 0
+        self.response_url_posts: list[dict] = []
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> "FakeSlack":
+        if self._httpd is not None:
+            return self
+        fake = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.fake = fake
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self.base_http_url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fakeslack-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> "FakeSlack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if not self.base_http_url:
+            raise RuntimeError("FakeSlack is not started")
+        return f"{self.base_http_url}/api/"
+
+    # ------------------------------------------------------------------ recorded calls
+    @property
+    def calls(self) -> list[tuple[str, dict]]:
+        with self.lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[dict]:
+        with self.lock:
+            return [args for m, args in self._calls if m == method]
+
+    def reset_calls(self) -> None:
+        with self.lock:
+            self._calls.clear()
+
+    def response_url(self, name: str = "r") -> str:
+        """A ``response_url`` served by the fake; posts land in ``fake.response_url_posts``."""
+        return f"{self.base_http_url}/hooks/{name}"
+
+    # ------------------------------------------------------------------ fault injection
+    def fail_next(self, method: str, error: str, times: int = 1) -> None:
+        with self.lock:
+            self._faults[method].append(_Fault("error", times, error=error))
+
+    def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        with self.lock:
+            self._faults[method].append(_Fault("ratelimit", times, retry_after=retry_after))
+
+    def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        with self.lock:
+            self._faults[method].append(_Fault("status", times, status=status))
+
+    def enforce_tiers(self, per_minute: dict[str, int] | None = None, *, enabled: bool = True) -> None:
+        """Answer 429 past each method's per-minute budget (sliding 60 s window).
+
+        Budgets come from the method file's ``rate_limits`` (t1=1, t2=20, t3=50, t4=100);
+        ``chat.postMessage`` gets 60 per minute per channel. ``per_minute`` overrides
+        per method. ``enforce_tiers(enabled=False)`` switches it off again.
+        """
+        with self.lock:
+            self._tiers_enabled = enabled
+            self._tier_overrides = dict(per_minute or {})
+            self._rate_windows.clear()
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            queue.popleft()
+        return fault
+
+    def _tier_retry_after(self, method: str, args: dict) -> int | None:
+        """None when the call fits its budget (and is counted), else seconds to wait."""
+        if not self._tiers_enabled:
+            return None
+        budget = self._tier_overrides.get(method)
+        key: tuple = (method,)
+        if method == "chat.postMessage":
+            budget = budget or POST_MESSAGE_PER_CHANNEL_PER_MINUTE
+            key = (method, str(args.get("channel")))
+        if budget is None:
+            budget = self.reference.per_minute(method)
+        if budget is None:
+            return None
+        now = self.clock()
+        window = self._rate_windows[key]
+        while window and now - window[0] >= WINDOW_SECONDS:
+            window.popleft()
+        if len(window) >= budget:
+            return max(1, math.ceil(window[0] + WINDOW_SECONDS - now))
+        window.append(now)
+        return None
+
+    # ------------------------------------------------------------------ dispatch
+    def handle_api(self, method: str, args: dict, bearer: str | None) -> tuple[int, dict, dict]:
+        """Returns (HTTP status, extra headers, JSON body)."""
+        if self.latency:
+            time.sleep(self.latency)
+        token = bearer or args.get("token")
+        with self.lock:
+            self._calls.append((method, dict(args)))
+            doc = self.reference.method(method)
+            if doc is None:
+                return self._reject(method, SlackError("unknown_method", violation=True,
+                                                       detail="no such method in slack-reference/methods"))
+            missing = [name for name in self.reference.required_args(method)
+                       if name not in args and not (name == "token" and token)]
+            if "token" in missing:
+                return self._reject(method, SlackError("not_authed", violation=True, detail="no token"))
+            if missing:
+                return self._reject(method, SlackError("invalid_arguments", violation=True,
+                                                       detail=f"missing required argument(s) {missing}"))
+            fault = self._take_fault(method)
+            if fault is not None:
+                if fault.kind == "error":
+                    return 200, {}, {"ok": False, "error": fault.info["error"]}
+                if fault.kind == "ratelimit":
+                    self.rate_limited_count += 1
+                    return 429, {"Retry-After": str(fault.info["retry_after"])}, {"ok": False, "error": "ratelimited"}
+                return fault.info["status"], {}, {"ok": False, "error": "fatal_error"}
+            retry_after = self._tier_retry_after(method, args)
+            if retry_after is not None:
+                self.rate_limited_count += 1
+                return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
+            try:
+                normalized = normalize_args(args)
+                handler = getattr(self, "api_" + method.replace(".", "_"), None)
+                if handler is None:
+                    return 200, {}, {"ok": True}
+                if method == "apps.connections.open":
+                    result = handler(normalized, token=token)
+                else:
+                    result = handler(normalized)
+            except SlackError as e:
+                return self._reject(method, e)
+            except Exception as e:  # a bug in the fake or a badly typed argument
+                return self._reject(method, SlackError("invalid_arguments", violation=True,
+                                                       detail=f"fake crashed: {type(e).__name__}: {e}"))
+            body = {"ok": True}
+            body.update(result or {})
+            return 200, {}, body
+
+    def _reject(self, method: str, err: SlackError) -> tuple[int, dict, dict]:
+        if err.violation:
+            self.violations.append(f"{method}: {err.error}: {err.detail}")
+        body = {"ok": False, "error": err.error}
+        body.update(err.extra)
+        return 200, {}, body
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # keep pytest output clean
+        pass
+
+    def _send(self, status: int, body, headers: dict | None = None, content_type="application/json; charset=utf-8"):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(raw)))
+        for k, val in (headers or {}).items():
+            self.send_header(k, val)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _args(self, raw: bytes) -> dict:
+        parts = urlsplit(self.path)
+        args = dict(parse_qsl(parts.query, keep_blank_values=True))
+        ctype = (self.headers.get("Content-Type") or "").lower()
+        if raw:
+            if "json" in ctype:
+                loaded = json.loads(raw.decode("utf-8"))
+                if isinstance(loaded, dict):
+                    args.update(loaded)
+            elif "multipart" in ctype:
+                pass  # files.upload v1 (retired); args stay in the query string
+            else:
+                args.update(dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)))
+        return args
+
+    def _dispatch(self):
+        raw = self._body()
+        path = urlsplit(self.path).path
+        if path.startswith("/upload/"):
+            ok = self.fake.receive_upload(path[len("/upload/"):], raw)
+            return self._send(200 if ok else 404, f"OK - {len(raw)}".encode() if ok else b"not found",
+                              content_type="text/plain")
+        if path.startswith("/hooks/"):
+            try:
+                payload = json.loads(raw.decode("utf-8") or "{}")
+            except ValueError:
+                payload = {"raw": raw.decode("utf-8", "replace")}
+            with self.fake.lock:
+                self.fake.response_url_posts.append({"path": path, "payload": payload})
+            return self._send(200, b"ok", content_type="text/plain")
+        if not path.startswith("/api/"):
+            return self._send(404, {"ok": False, "error": "not_found"})
+        method = path[len("/api/"):].strip("/")
+        try:
+            args = self._args(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            with self.fake.lock:
+                self.fake.violations.append(f"{method}: invalid_form_data: {e}")
+            return self._send(200, {"ok": False, "error": "invalid_form_data"})
+        auth = self.headers.get("Authorization") or ""
+        bearer = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else None
+        status, headers, body = self.fake.handle_api(method, args, bearer)
+        self._send(status, body, headers)
+
+    do_POST = _dispatch
+    do_GET = _dispatch
