@@ -1,0 +1,47 @@
+"""The one factory that builds the Bolt app, for Socket Mode, HTTP mode and the tests."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+import commands
+from bot.services import Services
+from bot.slack_edge import SlackFailure
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: Services, *, listener_executor: Executor | None = None) -> App:
+    settings = services.settings
+    app = App(
+        client=services.slack.client,
+        signing_secret=settings.slack_signing_secret or None,
+        # HTTP requests must be signed; Socket Mode frames are authenticated by the socket.
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        # auth.test at start-up is `incident-bot check`'s job; tests build many apps.
+        token_verification_enabled=False,
+        # Work happens after ack() on Bolt's executor; the HTTP answer goes back at ack().
+        listener_executor=listener_executor,
+        raise_error_for_unhandled_request=False,
+    )
+    commands.register(app, services)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        log.exception("handler failed: %s", error, exc_info=error)
+        user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
+        channel = body.get("channel_id") or ((body.get("channel") or {}).get("id") if isinstance(body.get("channel"), dict) else None)
+        if user:
+            what = error.error if isinstance(error, SlackFailure) else type(error).__name__
+            try:
+                services.slack.ephemeral(channel or user, user, f":warning: Something went wrong ({what}). Nothing "
+                                         "half-done was kept that you would not see; the bot's log has the details.")
+            except Exception:  # noqa: BLE001 - telling the user is best effort; the log has the cause
+                log.exception("could not tell %s about the failure", user)
+        return None
+
+    return app

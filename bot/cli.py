@@ -1,0 +1,157 @@
+"""The `incident-bot` command: run (Socket Mode), serve (HTTP), db upgrade, check."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+
+from bot.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("incident-bot")
+
+SETUP_HINT = ("Create the Slack app from manifest.yml (https://api.slack.com/apps > Create New App > From an app "
+              "manifest), install it, and put the tokens in the environment or a .env file; the README says where "
+              "each one is.")
+
+
+class StartError(Exception):
+    """The bot cannot start; the message names what is missing and how to fix it."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="incident-bot", description="Runs major incidents in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="Socket Mode (needs SLACK_APP_TOKEN); the default way to run")
+    sub.add_parser("serve", help="HTTP mode on $PORT: POST /slack/events, GET /healthz")
+    db = sub.add_parser("db", help="database")
+    db.add_argument("action", choices=["upgrade"])
+    sub.add_parser("check", help="validate the configuration and the token (auth.test)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            return run(settings)
+        if args.command == "serve":
+            return serve(settings)
+        if args.command == "db":
+            from storage.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print(f"database at {_safe_url(settings.database_url)} is up to date")
+            return 0
+        return check(settings)
+    except (ConfigError, StartError) as exc:
+        print(f"incident-bot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _require(settings: Settings, *names: str) -> None:
+    missing = [name for name in names if not getattr(settings, name.lower())]
+    if missing:
+        raise StartError(f"missing {', '.join(missing)}.\n{SETUP_HINT}")
+    if settings.slack_bot_token and not settings.slack_bot_token.startswith("xoxb-"):
+        raise StartError("SLACK_BOT_TOKEN must be the bot token, starting xoxb-.")
+    if "SLACK_APP_TOKEN" in names and not settings.slack_app_token.startswith("xapp-"):
+        raise StartError("SLACK_APP_TOKEN must be an app-level token with connections:write, starting xapp-.")
+
+
+def _start_background(services: object) -> None:
+    from bot import scheduler
+    from commands import declare_setup
+
+    # Declarations a dead process left part-way are finished in the background.
+    threading.Thread(target=declare_setup.resume, args=(services,), name="resume", daemon=True).start()
+    scheduler.start(services)  # type: ignore[arg-type]
+
+
+def run(settings: Settings) -> int:
+    _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.runtime import build_services
+
+    services = build_services(settings)
+    app = create_app(services)
+    _start_background(services)
+    log.info("incident-bot running in Socket Mode")
+    SocketModeHandler(app, settings.slack_app_token).start()
+    return 0
+
+
+def serve(settings: Settings) -> int:
+    _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    import waitress
+
+    from bot.app import create_app
+    from bot.runtime import build_services
+    from bot.server import wsgi_app
+
+    services = build_services(settings)
+    app = create_app(services)
+    _start_background(services)
+    log.info("incident-bot serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
+    waitress.serve(wsgi_app(app, services), host="0.0.0.0", port=settings.port, threads=16, ident="incident-bot")
+    return 0
+
+
+def check(settings: Settings) -> int:
+    from bot.settings import load_team_config
+    from bot.slack_edge import Slack, SlackFailure, make_web_client
+
+    problems: list[str] = []
+    print("incident-bot configuration:")
+    for name, value in settings.model_dump().items():
+        shown = _mask(name, value)
+        print(f"  {name.upper()} = {shown}")
+    if not settings.slack_bot_token:
+        problems.append("SLACK_BOT_TOKEN is missing (xoxb-...)")
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        problems.append("set SLACK_APP_TOKEN for Socket Mode (incident-bot run) or SLACK_SIGNING_SECRET for HTTP mode "
+                        "(incident-bot serve)")
+    if not settings.incidents_channel:
+        print("  note: INCIDENTS_CHANNEL is not set, so declarations are not announced anywhere")
+    try:
+        load_team_config(settings.incident_bot_config)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problems.append(f"INCIDENT_BOT_CONFIG {settings.incident_bot_config}: {exc}")
+    if settings.slack_bot_token:
+        slack = Slack(make_web_client(settings.slack_bot_token, settings.slack_api_url, max_retries=1))
+        try:
+            auth = slack.call("auth.test")
+            print(f"  auth.test: ok, bot user {auth.get('user_id')} in team {auth.get('team')} ({auth.get('url')})")
+        except SlackFailure as exc:
+            problems.append(f"auth.test failed: {exc.error} (is SLACK_BOT_TOKEN right, and SLACK_API_URL reachable?)")
+        except OSError as exc:
+            problems.append(f"auth.test could not reach {settings.slack_api_url}: {exc}")
+    if problems:
+        print("problems:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(SETUP_HINT, file=sys.stderr)
+        return 1
+    print("configuration ok")
+    return 0
+
+
+def _mask(name: str, value: object) -> str:
+    if name in ("slack_bot_token", "slack_app_token", "slack_signing_secret") and value:
+        text = str(value)
+        return text[:5] + "…" + f" ({len(text)} characters)"
+    if name == "database_url":
+        return _safe_url(str(value))
+    return str(value)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

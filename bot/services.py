@@ -1,0 +1,28 @@
+"""What every handler and job needs, handed in once (no globals, easy to swap in tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings, TeamConfig
+from bot.slack_edge import Slack
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    slack: Slack
+    team: TeamConfig = field(default_factory=TeamConfig)
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,139 @@
+"""Settings from the environment (and `.env`), exactly as DESIGN.md names them."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.durations import parse_duration
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    return parse_duration(str(value))
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _int_set(value: Any) -> frozenset[int]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(" ", "").split(",") if part]
+    return frozenset(int(v) for v in value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str = ""
+    slack_app_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///incident-bot.db"
+    incident_key_prefix: str = "HOT"
+    incidents_channel: str = ""
+    initial_comms_deadline: Duration = timedelta(minutes=30)
+    update_interval: Duration = timedelta(minutes=180)
+    reminder_lead: Duration = timedelta(minutes=10)
+    scheduler_tick: Duration = timedelta(seconds=30)
+    port: int = 3000
+    incident_bot_config: str = ""
+    # Severities whose deadlines are nagged (the handbook: 1 and 2 are major).
+    nag_severities: Annotated[frozenset[int], NoDecode, BeforeValidator(_int_set)] = frozenset({1, 2})
+    # A long-serving IM is asked once whether to plan a handover.
+    handover_nudge_after: Duration = timedelta(hours=4)
+    # Only the IM, the backup IM, or anyone while no IM holds the role may steer.
+    restrict_to_incident_manager: bool = True
+    # e.g. https://meet.example.com/{channel}: prefills the video link at declaration.
+    video_url_template: str = ""
+    # The bot reacts to a message it put on the timeline, so people see it was taken.
+    timeline_ack_reaction: str = "white_check_mark"
+    postmortem_due_business_days: int = 5
+    priority_action_weeks: int = 8
+    improvement_action_weeks: int = 12
+
+    @field_validator("incident_key_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value.isalnum():
+            raise ValueError("must be letters and digits only, like HOT")
+        return value.upper()
+
+    @field_validator("initial_comms_deadline", "update_interval", "scheduler_tick")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
+
+    @property
+    def channel_prefix(self) -> str:
+        return self.incident_key_prefix.lower()
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    on_call: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    """The optional TOML file (INCIDENT_BOT_CONFIG): services, products, extra roles, emoji."""
+
+    services: tuple[Service, ...] = ()
+    products: tuple[str, ...] = ()
+    extra_roles: dict[str, str] = field(default_factory=dict)
+    timeline_emoji: dict[str, str] = field(default_factory=dict)
+    postmortem_approvers: tuple[str, ...] = ()
+
+
+def load_team_config(path: str) -> TeamConfig:
+    """Reads the TOML file; an empty path gives the empty configuration.
+
+    ```toml
+    products = ["Checkout", "Search"]
+    postmortem_approvers = ["U123"]
+    [[services]]
+    name = "payments-api"
+    on_call = ["U0PAY"]
+    [roles]
+    problem-manager = "Owns the problem record after the incident."
+    [timeline_emoji]
+    eyes = "observation"
+    ```
+    """
+    if not path:
+        return TeamConfig()
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return TeamConfig(
+        services=tuple(Service(s["name"], tuple(s.get("on_call", ()))) for s in data.get("services", ())),
+        products=tuple(data.get("products", ())),
+        extra_roles=dict(data.get("roles", {})),
+        timeline_emoji=dict(data.get("timeline_emoji", {})),
+        postmortem_approvers=tuple(data.get("postmortem_approvers", ())),
+    )
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "_".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"{name}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

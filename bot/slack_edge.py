@@ -1,0 +1,302 @@
+"""The Slack edge: the only module that calls Slack's Web API.
+
+Every call goes through one WebClient with bounded retries for 429 (honouring
+Retry-After), server errors and connection failures. Slack errors a correct bot can
+hit (name_taken, already_in_channel, not_in_channel, ...) are handled here on purpose;
+anything else is raised as SlackFailure naming the method and Slack's error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+log = logging.getLogger(__name__)
+
+# What the app needs for each kind of call, so a missing_scope answer can say what to add.
+SCOPE_HINTS = {
+    "conversations.create": "channels:manage (groups:write for private incidents)",
+    "conversations.invite": "channels:manage (groups:write for private incidents)",
+    "conversations.setTopic": "channels:manage (groups:write for private incidents)",
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "pins.add": "pins:write",
+    "bookmarks.add": "bookmarks:write",
+    "bookmarks.edit": "bookmarks:write",
+    "conversations.history": "channels:history (groups:history for private incidents)",
+    "conversations.replies": "channels:history (groups:history for private incidents)",
+    "users.info": "users:read",
+    "files.getUploadURLExternal": "files:write",
+    "reactions.add": "reactions:write",
+}
+
+
+class SlackFailure(Exception):
+    """A Slack call failed for good; `error` is Slack's error code."""
+
+    def __init__(self, method: str, error: str, response: dict[str, Any] | None = None) -> None:
+        self.method = method
+        self.error = error
+        self.response = response or {}
+        hint = ""
+        if error == "missing_scope":
+            needed = self.response.get("needed") or SCOPE_HINTS.get(method, "see manifest.yml")
+            hint = f" (the app needs the scope {needed}: add it in manifest.yml and reinstall the app)"
+        super().__init__(f"Slack refused {method}: {error}{hint}")
+
+
+def make_web_client(token: str, base_url: str, *, max_retries: int = 5) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=15)
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+class Slack:
+    """Thin, typed wrappers over the Web API methods the bot uses."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._users: dict[str, dict[str, Any]] = {}
+        self._users_lock = threading.Lock()
+        self._bot_user_id: str | None = None
+        self._channel_ids: dict[str, str] = {}
+
+    def call(self, method: str, **args: Any) -> dict[str, Any]:
+        try:
+            response = self.client.api_call(method, params=_form(args))
+        except SlackApiError as exc:
+            data = dict(exc.response.data) if isinstance(exc.response.data, dict) else {}
+            raise SlackFailure(method, data.get("error", str(exc)), data) from exc
+        return dict(response.data)  # type: ignore[arg-type]
+
+    # -- identity ---------------------------------------------------------------------
+    def bot_user_id(self) -> str:
+        if self._bot_user_id is None:
+            self._bot_user_id = self.call("auth.test")["user_id"]
+        return self._bot_user_id
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        """The user's record (cached for the process), or None if Slack does not know them."""
+        with self._users_lock:
+            if user_id in self._users:
+                return self._users[user_id]
+        try:
+            user = self.call("users.info", user=user_id)["user"]
+        except SlackFailure as exc:
+            if exc.error in ("user_not_found", "users_not_found"):
+                return None
+            raise
+        with self._users_lock:
+            self._users[user_id] = user
+        return user
+
+    # -- channels ---------------------------------------------------------------------
+    def create_channel(self, names: Sequence[str], *, private: bool) -> tuple[str, str]:
+        """Creates the first free name of `names` (Slack: name_taken) -> (channel id, name)."""
+        last: SlackFailure | None = None
+        for name in names:
+            try:
+                channel = self.call("conversations.create", name=name, is_private=private)["channel"]
+                return channel["id"], channel["name"]
+            except SlackFailure as exc:
+                if exc.error != "name_taken":
+                    raise
+                log.info("channel name %s is taken, trying the next", name)
+                last = exc
+        assert last is not None
+        raise last
+
+    def channels(self) -> list[dict[str, Any]]:
+        """Every public and private channel the bot can see (conversations.list, paged)."""
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = self.call("conversations.list", types="public_channel,private_channel", exclude_archived=True,
+                             limit=1000, cursor=cursor)
+            found.extend(page.get("channels", []))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return found
+
+    def find_own_channel(self, names: Sequence[str]) -> tuple[str, str] | None:
+        """A channel of `names` that the bot created (a declaration resumed after a crash)."""
+        bot = self.bot_user_id()
+        mine = {c["name"]: c["id"] for c in self.channels() if c.get("creator") == bot}
+        for name in names:
+            if name in mine:
+                return mine[name], name
+        return None
+
+    def resolve_channel(self, target: str) -> str:
+        """`C0123` stays as it is; `#incidents` becomes its ID (looked up once)."""
+        if not target.startswith("#"):
+            return target
+        with self._users_lock:
+            cached = self._channel_ids.get(target)
+        if cached:
+            return cached
+        name = target[1:].lower()
+        for channel in self.channels():
+            if channel["name"] == name:
+                with self._users_lock:
+                    self._channel_ids[target] = channel["id"]
+                return channel["id"]
+        raise SlackFailure("conversations.list", f"channel {target} not found: create it and invite the bot")
+
+    def invite(self, channel: str, user_ids: Sequence[str]) -> list[str]:
+        """Invites whoever is not yet a member; returns the IDs Slack did not know."""
+        unknown: list[str] = []
+        for user_id in dict.fromkeys(user_ids):
+            try:
+                self.call("conversations.invite", channel=channel, users=user_id)
+            except SlackFailure as exc:
+                if exc.error in ("already_in_channel", "cant_invite_self"):
+                    continue
+                if exc.error in ("user_not_found", "user_is_deactivated", "cant_invite"):
+                    unknown.append(user_id)
+                    continue
+                raise
+        return unknown
+
+    def set_topic(self, channel: str, topic: str) -> None:
+        self.call("conversations.setTopic", channel=channel, topic=topic)
+
+    def members(self, channel: str) -> set[str]:
+        members: set[str] = set()
+        cursor = None
+        while True:
+            page = self.call("conversations.members", channel=channel, cursor=cursor, limit=1000)
+            members.update(page.get("members", []))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
+
+    # -- messages ---------------------------------------------------------------------
+    def post(
+        self, channel: str, text: str, *, blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None, unfurl: bool = False,
+    ) -> dict[str, Any]:
+        """Posts a message; a user ID as `channel` posts into the bot's DM with them.
+        In a public channel the bot has not joined, it joins once and retries."""
+        args = dict(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
+                    unfurl_links=unfurl, unfurl_media=unfurl)
+        try:
+            return self.call("chat.postMessage", **args)
+        except SlackFailure as exc:
+            if exc.error != "not_in_channel":
+                raise
+            self.call("conversations.join", channel=channel)
+            return self.call("chat.postMessage", **args)
+
+    def update_message(self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None) -> None:
+        self.call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def ephemeral(self, channel: str, user: str, text: str, *, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Only `user` sees it; where the bot cannot post in `channel`, a DM says it instead."""
+        try:
+            self.call("chat.postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
+        except SlackFailure as exc:
+            if exc.error not in ("channel_not_found", "not_in_channel", "is_archived", "user_not_in_channel"):
+                raise
+            self.post(user, text, blocks=blocks)
+
+    def dm(self, user: str, text: str, *, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return self.post(user, text, blocks=blocks)
+
+    def pin(self, channel: str, ts: str) -> None:
+        try:
+            self.call("pins.add", channel=channel, timestamp=ts)
+        except SlackFailure as exc:
+            if exc.error != "already_pinned":
+                raise
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return self.call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
+        except SlackFailure as exc:
+            log.warning("no permalink for %s/%s: %s", channel, ts, exc.error)
+            return None
+
+    def add_reaction(self, channel: str, ts: str, name: str) -> None:
+        try:
+            self.call("reactions.add", channel=channel, timestamp=ts, name=name)
+        except SlackFailure as exc:
+            if exc.error != "already_reacted":
+                raise
+
+    # -- bookmarks --------------------------------------------------------------------
+    def set_bookmark(self, channel: str, title: str, link: str, bookmark_id: str | None, emoji: str | None = None) -> str:
+        """Adds the bookmark, or edits it when it exists already; returns its ID."""
+        if bookmark_id:
+            try:
+                self.call("bookmarks.edit", channel_id=channel, bookmark_id=bookmark_id, title=title, link=link, emoji=emoji)
+                return bookmark_id
+            except SlackFailure as exc:
+                if exc.error not in ("not_found", "invalid_bookmark_id", "bookmark_not_found"):
+                    raise
+        added = self.call("bookmarks.add", channel_id=channel, title=title, type="link", link=link, emoji=emoji)
+        return added["bookmark"]["id"]
+
+    # -- views ------------------------------------------------------------------------
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        return self.call("views.open", trigger_id=trigger_id, view=view)["view"]
+
+    def push_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        return self.call("views.push", trigger_id=trigger_id, view=view)["view"]
+
+    def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+        self.call("views.update", view_id=view_id, view=view)
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self.call("views.publish", user_id=user_id, view=view)
+
+    # -- files ------------------------------------------------------------------------
+    def upload_file(self, channel: str, filename: str, content: bytes, *, title: str, comment: str | None = None) -> str:
+        """Slack's two-step upload: get an upload URL, send the bytes, complete into the channel."""
+        target = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
+        request = urllib.request.Request(target["upload_url"], data=content, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 - Slack's own URL
+            if reply.status >= 300:
+                raise SlackFailure("files.upload", f"http_{reply.status}")
+        self.call(
+            "files.completeUploadExternal",
+            files=[{"id": target["file_id"], "title": title}],
+            channel_id=channel,
+            initial_comment=comment,
+        )
+        return target["file_id"]
+
+
+def _form(args: dict[str, Any]) -> dict[str, str]:
+    """Form-encoded arguments, nested values as JSON strings: every Web API method accepts
+    this, while a JSON body works only for the methods that say `json_input_supported`."""
+    form: dict[str, str] = {}
+    for name, value in args.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            form[name] = "true" if value else "false"
+        elif isinstance(value, (dict, list, tuple)):
+            form[name] = json.dumps(value, separators=(",", ":"))
+        else:
+            form[name] = str(value)
+    return form

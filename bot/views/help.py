@@ -1,0 +1,34 @@
+"""The `/incident help` text: the command grammar, with an example of each verb."""
+
+from __future__ import annotations
+
+GRAMMAR = (
+    ("declare [summary]", "declare an incident (opens a form)"),
+    ("role <role> <@user|me|none>", "assign a role, e.g. `/incident role im me`"),
+    ("severity <1|2|3>", "change the severity"),
+    ("update", "post a comms update (opens a form)"),
+    ("note <text>", "add a note to the timeline; start with observation:, change: or decision:"),
+    ("timeline", "show the incident timeline"),
+    ("link <video|doc|issue> <url>", "add a link, e.g. `/incident link video https://meet.example.com/hot-1`"),
+    ("handover <@user>", "hand the incident manager role to someone"),
+    ("resolve", "resolve the incident (opens a form)"),
+    ("reopen", "reopen a resolved incident"),
+    ("status", "show the incident's status card"),
+    ("list", "list open incidents"),
+    ("postmortem", "show or edit the postmortem"),
+    ("action <priority|improvement> <text> [@owner]", "add a postmortem action"),
+    ("stats [days]", "incident numbers for the last 30 (or N) days"),
+    ("help", "show this list"),
+)
+
+ROLES_LINE = ("Roles: incident-manager (im), tech-lead (tl), communications-manager (comms), internal-comms, "
+              "external-comms, customer-support-lead, social-media-lead, backup-im")
+
+
+def help_text(problem: str | None = None) -> str:
+    lines = [problem, ""] if problem else []
+    lines.append("*Usage:* `/incident <verb> ...`")
+    lines.extend(f"• `/incident {form}`: {what}" for form, what in GRAMMAR)
+    lines.append(ROLES_LINE)
+    lines.append("Verbs other than declare, list, stats and help work in an incident channel.")
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""`/incident declare [summary]`: the modal, then the incident row, then the Slack set-up."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.core.declaration import validate_declaration
+from bot.core.incident import channel_name
+from bot.services import Services
+from bot.views.blocks import input_value
+from bot.views.declare import declare_modal
+from bot.views.ids import Block, Callback
+from commands import declare_setup
+from commands.context import CommandContext
+from commands.registry import verb
+from storage import incidents, timeline
+
+log = logging.getLogger(__name__)
+
+
+@verb("declare", usage="declare [summary]", in_incident=False)
+def declare(ctx: CommandContext) -> None:
+    team = ctx.services.team
+    view = declare_modal(
+        summary=ctx.args,
+        services=tuple(s.name for s in team.services),
+        products=team.products,
+        origin_channel=ctx.channel_id,
+    )
+    ctx.services.slack.open_view(ctx.trigger_id, view)
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(Callback.DECLARE)
+    def declare_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        submit(ack, body, services)
+
+
+def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
+    values = body["view"]["state"]["values"]
+    team = services.team
+    declaration, errors = validate_declaration(
+        summary=input_value(values, Block.SUMMARY),
+        impact=input_value(values, Block.IMPACT),
+        severity=input_value(values, Block.SEVERITY),
+        faulty_service=input_value(values, Block.FAULTY_SERVICE),
+        affected_products=input_value(values, Block.AFFECTED_PRODUCTS),
+        private="private" in (input_value(values, Block.PRIVATE) or []),
+        services=tuple(s.name for s in team.services),
+        products=team.products,
+    )
+    if declaration is None:
+        ack(response_action="errors", errors=errors)
+        return
+    reporter = body["user"]["id"]
+    settings = services.settings
+    now = services.now()
+    # The row is written before the modal closes: once the reporter sees it accepted, it exists.
+    with services.sessions.begin() as s:
+        incident = incidents.create(
+            s, declaration=declaration, prefix=settings.incident_key_prefix, reporter_id=reporter,
+            origin_channel_id=body["view"].get("private_metadata") or None, now=now,
+            initial_comms_due=now + settings.initial_comms_deadline,
+        )
+        if settings.video_url_template:
+            incident.video_url = settings.video_url_template.format(
+                channel=channel_name(settings.incident_key_prefix, incident.number), key=incident.key)
+        timeline.record(
+            s, incident_id=incident.id, kind="system", text=f"{incident.key} declared by <@{reporter}> as Sev "
+            f"{incident.severity}: {incident.summary}", occurred_at=now, recorded_at=now, actor_id=reporter,
+            data={"event": "declared"},
+        )
+        incident_id = incident.id
+    ack()
+    declare_setup.run(services, incident_id)

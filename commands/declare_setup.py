@@ -1,0 +1,176 @@
+"""The Slack side of a declaration, step by step, each step recorded when done.
+
+The incident row exists before any step runs. Each step is recorded in `setup_steps`
+as soon as Slack has done it, so a process killed part-way finishes the remaining steps
+when it starts again (`resume`), with no second channel and no second announcement.
+After the channel exists, the independent steps run concurrently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.core.incident import IncidentSnapshot, channel_name
+from bot.core.topic import render_topic
+from bot.services import Services
+from bot.slack_edge import SlackFailure
+from bot.views.declare import LINK_TITLES, announcement, info_message
+from storage import incidents
+from storage.models import Incident
+
+log = logging.getLogger(__name__)
+
+CHANNEL, INVITE, TOPIC, INFO, PIN, BOOKMARKS, ANNOUNCE, TELL_REPORTER = (
+    "channel", "invite", "topic", "info", "pin", "bookmarks", "announce", "tell_reporter")
+STEPS = (CHANNEL, INVITE, TOPIC, INFO, PIN, BOOKMARKS, ANNOUNCE, TELL_REPORTER)
+# hot-12 taken? then hot-12-2 ... hot-12-10.
+NAME_ATTEMPTS = 10
+
+
+def run(services: Services, incident_id: int, *, resuming: bool = False) -> list[str]:
+    """Does every step not yet done; returns the steps that failed (already reported)."""
+    with services.sessions.begin() as s:
+        done = incidents.done_steps(s, incident_id)
+    failed: list[str] = []
+    notes: list[str] = []
+    if CHANNEL not in done:
+        try:
+            note = _create_channel(services, incident_id, resuming=resuming)
+            if note:
+                notes.append(note)
+        except SlackFailure as exc:
+            log.error("declaration of incident %s: no channel: %s", incident_id, exc)
+            _tell_reporter_failure(services, incident_id, exc)
+            return [CHANNEL]
+    steps: list[tuple[str, Callable[[], None]]] = [
+        (INVITE, lambda: _invite(services, incident_id)),
+        (TOPIC, lambda: _topic(services, incident_id)),
+        (INFO, lambda: _info_and_pin(services, incident_id, done)),
+        (BOOKMARKS, lambda: _bookmarks(services, incident_id)),
+        (ANNOUNCE, lambda: _announce(services, incident_id)),
+    ]
+    todo = [(name, fn) for name, fn in steps if name not in done or (name == INFO and PIN not in done)]
+    with ThreadPoolExecutor(max_workers=max(1, len(todo)), thread_name_prefix="declare") as pool:
+        futures = {name: pool.submit(fn) for name, fn in todo}
+    for name, future in futures.items():
+        exc = future.exception()
+        if exc is not None:
+            log.error("declaration of incident %s: step %s failed: %s", incident_id, name, exc)
+            failed.append(name)
+    if TELL_REPORTER not in done:
+        _tell_reporter(services, incident_id, notes, failed)
+    return failed
+
+
+def resume(services: Services) -> list[int]:
+    """At start-up: finish declarations a dead process left part-way."""
+    with services.sessions.begin() as s:
+        unfinished = incidents.with_unfinished_setup(s, STEPS)
+    for incident_id in unfinished:
+        log.info("resuming the declaration of incident %s", incident_id)
+        run(services, incident_id, resuming=True)
+    return unfinished
+
+
+def _load(services: Services, incident_id: int) -> tuple[Incident, IncidentSnapshot]:
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, incident_id)
+        return incident, incidents.snapshot(incident)
+
+
+def _mark(services: Services, incident_id: int, step: str, **columns: object) -> None:
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, incident_id)
+        for name, value in columns.items():
+            setattr(incident, name, value)
+        incidents.mark_step_done(s, incident_id, step, services.now())
+
+
+def _create_channel(services: Services, incident_id: int, *, resuming: bool) -> str | None:
+    incident, snap = _load(services, incident_id)
+    prefix = services.settings.incident_key_prefix
+    names = [channel_name(prefix, incident.number, attempt) for attempt in range(1, NAME_ATTEMPTS + 1)]
+    found = services.slack.find_own_channel(names) if resuming else None
+    channel_id, name = found or services.slack.create_channel(names, private=snap.private)
+    _mark(services, incident_id, CHANNEL, channel_id=channel_id, channel_name=name)
+    if name != names[0]:
+        return f"#{names[0]} was taken, so {incident.key} lives in #{name}."
+    return None
+
+
+def _invite(services: Services, incident_id: int) -> None:
+    incident, snap = _load(services, incident_id)
+    people = [snap.reporter_id]
+    if not snap.private:
+        # The faulty service's on-call people, from the TOML config.
+        for service in services.team.services:
+            if service.name == snap.faulty_service:
+                people.extend(service.on_call)
+    unknown = services.slack.invite(snap.channel_id or "", people)
+    if unknown:
+        log.warning("%s: could not invite %s", snap.key, ", ".join(unknown))
+    _mark(services, incident_id, INVITE)
+
+
+def _topic(services: Services, incident_id: int) -> None:
+    _incident, snap = _load(services, incident_id)
+    services.slack.set_topic(snap.channel_id or "", render_topic(snap))
+    _mark(services, incident_id, TOPIC)
+
+
+def _info_and_pin(services: Services, incident_id: int, done: set[str]) -> None:
+    incident, snap = _load(services, incident_id)
+    ts = incident.info_message_ts
+    if INFO not in done or not ts:
+        text, blocks = info_message(snap)
+        ts = services.slack.post(snap.channel_id or "", text, blocks=blocks)["ts"]
+        _mark(services, incident_id, INFO, info_message_ts=ts)
+    services.slack.pin(snap.channel_id or "", ts)
+    _mark(services, incident_id, PIN)
+
+
+def _bookmarks(services: Services, incident_id: int) -> None:
+    incident, snap = _load(services, incident_id)
+    ids = dict(incident.bookmark_ids or {})
+    for kind, url in snap.links.items():
+        ids[kind] = services.slack.set_bookmark(snap.channel_id or "", LINK_TITLES[kind], url, ids.get(kind))
+    _mark(services, incident_id, BOOKMARKS, bookmark_ids=ids)
+
+
+def _announce(services: Services, incident_id: int) -> None:
+    _incident, snap = _load(services, incident_id)
+    target = services.settings.incidents_channel
+    if not target:
+        _mark(services, incident_id, ANNOUNCE)
+        return
+    channel = services.slack.resolve_channel(target)
+    text, blocks = announcement(snap)
+    posted = services.slack.post(channel, text, blocks=blocks)
+    _mark(services, incident_id, ANNOUNCE, announcement_channel_id=posted["channel"], announcement_ts=posted["ts"])
+
+
+def _tell_reporter(services: Services, incident_id: int, notes: list[str], failed: list[str]) -> None:
+    _incident, snap = _load(services, incident_id)
+    lines = [f"You declared *{snap.key}* (Sev {snap.severity}): it lives in <#{snap.channel_id}>.", *notes]
+    lines.append("Next: the incident manager takes the role there with `/incident role incident-manager me`.")
+    if failed:
+        lines.append(f":warning: Some set-up steps failed ({', '.join(failed)}); the bot retries them when it "
+                     "restarts, and the log has Slack's answer.")
+    text = "\n".join(lines)
+    try:
+        services.slack.dm(snap.reporter_id, text)
+    except SlackFailure as exc:
+        log.error("%s: could not tell the reporter: %s", snap.key, exc)
+        return
+    _mark(services, incident_id, TELL_REPORTER)
+
+
+def _tell_reporter_failure(services: Services, incident_id: int, exc: SlackFailure) -> None:
+    _incident, snap = _load(services, incident_id)
+    try:
+        services.slack.dm(snap.reporter_id, f":warning: {snap.key} is recorded, but Slack refused to create its "
+                          f"channel ({exc.error}). The bot tries again when it restarts; the log has the details.")
+    except SlackFailure:
+        log.exception("%s: could not tell the reporter that the channel failed", snap.key)

@@ -1,0 +1,8 @@
+"""Typed errors that become a message to the person who acted."""
+
+from __future__ import annotations
+
+
+class CommandError(Exception):
+    """Refused input or action: the message says what was wrong and shows the right form.
+    Raised before any change is made, so nothing has changed."""

@@ -1,0 +1,71 @@
+"""The one `/incident` listener: parse, validate, ack within Slack's 3 seconds, then work."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import Services
+from bot.slack_edge import SlackFailure
+from bot.views.help import help_text
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import VERBS, Reply
+from storage import incidents
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/incident")
+    def incident_command(ack: Ack, body: dict[str, Any]) -> None:
+        handle(ack, body, services)
+
+
+def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
+    text = " ".join((body.get("text") or "").split())
+    word, _, args = text.partition(" ")
+    word = word.lower()
+    if word in ("", "help"):
+        ack(text=help_text())
+        return
+    entry = VERBS.get(word)
+    if entry is None:
+        ack(text=help_text(f"`{word}` is not an /incident verb."))
+        return
+    try:
+        parsed = entry.parse(args) if entry.parse else args
+    except CommandError as exc:
+        ack(text=f"{exc}\nUsage: `/incident {entry.usage}`")
+        return
+    ctx = CommandContext(
+        services=services, user_id=body["user_id"], channel_id=body["channel_id"], args=args, parsed=parsed,
+        trigger_id=body.get("trigger_id", ""), body=body,
+    )
+    if entry.in_incident:
+        with services.sessions.begin() as s:
+            incident = incidents.get_by_channel(s, ctx.channel_id)
+            ctx.incident_id = incident.id if incident else None
+        if ctx.incident_id is None:
+            ack(text=f"`/incident {entry.name}` works in an incident channel (like #{services.settings.channel_prefix}-1). "
+                     "`/incident list` shows the open incidents.")
+            return
+    if entry.answers_in_ack:
+        try:
+            reply: Reply = entry.run(ctx)
+        except CommandError as exc:
+            ack(text=str(exc))
+            return
+        ack(text=reply.text, blocks=reply.blocks)
+        return
+    ack()
+    try:
+        entry.run(ctx)
+    except CommandError as exc:
+        ctx.reply(f"{exc}\nUsage: `/incident {entry.usage}`")
+    except SlackFailure as exc:
+        log.error("/incident %s by %s failed: %s", entry.name, ctx.user_id, exc)
+        ctx.reply(f"Slack refused part of `/incident {entry.name}`: {exc}. What was saved is kept; try again, "
+                  "or ask your Slack admin if it says a scope is missing.")

@@ -1,0 +1,1 @@
+"""Alembic migrations, applied by `incident-bot run`, `serve` and `db upgrade`."""

@@ -1,0 +1,127 @@
+"""Incident repository: create with a consecutive key, find, snapshot for the core, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
+
+from bot.core.declaration import Declaration
+from bot.core.incident import PENDING, IncidentSnapshot, RoleHolder, incident_key
+from storage.models import Counter, Incident, RoleAssignment, SetupStep
+
+INCIDENT_COUNTER = "incident"
+
+
+def next_number(s: Session) -> int:
+    """The next incident number. The counter row is created if missing, then incremented
+    with UPDATE ... RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes
+    two racing declarations get consecutive, distinct numbers; a rolled-back declaration
+    gives its number back."""
+    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    s.execute(insert(Counter).values(name=INCIDENT_COUNTER, value=0).on_conflict_do_nothing())
+    return s.execute(
+        update(Counter).where(Counter.name == INCIDENT_COUNTER).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar_one()
+
+
+def create(
+    s: Session, *, declaration: Declaration, prefix: str, reporter_id: str, origin_channel_id: str | None,
+    now: datetime, initial_comms_due: datetime,
+) -> Incident:
+    number = next_number(s)
+    incident = Incident(
+        number=number,
+        key=incident_key(prefix, number),
+        summary=declaration.summary,
+        impact=declaration.impact,
+        severity=declaration.severity,
+        status=PENDING,
+        faulty_service=declaration.faulty_service,
+        affected_products=list(declaration.affected_products),
+        private=declaration.private,
+        reporter_id=reporter_id,
+        origin_channel_id=origin_channel_id,
+        declared_at=now,
+        next_update_due=initial_comms_due,
+        bookmark_ids={},
+    )
+    s.add(incident)
+    s.flush()
+    return incident
+
+
+def get(s: Session, incident_id: int, *, for_update: bool = False) -> Incident:
+    query = select(Incident).where(Incident.id == incident_id).options(selectinload(Incident.roles))
+    if for_update:
+        query = query.with_for_update()
+    return s.scalars(query).one()
+
+
+def get_by_channel(s: Session, channel_id: str, *, for_update: bool = False) -> Incident | None:
+    query = select(Incident).where(Incident.channel_id == channel_id).options(selectinload(Incident.roles))
+    if for_update:
+        query = query.with_for_update()
+    return s.scalars(query).one_or_none()
+
+
+def get_by_key(s: Session, key: str) -> Incident | None:
+    return s.scalars(select(Incident).where(func.upper(Incident.key) == key.upper())).one_or_none()
+
+
+def current_roles(incident: Incident) -> list[RoleAssignment]:
+    return [r for r in incident.roles if r.relieved_at is None]
+
+
+def snapshot(incident: Incident) -> IncidentSnapshot:
+    """The plain view of an incident that the pure core works on."""
+    links = {
+        kind: url
+        for kind, url in (("video", incident.video_url), ("doc", incident.doc_url), ("issue", incident.issue_url))
+        if url
+    }
+    return IncidentSnapshot(
+        key=incident.key,
+        summary=incident.summary,
+        severity=incident.severity,
+        status=incident.status,
+        declared_at=incident.declared_at,
+        reporter_id=incident.reporter_id,
+        impact=incident.impact,
+        faulty_service=incident.faulty_service,
+        affected_products=tuple(incident.affected_products or ()),
+        private=incident.private,
+        channel_id=incident.channel_id,
+        channel_name=incident.channel_name,
+        roles=tuple(RoleHolder(r.role, r.user_id) for r in current_roles(incident)),
+        links=links,
+        impact_started_at=incident.impact_started_at,
+        detected_at=incident.detected_at,
+        impact_ended_at=incident.impact_ended_at,
+        resolved_at=incident.resolved_at,
+        last_update_at=incident.last_update_at,
+        next_update_due=incident.next_update_due,
+    )
+
+
+def done_steps(s: Session, incident_id: int) -> set[str]:
+    return set(s.scalars(select(SetupStep.step).where(SetupStep.incident_id == incident_id)))
+
+
+def mark_step_done(s: Session, incident_id: int, step: str, now: datetime) -> None:
+    s.add(SetupStep(incident_id=incident_id, step=step, done_at=now))
+
+
+def with_unfinished_setup(s: Session, steps: Sequence[str]) -> list[int]:
+    """Incidents some of whose declaration steps never finished (the process died part-way)."""
+    done = (
+        select(SetupStep.incident_id)
+        .where(SetupStep.step.in_(steps))
+        .group_by(SetupStep.incident_id)
+        .having(func.count() == len(steps))
+    )
+    return list(s.scalars(select(Incident.id).where(Incident.id.not_in(done)).order_by(Incident.id)))

@@ -1,0 +1,222 @@
+"""Tables. Deadlines are columns (the scheduler only ticks); every state change is a row
+on the append-only timeline; every side effect that must happen once has a unique key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+# Named constraints: SQLite batch migrations can only drop what has a name.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class Counter(Base):
+    """Named sequences; incident numbers come from here so keys stay consecutive."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    summary: Mapped[str] = mapped_column(Text)
+    impact: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    faulty_service: Mapped[str] = mapped_column(String(255), default="Unknown")
+    affected_products: Mapped[list[Any]] = mapped_column(default=list)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_id: Mapped[str] = mapped_column(String(32))
+    origin_channel_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    info_message_ts: Mapped[str | None] = mapped_column(String(32))
+    announcement_channel_id: Mapped[str | None] = mapped_column(String(32))
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
+    video_url: Mapped[str | None] = mapped_column(String(3000))
+    doc_url: Mapped[str | None] = mapped_column(String(3000))
+    issue_url: Mapped[str | None] = mapped_column(String(3000))
+    # Slack bookmark IDs by link kind, so setting a link again edits the bookmark.
+    bookmark_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    declared_at: Mapped[datetime]
+    impact_started_at: Mapped[datetime | None]
+    detected_at: Mapped[datetime | None]
+    impact_ended_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolution_summary: Mapped[str | None] = mapped_column(Text)
+    last_update_at: Mapped[datetime | None]
+    # The comms deadline: initial comms until the first update, then the next update.
+    next_update_due: Mapped[datetime | None]
+    # When the scheduler should next look at this incident; NULL when nothing can be due.
+    next_nag_at: Mapped[datetime | None] = mapped_column(index=True)
+    handover_nudged_at: Mapped[datetime | None]
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="incident", order_by="RoleAssignment.id", cascade="all, delete-orphan"
+    )
+
+
+class SetupStep(Base):
+    """One Slack step of a declaration that is done (channel, invite, topic, pin, ...).
+
+    A declaration killed part-way is resumed from here without repeating a step.
+    """
+
+    __tablename__ = "setup_steps"
+    __table_args__ = (UniqueConstraint("incident_id", "step", name="uq_setup_steps_incident_step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(32))
+    done_at: Mapped[datetime]
+
+
+class RoleAssignment(Base):
+    """Who holds (or held) which role; `relieved_at IS NULL` means holds it now."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (Index("ix_role_assignments_current", "incident_id", "role", "relieved_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime]
+    relieved_at: Mapped[datetime | None]
+    relieved_by: Mapped[str | None] = mapped_column(String(32))
+
+    incident: Mapped[Incident] = relationship(back_populates="roles")
+
+
+class TimelineEntry(Base):
+    """The append-only incident timeline: system changes, notes, reacted messages."""
+
+    __tablename__ = "timeline_entries"
+    __table_args__ = (Index("ix_timeline_entries_incident_time", "incident_id", "occurred_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    # system, note, observation, change, decision, update, ...
+    kind: Mapped[str] = mapped_column(String(32))
+    # system, command, reaction, message
+    source: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(String(3000))
+    # e.g. "reaction:C123:1700000000.000100:observation"; NULL for entries that cannot repeat
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProcessedEvent(Base):
+    """Slack retries and Socket Mode redelivers: an effect is keyed here before it counts."""
+
+    __tablename__ = "processed_events"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime]
+
+
+class Nag(Base):
+    """A reminder that is due: unique per (incident, kind, due time), claimed once."""
+
+    __tablename__ = "nags"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "kind", "due_at", name="uq_nags_incident_kind_due"),
+        # The tick looks only at unsent rows: its cost follows what is due, not history.
+        Index("ix_nags_unsent", "due_at", postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    recipient_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CommsUpdate(Base):
+    """A posted comms update (the handbook's 5-point checklist)."""
+
+    __tablename__ = "comms_updates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime]
+    next_update_at: Mapped[datetime]
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channel_ts: Mapped[str | None] = mapped_column(String(32))
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Postmortem(Base):
+    __tablename__ = "postmortems"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    owner_id: Mapped[str] = mapped_column(String(32))
+    # draft, in_review, approved
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    approved_at: Mapped[datetime | None]
+    cause_category: Mapped[str | None] = mapped_column(String(32))
+    # Handbook field key -> text, see bot.core.handbook.POSTMORTEM_FIELDS.
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    approvers: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class PostmortemReview(Base):
+    __tablename__ = "postmortem_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[str] = mapped_column(String(32))
+    # approved, changes_requested
+    decision: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime]
+
+
+class Action(Base):
+    """A postmortem action: priority (SLO 4 or 8 weeks) or improvement."""
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_open_due", "done_at", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(32))
