@@ -1,16 +1,20 @@
-"""Slack listeners: each module registers its verbs (`@verb`) and Bolt listeners (`register`)."""
+"""Slack listeners. Every module in this package is imported at start-up: its `@verb`s
+register `/incident` verbs, and its `register(app, services)` (if any) adds Bolt listeners
+for views, actions and events. A new capability is a new module; nothing else to edit."""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 from slack_bolt import App
 
 from bot.services import Services
-from commands import declare, incident_command
-
-# Modules whose `register(app, services)` adds Bolt listeners (views, actions, events).
-LISTENER_MODULES = [incident_command, declare]
 
 
 def register(app: App, services: Services) -> None:
-    for module in LISTENER_MODULES:
-        module.register(app, services)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register_listeners = getattr(module, "register", None)
+        if callable(register_listeners):
+            register_listeners(app, services)

@@ -7,7 +7,9 @@ what a tick sends is claimed row by row first (see bot/scheduler/tick.py).
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import os
 import socket
 from collections.abc import Callable
@@ -18,8 +20,17 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-# Jobs that run on every tick, in order; each takes (services, worker_id).
-TICK_JOBS: list[Callable[[Services, str], object]] = []
+
+def tick_jobs() -> list[Callable[[Services, str], object]]:
+    """Every module of this package with a `run_due(services, worker_id)` is a tick job;
+    a new kind of reminder is a new module, nothing else to edit."""
+    jobs = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        job = getattr(module, "run_due", None)
+        if callable(job):
+            jobs.append(job)
+    return jobs
 
 
 def worker_id() -> str:
@@ -29,7 +40,7 @@ def worker_id() -> str:
 
 def tick(services: Services, worker: str | None = None) -> None:
     worker = worker or worker_id()
-    for job in TICK_JOBS:
+    for job in tick_jobs():
         try:
             job(services, worker)
         except Exception:  # noqa: BLE001 - one failing job must not stop the others or the next tick
