@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from urllib.parse import parse_qs
 
 import pytest
@@ -296,7 +297,53 @@ def test_socket_mode_client_connects_receives_envelope_and_acks(fake):
             ack = server.wait_for_ack(envelope_id, timeout=5)
             assert got.is_set()
             assert ack == {"envelope_id": envelope_id, "payload": {"text": "ack status"}}
+            # the client pings right after connecting; the server's pong must come back
+            deadline = time.monotonic() + 3
+            while client.current_session.last_ping_pong_time is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert client.current_session.last_ping_pong_time is not None
         finally:
+            server.stop()  # server first: the client then shuts down in ~1 s instead of ~3 s
             client.close()
     assert fake.calls_to("apps.connections.open")
+    assert fake.violations == []
+
+
+def test_bolt_socket_mode_handler_gets_command_acks_and_posts(fake):
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    cid = fake.create_channel("incidents", members=("UBOT",))
+    app = App(client=WebClient(token="xoxb-test", base_url=fake.url))
+
+    @app.command("/incident")
+    def handle(ack, command, client):
+        ack(text="on it")
+        client.chat_postMessage(channel=command["channel_id"], text=f"declared: {command['text']}")
+
+    with SocketModeServer() as server:
+        fake.socket_mode_url = server.url
+        handler = SocketModeHandler(app, app_token="xapp-1")
+        handler.connect()
+        try:
+            payload = {k: v[0] for k, v in parse_qs(signed.slash_command_body(
+                "db down", user_id="U1", channel_id=cid, trigger_id=fake.issue_trigger_id())).items()}
+            ack = server.wait_for_ack(server.send_envelope("slash_commands", payload))
+            assert ack["payload"]["text"] == "on it"
+            deadline = time.monotonic() + 3
+            while not fake.messages_in(cid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert [m["text"] for m in fake.messages_in(cid)] == ["declared: db down"]
+        finally:
+            server.stop()
+            handler.close()
+    assert fake.violations == []
+
+
+def test_json_bodies_and_get_requests_are_understood(fake, client):
+    cid = fake.create_channel("inc-9", members=("UBOT",))
+    client.api_call("chat.postMessage", json={"channel": cid, "text": "json",
+                                               "blocks": [{"type": "divider"}]})
+    assert fake.messages_in(cid)[0]["blocks"] == [{"type": "divider"}]
+    assert client.api_call("conversations.info", http_verb="GET", params={"channel": cid})["channel"]["id"] == cid
     assert fake.violations == []

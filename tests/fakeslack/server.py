@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from .api import Workspace, normalize_args
+from .workspace import Workspace, normalize_args
 from .reference import DEFAULT_REFERENCE_DIR, POST_MESSAGE_PER_CHANNEL_PER_MINUTE, load_reference
 from .validation import SlackError
 

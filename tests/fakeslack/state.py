@@ -132,3 +132,8 @@ def ts_float(ts) -> float:
         return float(ts)
     except (TypeError, ValueError):
         return 0.0
+
+
+def split_list(value) -> list[str]:
+    """``"U1, U2"`` -> ``["U1", "U2"]``."""
+    return [p.strip() for p in str(value or "").split(",") if p.strip()]

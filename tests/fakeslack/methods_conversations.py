@@ -1,0 +1,171 @@
+"""Handlers: conversations.*."""
+
+from __future__ import annotations
+
+from . import validation as v
+from .state import BOT_USER_ID, Channel, as_bool, split_list, ts_float
+from .validation import SlackError, violation
+
+
+class ConversationMethods:
+    # ------------------------------------------------------------------ conversations
+    def api_conversations_create(self, args):
+        name = v.check_channel_name(args.get("name"))
+        if self.channel_by_name(name) is not None:
+            raise SlackError("name_taken", detail=f"a channel named {name!r} exists")
+        cid = self.create_channel(name, is_private=as_bool(args.get("is_private")), members=(BOT_USER_ID,))
+        return {"channel": self.channels[cid].to_api()}
+
+    def api_conversations_rename(self, args):
+        ch = self._channel(args.get("channel"), need_member=True)
+        name = v.check_channel_name(args.get("name"))
+        other = self.channel_by_name(name)
+        if other is not None and other is not ch:
+            raise SlackError("name_taken", detail=f"a channel named {name!r} exists")
+        ch.name = name
+        return {"channel": ch.to_api()}
+
+    def api_conversations_invite(self, args):
+        ch = self._channel(args.get("channel"), need_member=True)
+        self._writable(ch)
+        if ch.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        users = split_list(args.get("users"))
+        if not users:
+            raise violation("no_user", "users is empty")
+        errors, to_add = [], []
+        for uid in users:
+            if uid == BOT_USER_ID:
+                errors.append({"user": uid, "ok": False, "error": "cant_invite_self"})
+            elif uid not in self.users:
+                errors.append({"user": uid, "ok": False, "error": "user_not_found"})
+            elif self.users[uid].get("deleted"):
+                errors.append({"user": uid, "ok": False, "error": "user_is_deactivated"})
+            elif uid in ch.members:
+                errors.append({"user": uid, "ok": False, "error": "already_in_channel"})
+            elif uid not in to_add:
+                to_add.append(uid)
+        if errors and not as_bool(args.get("force")):
+            raise SlackError(errors[0]["error"], detail=str(errors), extra={"errors": errors})
+        ch.members.update(to_add)
+        out = {"channel": ch.to_api()}
+        if errors:
+            out["errors"] = errors
+        return out
+
+    def api_conversations_kick(self, args):
+        ch = self._channel(args.get("channel"), need_member=True)
+        uid = self._user(args.get("user"))["id"]
+        if uid not in ch.members:
+            raise SlackError("not_in_channel", detail=f"{uid} is not in {ch.id}")
+        ch.members.discard(uid)
+        return {}
+
+    def api_conversations_setTopic(self, args):
+        ch = self._channel(args.get("channel"), need_member=True)
+        self._writable(ch)
+        ch.topic = v.check_topic(args.get("topic"))
+        return {"channel": ch.to_api()}
+
+    def api_conversations_setPurpose(self, args):
+        ch = self._channel(args.get("channel"), need_member=True)
+        self._writable(ch)
+        ch.purpose = v.check_topic(args.get("purpose"), limit=v.PURPOSE_MAX, what="purpose")
+        return {"channel": ch.to_api(), "purpose": ch.purpose}
+
+    def api_conversations_info(self, args):
+        return {"channel": self._channel(args.get("channel")).to_api()}
+
+    def api_conversations_members(self, args):
+        ch = self._channel(args.get("channel"))
+        page, meta = self._page(sorted(ch.members), args, 100)
+        return {"members": page, "response_metadata": meta["response_metadata"]}
+
+    def api_conversations_join(self, args):
+        ch = self._channel(args.get("channel"))
+        if ch.is_private or ch.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        self._writable(ch)
+        already = BOT_USER_ID in ch.members
+        ch.members.add(BOT_USER_ID)
+        out = {"channel": ch.to_api()}
+        if already:
+            out["warning"] = "already_in_channel"
+        return out
+
+    def api_conversations_leave(self, args):
+        ch = self._channel(args.get("channel"))
+        if BOT_USER_ID not in ch.members:
+            return {"not_in_channel": True}
+        ch.members.discard(BOT_USER_ID)
+        return {}
+
+    def api_conversations_archive(self, args):
+        ch = self._channel(args.get("channel"), need_member=True)
+        if ch.is_archived:
+            raise SlackError("already_archived")
+        ch.is_archived = True
+        return {}
+
+    def api_conversations_unarchive(self, args):
+        ch = self._channel(args.get("channel"))
+        if not ch.is_archived:
+            raise SlackError("not_archived")
+        ch.is_archived = False
+        return {}
+
+    def api_conversations_list(self, args):
+        types = set(split_list(args.get("types")) or ["public_channel"])
+        exclude_archived = as_bool(args.get("exclude_archived"))
+        chans = []
+        for ch in self.channels.values():
+            kind = "im" if ch.is_im else ("private_channel" if ch.is_private else "public_channel")
+            if kind not in types or (exclude_archived and ch.is_archived):
+                continue
+            if kind == "private_channel" and BOT_USER_ID not in ch.members:
+                continue
+            chans.append(ch.to_api())
+        page, meta = self._page(chans, args, 100)
+        return {"channels": page, "response_metadata": meta["response_metadata"]}
+
+    def api_conversations_history(self, args):
+        ch = self._channel(args.get("channel"))
+        top = [m for m in ch.messages if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
+        msgs = sorted(self._window(top, args), key=lambda m: ts_float(m["ts"]), reverse=True)
+        page, meta = self._page(msgs, args, 100)
+        return {"messages": [self._api_message(m) for m in page], "pin_count": len(ch.pins), **meta}
+
+    def api_conversations_replies(self, args):
+        ch = self._channel(args.get("channel"))
+        target = self._find_message(ch, args.get("ts"))
+        if target.get("thread_ts") and target["thread_ts"] != target["ts"]:
+            # ts of a reply: Slack answers with that reply alone (the usual way to fetch one reply).
+            msgs = self._window([target], args) if (args.get("latest") or args.get("oldest")) else [target]
+        else:
+            replies = [m for m in ch.messages if m.get("thread_ts") == target["ts"] and m is not target]
+            msgs = [target] + sorted(self._window(replies, args), key=lambda m: ts_float(m["ts"]))
+        page, meta = self._page(msgs, args, 1000)
+        return {"messages": [self._api_message(m) for m in page], **meta}
+
+    def api_conversations_open(self, args):
+        users = split_list(args.get("users"))
+        if args.get("channel") and not users:
+            ch = self._channel(args.get("channel"))
+            return {"channel": ch.to_api() if as_bool(args.get("return_im")) else {"id": ch.id}}
+        if not users:
+            raise violation("users_list_not_supplied", "neither users nor channel given")
+        for uid in users:
+            self._user(uid)
+        others = [u for u in users if u != BOT_USER_ID]
+        if len(others) == 1:
+            cid = self._open_dm(others[0])
+        else:
+            key = "mpim:" + ",".join(sorted(others))
+            cid = self._dm_by_user.get(key)
+            if cid is None:
+                cid = self._ids.new("G")
+                self.channels[cid] = Channel(id=cid, name="mpdm-" + "--".join(others), is_private=True,
+                                             members=set(others) | {BOT_USER_ID})
+                self._dm_by_user[key] = cid
+        ch = self.channels[cid]
+        return {"channel": ch.to_api() if as_bool(args.get("return_im")) else {"id": cid}}
