@@ -1,0 +1,37 @@
+from datetime import timedelta
+
+import pytest
+
+from bot.settings import ConfigError, load_settings, load_team_config
+
+
+def test_environment_names_and_durations(monkeypatch):
+    monkeypatch.setenv("INITIAL_COMMS_DEADLINE", "12s")
+    monkeypatch.setenv("UPDATE_INTERVAL", "3h")
+    monkeypatch.setenv("REMINDER_LEAD", "6")
+    monkeypatch.setenv("INCIDENT_KEY_PREFIX", "inc")
+    monkeypatch.setenv("NAG_SEVERITIES", "1,2,3")
+    settings = load_settings(_env_file=None)
+    assert settings.initial_comms_deadline == timedelta(seconds=12)
+    assert settings.update_interval == timedelta(hours=3)
+    assert settings.reminder_lead == timedelta(seconds=6)
+    assert settings.incident_key_prefix == "INC" and settings.channel_prefix == "inc"
+    assert settings.nag_severities == {1, 2, 3}
+    assert settings.database_url == "sqlite:///incident-bot.db"
+    assert settings.slack_api_url == "https://slack.com/api/"
+
+
+def test_bad_value_names_the_variable(monkeypatch):
+    monkeypatch.setenv("SCHEDULER_TICK", "soon")
+    with pytest.raises(ConfigError, match="SCHEDULER_TICK: .*write it like 90s, 30m, 3h"):
+        load_settings(_env_file=None)
+
+
+def test_team_config_from_toml(tmp_path):
+    path = tmp_path / "team.toml"
+    path.write_text('products = ["Checkout"]\n[[services]]\nname = "payments"\non_call = ["UALICE"]\n'
+                    '[roles]\nproblem-manager = "Owns the problem record."\n', encoding="utf-8")
+    team = load_team_config(str(path))
+    assert team.products == ("Checkout",)
+    assert team.services[0].name == "payments" and team.services[0].on_call == ("UALICE",)
+    assert team.extra_roles == {"problem-manager": "Owns the problem record."}
