@@ -1,0 +1,162 @@
+"""Ack latency: how long Slack waits for our answer to a slash command or a modal.
+
+`incident-bot serve` and a bare Bolt app that only acks run side by side, both behind
+waitress with 16 threads, both signed-request checked, in the same run; the same signed
+requests go to each, alternating, sequentially and then from 8 concurrent clients.
+Target: our p99 within 1.25x of the bare app's.
+
+    python bench/ack_latency.py [--n 300] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (  # noqa: E402
+    BOT_TOKEN, ROOT, SECRET, BotProcess, declare_values, free_port, healthz, machine, signed, summary, table, wait_until,
+    workspace,
+)
+
+TARGET_RATIO = 1.25
+
+
+def bare_server(port: int, api_url: str) -> None:
+    """The baseline: Bolt, the same server and thread count, a listener that only acks."""
+    import waitress
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    logging.basicConfig(level=logging.INFO)
+    from slack_sdk import WebClient
+
+    # Bolt's authorization checks the token once (auth.test) exactly as it does for the bot.
+    app = App(client=WebClient(token=BOT_TOKEN, base_url=api_url), signing_secret=SECRET, token_verification_enabled=False, request_verification_enabled=True,
+              raise_error_for_unhandled_request=False)
+
+    @app.command("/incident")
+    def incident(ack):  # type: ignore[no-untyped-def]
+        ack()
+
+    @app.view("incident_declare")
+    def submitted(ack):  # type: ignore[no-untyped-def]
+        ack()
+
+    handler = SlackRequestHandler(app, path="/slack/events")
+
+    def wsgi(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok\n"]
+        return handler(environ, start_response)
+
+    waitress.serve(wsgi, host="127.0.0.1", port=port, threads=16, ident="bare-bolt")
+
+
+class BareProcess:
+    def __init__(self, api_url: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, __file__, "--bare-server", str(self.port), "--api-url", api_url],
+                                     cwd=ROOT,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_until(lambda: healthz(self.base_url), 30):
+            self.stop()
+            raise RuntimeError("bare Bolt app did not start")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def requests(fake, caller, kind: str):  # type: ignore[no-untyped-def]
+    """One request of `kind`; returns (seconds, HTTP status)."""
+    general = fake.general_channel_id
+    if kind == "help":
+        result = caller.command("help", user_id="UREPORTER", channel_id=general)
+    elif kind == "declare":
+        result = caller.command("declare Checkout fails", user_id="UREPORTER", channel_id=general)
+    else:  # the declare modal submitted: the incident row is written before this ack
+        view = {"callback_id": "incident_declare", "private_metadata": general, "blocks": []}
+        result = caller.submit_view(view, declare_values("Checkout fails for EU customers", impact="EU cannot pay"),
+                                    user_id="UREPORTER")
+    return result.elapsed, result.status
+
+
+def measure(fake, callers: dict, kind: str, n: int, concurrency: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    """Alternates bot and bare request by request so both see the same machine load."""
+    times: dict[str, list[float]] = {name: [] for name in callers}
+    errors: list[str] = []
+
+    def one(i: int) -> None:
+        for name, caller in (callers.items() if i % 2 else reversed(callers.items())):
+            elapsed, status = requests(fake, caller, kind)
+            if status != 200:
+                errors.append(f"{name} {kind}: HTTP {status}")
+            times[name].append(elapsed)
+
+    if concurrency <= 1:
+        for i in range(n):
+            one(i)
+    else:
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(one, range(n)))
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, first: {errors[0]}")
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_server:
+        bare_server(args.bare_server, args.api_url)
+        return 0
+
+    fake = workspace()
+    bot = BotProcess(fake)
+    bot.start()
+    bare = BareProcess(fake.url)
+    callers = {"incident-bot": bot.caller(), "bare Bolt": signed.HttpCaller(bare.base_url, SECRET, fake)}
+    rows, worst = [], 0.0
+    try:
+        for kind in ("help", "declare", "submit"):
+            measure(fake, callers, kind, 20, 1)  # warm-up: imports, connection pools, SQLite pages
+            for concurrency in (1, args.concurrency):
+                times = measure(fake, callers, kind, args.n, concurrency)
+                ours, base = summary(times["incident-bot"]), summary(times["bare Bolt"])
+                ratio = ours["p99"] / base["p99"]
+                worst = max(worst, ratio)
+                label = {"help": "/incident help", "declare": "/incident declare",
+                         "submit": "declare modal submit"}[kind]
+                rows.append([label, concurrency, args.n, ours["p50"], ours["p99"], base["p50"], base["p99"],
+                             f"{ratio:.2f}x"])
+        if fake.violations:
+            print("fake Slack violations:", *fake.violations[:5], sep="\n  ")
+    finally:
+        bot.stop()
+        bare.stop()
+        fake.stop()
+    print(f"Ack latency, ms (client-side, over HTTP on 127.0.0.1) -- {machine()}")
+    print(table(["request", "clients", "n each", "bot p50", "bot p99", "bare p50", "bare p99", "p99 ratio"], rows))
+    verdict = "met" if worst <= TARGET_RATIO else "MISSED"
+    print(f"target: bot p99 <= {TARGET_RATIO}x bare p99 -> worst {worst:.2f}x: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
