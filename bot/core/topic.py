@@ -33,7 +33,12 @@ def mention(user_id: str) -> str:
 
 
 def render_topic(incident: IncidentSnapshot, limit: int = TOPIC_LIMIT) -> str:
-    """`HOT-12 | Sev 1 | Fixing | IM: <@U1> | Payments failing | TL: <@U2>, <@U3>`."""
+    """`HOT-12 | Sev 1 | Fixing | IM: <@U1> | Payments failing | TL: <@U2>, <@U3>`.
+
+    What does not fit goes in this order: links (each kept only if it fits), then the
+    summary down to MIN_SUMMARY characters (with an ellipsis), then role holders from the
+    last one back (a `+N more` part says how many are left out), then the rest of the summary.
+    """
     im = incident.incident_manager
     essentials = [
         incident.key,
@@ -42,47 +47,42 @@ def render_topic(incident: IncidentSnapshot, limit: int = TOPIC_LIMIT) -> str:
         f"IM: {mention(im)}" if im else "IM: unassigned",
     ]
     summary = " ".join(incident.summary.split())
-    role_parts = _role_parts(incident)
+    holders = _other_role_holders(incident)
     link_parts = [f"{kind}: {url}" for kind, url in incident.links.items() if url]
 
-    def join(summary_text: str, roles: list[str], links: list[str]) -> str:
-        parts = essentials + ([summary_text] if summary_text else []) + roles + links
-        return SEPARATOR.join(parts)
+    def join(summary_text: str, shown: int, links: list[str]) -> str:
+        parts = essentials + ([summary_text] if summary_text else []) + _role_parts(holders[:shown])
+        if shown < len(holders):
+            parts.append(f"+{len(holders) - shown} more")
+        return SEPARATOR.join(parts + links)
 
-    full = join(summary, role_parts, link_parts)
-    if len(full) <= limit:
-        return full
-    # Links only when they fit.
-    without_links = join(summary, role_parts, [])
-    if len(without_links) <= limit:
-        return without_links
-    # Shorten the summary, down to MIN_SUMMARY characters, keeping every role.
-    room = limit - len(join("", role_parts, [])) - len(SEPARATOR)
-    if room >= MIN_SUMMARY:
-        return join(_shorten(summary, room), role_parts, [])
-    # Then drop other roles, last first, while keeping a short summary.
-    roles = list(role_parts)
-    while roles:
-        roles.pop()
-        room = limit - len(join("", roles, [])) - len(SEPARATOR)
-        if room >= MIN_SUMMARY:
-            return join(_shorten(summary, room), roles, [])
-    room = limit - len(join("", [], [])) - len(SEPARATOR)
-    return join(_shorten(summary, room), [], []) if room > len(ELLIPSIS) else join("", [], [])[:limit]
+    everyone = len(holders)
+    if len(join(summary, everyone, [])) <= limit:
+        links: list[str] = []
+        for part in link_parts:
+            if len(join(summary, everyone, [*links, part])) <= limit:
+                links.append(part)
+        return join(summary, everyone, links)
+    # Shorten the summary (not below MIN_SUMMARY) before any role holder is left out.
+    for shown in range(everyone, -1, -1):
+        room = limit - len(join("", shown, [])) - len(SEPARATOR)
+        if room >= min(MIN_SUMMARY, len(summary)):
+            return join(_shorten(summary, room), shown, [])
+    room = limit - len(join("", 0, [])) - len(SEPARATOR)
+    return join(_shorten(summary, room), 0, [])
 
 
-def _role_parts(incident: IncidentSnapshot) -> list[str]:
-    """One part per role, holders in the order they took it: `TL: <@U2>, <@U3>`."""
-    order: list[str] = []
-    holders: dict[str, list[str]] = {}
-    for holder in incident.roles:
-        if holder.role == INCIDENT_MANAGER:
-            continue
-        if holder.role not in holders:
-            order.append(holder.role)
-            holders[holder.role] = []
-        holders[holder.role].append(mention(holder.user_id))
-    return [f"{ROLE_ABBREVIATIONS.get(role, role)}: {', '.join(holders[role])}" for role in order]
+def _other_role_holders(incident: IncidentSnapshot) -> list[tuple[str, str]]:
+    """(role, user) for every role but the IM's, in the order they took it."""
+    return [(h.role, h.user_id) for h in incident.roles if h.role != INCIDENT_MANAGER]
+
+
+def _role_parts(holders: list[tuple[str, str]]) -> list[str]:
+    """One part per role, its holders together: `TL: <@U2>, <@U3>`."""
+    grouped: dict[str, list[str]] = {}
+    for role, user_id in holders:
+        grouped.setdefault(role, []).append(mention(user_id))
+    return [f"{ROLE_ABBREVIATIONS.get(role, role)}: {', '.join(users)}" for role, users in grouped.items()]
 
 
 def _shorten(text: str, room: int) -> str:
@@ -99,4 +99,5 @@ def _shorten(text: str, room: int) -> str:
     opener = cut.rfind("<")
     if opener != -1 and ">" not in cut[opener:]:
         cut = cut[:opener]
-    return cut.rstrip() + ELLIPSIS
+    cut = cut.rstrip()
+    return cut + ELLIPSIS if cut else ""

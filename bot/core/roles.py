@@ -1,0 +1,180 @@
+"""Roles: who is named in a command, which role is meant, and who may change what.
+
+Pure: the handbook's roles plus the team's configured ones come in as arguments, and
+every decision returns a value (a plan, or a refusal that says why).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.core import handbook
+from bot.core.handbook import Role
+from bot.core.incident import BACKUP_IM, INCIDENT_MANAGER, IncidentSnapshot, may_steer, status_after_role_change
+
+ME, NONE = "me", "none"
+# Slack escapes mentions in command text: `<@U123|alice>` or `<@U123>`.
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+class RoleError(ValueError):
+    """Refused input or action; the message says what was wrong and what is valid."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a command names: a user ID, or nobody (`none` clears a role)."""
+
+    user_id: str | None
+
+    @property
+    def is_nobody(self) -> bool:
+        return self.user_id is None
+
+
+def parse_person(text: str, caller: str, *, allow_none: bool = False) -> Person:
+    """`<@U1|alice>` -> U1, `<@U1>` -> U1, `me` -> the caller, `none` -> nobody (when allowed).
+
+    >>> parse_person("<@U42|alice>", "U1").user_id
+    'U42'
+    """
+    word = text.strip()
+    if word.lower() == ME:
+        return Person(caller)
+    if allow_none and word.lower() == NONE:
+        return Person(None)
+    match = _MENTION.match(word)
+    if match:
+        return Person(match.group(1))
+    forms = "@someone, `me` or `none`" if allow_none else "@someone or `me`"
+    raise RoleError(f"`{word}` is not a person I can find: mention them as {forms}.")
+
+
+def check_person(user_id: str, record: Mapping[str, object] | None) -> None:
+    """Refuses people Slack does not know, bots and deactivated accounts (`users.info` record)."""
+    if record is None:
+        raise RoleError(f"Slack does not know the user `{user_id}`: mention a person of this workspace.")
+    if record.get("is_bot") or record.get("is_app_user"):
+        raise RoleError(f"<@{user_id}> is a bot: incident roles are for people.")
+    if record.get("deleted"):
+        raise RoleError(f"<@{user_id}> is deactivated: pick someone who can respond.")
+
+
+def _slug(text: str) -> str:
+    return "-".join(text.strip().lower().replace("_", " ").split())
+
+
+def team_roles(extra_roles: Mapping[str, str]) -> dict[str, Role]:
+    """The configured extra roles (`{name: description}` from the TOML file) as Roles."""
+    roles: dict[str, Role] = {}
+    for name, description in extra_roles.items():
+        slug = _slug(name)
+        if slug and slug not in handbook.ROLES:
+            roles[slug] = Role(name=slug, title=slug.replace("-", " ").capitalize(), description=str(description))
+    return roles
+
+
+def all_roles(extra_roles: Mapping[str, str]) -> dict[str, Role]:
+    return {**handbook.ROLES, **team_roles(extra_roles)}
+
+
+def valid_roles_text(extra_roles: Mapping[str, str]) -> str:
+    """`incident-manager (im), tech-lead (tl), ...`: what the person may type."""
+    parts = []
+    for role in all_roles(extra_roles).values():
+        parts.append(f"`{role.name}`" + (f" ({', '.join(f'`{a}`' for a in role.aliases)})" if role.aliases else ""))
+    return ", ".join(parts)
+
+
+def resolve_role(text: str, extra_roles: Mapping[str, str]) -> Role:
+    role = handbook.role_named(text, team_roles(extra_roles))
+    if role is None:
+        raise RoleError(f"`{text}` is not an incident role. The roles are: {valid_roles_text(extra_roles)}.")
+    return role
+
+
+def title(role_name: str, extra_roles: Mapping[str, str] | None = None) -> str:
+    """`tech-lead` -> `tech lead`: how a sentence names the role."""
+    role = all_roles(extra_roles or {}).get(role_name)
+    return role.title.lower() if role else role_name.replace("-", " ")
+
+
+# --- Decisions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """What a role command does: who takes the role, who leaves it, the status after."""
+
+    role: str
+    assign: str | None
+    relieve: tuple[str, ...]
+    status_before: str
+    status_after: str
+    # Nothing to do (e.g. the person already holds the role): `note` says so politely.
+    note: str | None = None
+
+    @property
+    def changes_anything(self) -> bool:
+        return self.note is None
+
+
+def refusal(incident: IncidentSnapshot, action: str) -> str:
+    """The polite refusal for someone who may not steer; it names the current IM."""
+    im = incident.incident_manager
+    backups = incident.holders(BACKUP_IM)
+    who = f"the incident manager <@{im}>" + (
+        f" or the backup IM {', '.join(f'<@{b}>' for b in backups)}" if backups else "")
+    return f"Sorry, only {who} can {action} in {incident.key}. Ask <@{im}> if it should change."
+
+
+def plan_role_change(
+    incident: IncidentSnapshot, role: Role, person: Person, *, actor: str, restricted: bool,
+) -> RoleChange:
+    """Decides a `/incident role` command, or raises RoleError saying why it is refused.
+
+    The IM (and one holder of each single role) at a time: a new holder relieves the old.
+    Anyone may take a free role for themselves (a role held by several, like tech lead, is
+    never full); everything else needs the IM, the backup IM, or no IM at all.
+    """
+    holders = incident.holders(role.name)
+    steer = may_steer(incident, actor, restricted=restricted)
+    status = incident.status
+    if person.is_nobody:
+        if not holders:
+            return RoleChange(role.name, None, (), status, status, note=f"Nobody holds the {role.title.lower()} role.")
+        if role.name == INCIDENT_MANAGER and incident.is_open:
+            raise RoleError(f"{incident.key} needs an incident manager while it is open: hand the role over "
+                            "with `/incident handover @someone` instead.")
+        if not steer and actor not in holders:
+            raise RoleError(refusal(incident, f"clear the {role.title.lower()} role"))
+        leaving = tuple(holders) if steer else (actor,)
+        return RoleChange(role.name, None, leaving, status, status)
+    user = person.user_id or ""
+    if user in holders:
+        who = "You are" if user == actor else f"<@{user}> is"
+        return RoleChange(role.name, None, (), status, status, note=f"{who} already the {role.title.lower()}.")
+    if role.name == BACKUP_IM and user == incident.incident_manager:
+        raise RoleError("The backup IM is a second person who checks the IM: pick someone other than the IM.")
+    free = role.multiple or not holders
+    if not steer and not (free and user == actor):
+        raise RoleError(refusal(incident, f"assign the {role.title.lower()} role"))
+    relieve = () if role.multiple else tuple(holders)
+    return RoleChange(role.name, user, relieve, status, status_after_role_change(status, role.name))
+
+
+def plan_handover(incident: IncidentSnapshot, person: Person, *, actor: str, restricted: bool) -> RoleChange:
+    """`/incident handover @someone`: the IM role moves from the current IM to them."""
+    im = incident.incident_manager
+    if im is None:
+        raise RoleError(f"Nobody holds the incident manager role of {incident.key}, so there is nothing to hand "
+                        "over: take it with `/incident role incident-manager @someone`.")
+    user = person.user_id or ""
+    if user == im:
+        who = "You are" if user == actor else f"<@{user}> is"
+        raise RoleError(f"{who} already the incident manager: hand over to someone else.")
+    if not may_steer(incident, actor, restricted=restricted):
+        raise RoleError(refusal(incident, "hand over the incident"))
+    return RoleChange(INCIDENT_MANAGER, user, (im,), incident.status, incident.status)

@@ -1,0 +1,85 @@
+"""`/incident link <video|doc|issue> <url>`: a channel bookmark (edited when set again),
+the pinned info message, and the topic when it fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.core.incident import LINK_KINDS
+from bot.views.declare import LINK_TITLES
+from commands.channel_sync import sync_channel
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import verb
+from storage import incidents, timeline
+
+USAGE = "link <video|doc|issue> <url>"
+EXAMPLE = "`/incident link video https://meet.example.com/hot-1`"
+URL_COLUMNS = {"video": "video_url", "doc": "doc_url", "issue": "issue_url"}
+
+
+@dataclass(frozen=True)
+class LinkArgs:
+    kind: str
+    url: str
+
+
+def web_url(text: str) -> str | None:
+    """An http(s) URL with a host, or None. Slack escapes links in commands: `<https://x|x>`.
+
+    >>> web_url("<https://meet.example.com/hot-1|meet.example.com/hot-1>")
+    'https://meet.example.com/hot-1'
+    """
+    raw = text.strip()
+    if raw.startswith("<") and raw.endswith(">"):
+        raw = raw[1:-1].split("|", 1)[0]
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in raw):
+        return None
+    return raw
+
+
+def parse(args: str) -> LinkArgs:
+    words = args.split()
+    if not words or words[0].lower() not in LINK_KINDS:
+        raise CommandError(f"Say which link: {', '.join(LINK_KINDS)}, then the URL, e.g. {EXAMPLE}.")
+    if len(words) != 2:
+        raise CommandError(f"Give one http(s) URL after `{words[0]}`, e.g. {EXAMPLE}.")
+    url = web_url(words[1])
+    if url is None:
+        raise CommandError(f"`{words[1]}` is not an http(s) URL. A good one looks like {EXAMPLE}.")
+    return LinkArgs(words[0].lower(), url)
+
+
+@verb("link", usage=USAGE, parse=parse)
+def link(ctx: CommandContext) -> None:
+    services, kind, url = ctx.services, ctx.parsed.kind, ctx.parsed.url
+    incident_id = ctx.incident_id or 0
+    now = services.now()
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, incident_id, for_update=True)
+        unchanged = getattr(incident, URL_COLUMNS[kind]) == url
+        if not unchanged:
+            setattr(incident, URL_COLUMNS[kind], url)
+            timeline.record(
+                s, incident_id=incident.id, kind="system", actor_id=ctx.user_id, occurred_at=now, recorded_at=now,
+                text=f"<@{ctx.user_id}> set the {LINK_TITLES[kind].lower()} link: {url}",
+                data={"event": "link", "kind": kind, "url": url, "by": ctx.user_id},
+            )
+        channel, bookmark_id = incident.channel_id or "", (incident.bookmark_ids or {}).get(kind)
+    if unchanged and bookmark_id:
+        ctx.reply(f"The {LINK_TITLES[kind].lower()} link is already {url}; nothing changed.")
+        return
+    new_id = services.slack.set_bookmark(channel, LINK_TITLES[kind], url, bookmark_id)
+    if new_id != bookmark_id:
+        with services.sessions.begin() as s:
+            incident = incidents.get(s, incident_id, for_update=True)
+            # A new dict, so SQLAlchemy sees the JSON column change.
+            incident.bookmark_ids = {**(incident.bookmark_ids or {}), kind: new_id}
+    sync_channel(services, incident_id)
+    services.slack.post(channel, f":link: <@{ctx.user_id}> set the {LINK_TITLES[kind].lower()} link: {url}")

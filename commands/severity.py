@@ -1,0 +1,60 @@
+"""`/incident severity <1|2|3>`: the topic, the channel, the incidents channel and the timeline.
+
+The handbook: Sev 1 and 2 are major incidents (24/7 response, postmortem required), so
+raising to one of them says so.
+"""
+
+from __future__ import annotations
+
+from bot.core import handbook
+from bot.core.incident import may_steer
+from bot.core.roles import refusal
+from bot.views.status import severity_note, severity_announcement
+from commands.channel_sync import sync_channel
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import verb
+from storage import incidents, timeline
+
+USAGE = "severity <1|2|3>"
+
+
+def parse(args: str) -> int:
+    """`2`, `sev2`, `Sev 2` -> 2."""
+    word = "".join(args.lower().split()).removeprefix("sev")
+    if not word.isdigit() or int(word) not in handbook.SEVERITIES:
+        levels = "; ".join(f"{s.level} = {s.label}" for s in handbook.SEVERITIES.values())
+        shown = f"`{args}` is not a severity" if args.strip() else "Say which severity"
+        raise CommandError(f"{shown}: give 1, 2 or 3 ({levels}).")
+    return int(word)
+
+
+@verb("severity", usage=USAGE, parse=parse)
+def severity(ctx: CommandContext) -> None:
+    services, new, actor = ctx.services, ctx.parsed, ctx.user_id
+    now = services.now()
+    answer: str | None = None
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
+        snap = incidents.snapshot(incident)
+        old = incident.severity
+        if not may_steer(snap, actor, restricted=services.settings.restrict_to_incident_manager):
+            answer = refusal(snap, "change the severity")
+        elif old == new:
+            answer = f"{snap.key} is already Sev {new}; nothing changed."
+        else:
+            incident.severity = new
+            timeline.record(
+                s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
+                text=f"Severity changed from {old} to {new} by <@{actor}>",
+                data={"event": "severity", "from": old, "to": new, "by": actor},
+            )
+            snap = incidents.snapshot(incident)
+    if answer:
+        ctx.reply(answer)
+        return
+    sync_channel(services, ctx.incident_id or 0)
+    services.slack.post(snap.channel_id or "", severity_note(snap, old, by=actor))
+    target = services.settings.incidents_channel
+    if target:
+        services.slack.post(services.slack.resolve_channel(target), severity_announcement(snap, old, by=actor))
