@@ -65,6 +65,8 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             origin_channel_id=body["view"].get("private_metadata") or None, now=now,
             initial_comms_due=now + settings.initial_comms_deadline,
         )
+        # The nag tick looks at it on its next run and schedules the initial-comms reminders.
+        incident.next_nag_at = now
         if settings.video_url_template:
             incident.video_url = settings.video_url_template.format(
                 channel=channel_name(settings.incident_key_prefix, incident.number), key=incident.key)

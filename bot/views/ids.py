@@ -19,6 +19,16 @@ class Block(StrEnum):
     FAULTY_SERVICE = "faulty_service"
     AFFECTED_PRODUCTS = "affected_products"
     PRIVATE = "private"
+    # The update modal: the handbook's five-point checklist and the two bullet lists.
+    UPDATE_STATE = "update_state_and_impact"
+    UPDATE_CUSTOMER_IMPACT = "update_customer_impact"
+    UPDATE_CUSTOMERS_AFFECTED = "update_customers_affected"
+    UPDATE_ROOT_CAUSE = "update_root_cause"
+    UPDATE_ETA = "update_eta"
+    UPDATE_NEXT_AT = "update_next_at"
+    UPDATE_NEXT_WHERE = "update_next_where"
+    UPDATE_CURRENT_STATUS = "update_current_status"
+    UPDATE_NEXT_STEPS = "update_next_steps"
 
 
 class Action(StrEnum):

@@ -1,0 +1,85 @@
+"""What a nag says: the DM to the IM (or reporter), the channel line, the handover nudge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.core import handbook
+from bot.core.comms import slack_date
+from bot.core.deadlines import DueNag
+from bot.core.durations import format_duration
+from bot.core.topic import mention
+from bot.views.blocks import context, section
+from bot.views.ids import Action
+
+
+def _what(nag: DueNag) -> str:
+    return "Initial communications" if nag.kind.startswith("initial_comms") else "The next comms update"
+
+
+def _when(nag: DueNag, now: datetime) -> str:
+    deadline = slack_date(nag.deadline)
+    if nag.overdue:
+        return f"was due {deadline} and is *overdue by {format_duration(now - nag.deadline)}*"
+    return f"is due {deadline} (in {format_duration(nag.deadline - now)})"
+
+
+def _late_note(nag: DueNag) -> str | None:
+    if nag.late_by is None:
+        return None
+    return (f":hourglass: This reminder is {format_duration(nag.late_by)} late: the bot was not running "
+            "when it was due.")
+
+
+def update_button(incident_id: int) -> dict[str, Any]:
+    return {"type": "actions", "elements": [{
+        "type": "button", "action_id": Action.OPEN_UPDATE, "style": "primary", "value": str(incident_id),
+        "text": {"type": "plain_text", "text": "Post an update", "emoji": True},
+    }]}
+
+
+def comms_nag_dm(nag: DueNag, *, incident_id: int, key: str, summary: str, channel_id: str | None,
+                 now: datetime, as_reporter: bool) -> tuple[str, list[dict[str, Any]]]:
+    where = f" (<#{channel_id}>)" if channel_id else ""
+    headline = f"{_what(nag)} for *{key}*{where} {_when(nag, now)}."
+    why = ("Nobody holds the incident manager role yet, so this comes to you as the reporter."
+           if as_reporter else "You are the incident manager.")
+    questions = "\n".join(f"{i}. {q}" for i, q in enumerate(handbook.UPDATE_CHECKLIST, 1))
+    blocks = [
+        section(f":alarm_clock: {headline}\n_{key}: {summary}_"),
+        section(f"Each update answers the handbook's five questions:\n{questions}"),
+        update_button(incident_id),
+        context(f"{why} `/incident update` in the incident channel does the same."),
+    ]
+    late = _late_note(nag)
+    if late:
+        blocks.insert(1, context(late))
+    text = f"{_what(nag)} for {key} {_when(nag, now)}." + (f" {late}" if late else "")
+    return text, blocks
+
+
+def comms_nag_channel_line(nag: DueNag, *, key: str, incident_manager: str | None, im_reachable: bool,
+                           now: datetime) -> str:
+    if incident_manager and im_reachable:
+        who = f"{mention(incident_manager)}:"
+    elif incident_manager:
+        who = (f"The incident manager {mention(incident_manager)} cannot be reached (deactivated?): someone "
+               "take the role with `/incident role incident-manager me`, then")
+    else:
+        who = "Nobody holds the incident manager role: take it with `/incident role incident-manager me`, then"
+    line = f":alarm_clock: {_what(nag)} for {key} {_when(nag, now)}. {who} `/incident update` posts one."
+    late = _late_note(nag)
+    return f"{line} {late}" if late else line
+
+
+def handover_nudge_dm(nag: DueNag, *, key: str, channel_id: str | None, held_for: str) -> tuple[str, list[dict[str, Any]]]:
+    where = f" in <#{channel_id}>" if channel_id else ""
+    checklist = "\n".join(f"• {item}" for item in handbook.HANDOVER_CHECKLIST)
+    text = (f"You have been the incident manager of {key}{where} for {held_for}. Should a handover be planned? "
+            "Hand over with `/incident handover @user`.")
+    blocks = [section(f":repeat: {text}"), section(f"*Handover checklist*\n{checklist}")]
+    late = _late_note(nag)
+    if late:
+        blocks.append(context(late))
+    return text, blocks

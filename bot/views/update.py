@@ -1,0 +1,74 @@
+"""The update modal (the handbook's five-point checklist) and the posted update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core import handbook
+from bot.core.comms import MAX_BULLETS, MIN_BULLETS, CommsUpdateDraft, UpdateDefaults, render_title, render_update
+from bot.core.topic import mention
+from bot.views.blocks import context, header, modal, plain, section, text_input
+from bot.views.ids import Action, Block, Callback
+
+# The core's field names -> the modal's block IDs (inline errors land on the right field).
+FIELD_BLOCKS: dict[str, str] = {
+    "state_and_impact": Block.UPDATE_STATE,
+    "customer_impact": Block.UPDATE_CUSTOMER_IMPACT,
+    "customers_affected": Block.UPDATE_CUSTOMERS_AFFECTED,
+    "root_cause": Block.UPDATE_ROOT_CAUSE,
+    "eta": Block.UPDATE_ETA,
+    "next_update_at": Block.UPDATE_NEXT_AT,
+    "next_update_where": Block.UPDATE_NEXT_WHERE,
+    "current_status": Block.UPDATE_CURRENT_STATUS,
+    "next_steps": Block.UPDATE_NEXT_STEPS,
+}
+BULLETS_HINT = f"{MIN_BULLETS} to {MAX_BULLETS} bullets, one per line."
+
+
+def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults) -> dict[str, Any]:
+    checklist = "\n".join(f"• {question}" for question in handbook.UPDATE_CHECKLIST)
+    blocks: list[dict[str, Any]] = [
+        section(f"*{'Initial communications' if defaults.first else 'Update'} for {key}.* "
+                f"Check it against the handbook's checklist:\n{checklist}"),
+        text_input(Block.UPDATE_STATE, "Summary of the current state and impact", initial=defaults.state_and_impact,
+                   multiline=True, max_length=1000, hint="One or two sentences."),
+        text_input(Block.UPDATE_CUSTOMER_IMPACT, "Impact on customers", initial=defaults.customer_impact,
+                   multiline=True, max_length=1000, hint=handbook.UPDATE_CHECKLIST[0]),
+        text_input(Block.UPDATE_CUSTOMERS_AFFECTED, "How many internal and external customers are affected?",
+                   initial=defaults.customers_affected, max_length=500),
+        text_input(Block.UPDATE_ROOT_CAUSE, "Root cause", initial=defaults.root_cause, multiline=True,
+                   max_length=1000, hint=handbook.UPDATE_CHECKLIST[2]),
+        text_input(Block.UPDATE_ETA, "ETA for restoration", initial=defaults.eta, max_length=200,
+                   hint="A time, or Unknown."),
+        {
+            "type": "input", "block_id": Block.UPDATE_NEXT_AT, "label": plain("When will the next update be?"),
+            "hint": plain("At most the update interval from now; the bot nags the incident manager before it.",
+                          limit=2000),
+            "element": {"type": "datetimepicker", "action_id": Action.VALUE,
+                        "initial_date_time": int(defaults.next_update_at.timestamp())},
+        },
+        text_input(Block.UPDATE_NEXT_WHERE, "Where will the next update be?", initial=defaults.next_update_where,
+                   max_length=200),
+        text_input(Block.UPDATE_CURRENT_STATUS, "Current status", initial=defaults.current_status, multiline=True,
+                   max_length=2000, hint=BULLETS_HINT, placeholder="- What we know\n- What is being done"),
+        text_input(Block.UPDATE_NEXT_STEPS, "Next steps", initial=defaults.next_steps, multiline=True,
+                   max_length=2000, hint=BULLETS_HINT, placeholder="- What happens next\n- Who does it"),
+        section(f"*External (Statuspage) draft, ready to copy:*\n```{defaults.external_draft}```"),
+        context("The update is posted in the incident channel and the incidents channel."),
+    ]
+    return modal(Callback.UPDATE, "Post an update", blocks, submit="Post update", private_metadata=str(incident_id))
+
+
+def posted_update(*, key: str, severity: int, summary: str, draft: CommsUpdateDraft,
+                  author_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The update as posted: titled `<key> - Sev <n> - <summary>`."""
+    title = render_title(key, severity, summary)
+    body = render_update(draft)
+    blocks = [header(title), section(body), context(f"Posted by {mention(author_id)} with `/incident update`.")]
+    return f"{title}\n{body}", blocks
+
+
+def private_update_notice(key: str) -> tuple[str, list[dict[str, Any]]]:
+    """What the incidents channel hears of a private incident's update: nothing more."""
+    text = f":lock: An update was posted for private incident {key}."
+    return text, [section(text)]
