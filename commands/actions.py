@@ -1,0 +1,112 @@
+"""`/incident action ...`: add a postmortem action with an owner and a due date, close one,
+list them. Owner by default: the person who adds it, so every action has someone
+accountable (the handbook: "Who will take the actions and by when?") and a reminder
+always has somebody to go to; name someone else with a trailing @mention."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.actions import (
+    ADD_USAGE, DONE_USAGE, LIST_USAGE, ActionInputError, AddAction, CloseAction, action_due, parse_action_command,
+    phrasing_hint,
+)
+from bot.views import actions as views
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import verb
+from storage import actions, incidents, timeline
+
+log = logging.getLogger(__name__)
+
+
+def parse(args: str) -> object:
+    try:
+        return parse_action_command(args)
+    except ActionInputError as exc:
+        raise CommandError(str(exc)) from None
+
+
+@verb("action", usage=f"{ADD_USAGE}` · `/incident {DONE_USAGE}` · `/incident {LIST_USAGE}", parse=parse)
+def action(ctx: CommandContext) -> None:
+    if isinstance(ctx.parsed, AddAction):
+        add(ctx, ctx.parsed)
+    elif isinstance(ctx.parsed, CloseAction):
+        close(ctx, ctx.parsed.action_id)
+    else:
+        show(ctx)
+
+
+def check_owner(ctx: CommandContext, owner_id: str) -> None:
+    user = ctx.services.slack.user(owner_id)
+    if user is None:
+        raise CommandError(f"I can't find <@{owner_id}> in this workspace; pick the owner from Slack's @ suggestions.")
+    if user.get("is_bot") or owner_id == "USLACKBOT":
+        raise CommandError(f"<@{owner_id}> is a bot; an action needs a person who will do it.")
+    if user.get("deleted"):
+        raise CommandError(f"<@{owner_id}> has left the workspace; name someone who will do it.")
+
+
+def add(ctx: CommandContext, request: AddAction) -> None:
+    services = ctx.services
+    owner_id = request.owner_id or ctx.user_id
+    if request.owner_id:
+        check_owner(ctx, owner_id)
+    now = services.now()
+    settings = services.settings
+    due_at = action_due(request.kind, now, priority_weeks=settings.priority_action_weeks,
+                        improvement_weeks=settings.improvement_action_weeks)
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, ctx.incident_id, for_update=True)
+        row = actions.add(s, incident_id=incident.id, kind=request.kind, text=request.text, owner_id=owner_id,
+                          due_at=due_at, created_by=ctx.user_id, now=now)
+        timeline.record(
+            s, incident_id=incident.id, kind="system", text=f"<@{ctx.user_id}> added {request.kind} action "
+            f"#{row.id} for <@{owner_id}>: {request.text}", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
+            data={"event": "action", "change": "added", "action_id": row.id, "action_kind": request.kind,
+                  "owner_id": owner_id, "due_at": due_at.isoformat()},
+        )
+        item = actions.items(s, [row.id])[row.id]
+    services.slack.post(ctx.channel_id, views.added_message(item, added_by=ctx.user_id))
+    if owner_id != ctx.user_id:
+        services.slack.dm(owner_id, views.owner_told(item, added_by=ctx.user_id))
+    hint = phrasing_hint(request.text)
+    if hint:
+        ctx.reply(hint)
+    elif not request.owner_id:
+        ctx.reply(f"Action #{item.id} is yours. To give it to someone else, close it and add it again ending "
+                  "with their @mention.")
+
+
+def close(ctx: CommandContext, action_id: int) -> None:
+    services = ctx.services
+    now = services.now()
+    with services.sessions.begin() as s:
+        row = actions.get(s, action_id, for_update=True)
+        if row is None or row.incident_id != ctx.incident_id:
+            key = incidents.get(s, ctx.incident_id).key
+            raise CommandError(f"{key} has no action #{action_id}. `/incident action list` shows its actions.")
+        if row.done_at is not None:
+            item = actions.items(s, [row.id])[row.id]
+            closed = False
+        else:
+            actions.close(s, row, by=ctx.user_id, now=now)
+            timeline.record(
+                s, incident_id=row.incident_id, kind="system", text=f"<@{ctx.user_id}> closed {row.kind} action "
+                f"#{row.id}: {row.text}", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
+                data={"event": "action", "change": "closed", "action_id": row.id, "action_kind": row.kind},
+            )
+            item = actions.items(s, [row.id])[row.id]
+            closed = True
+    if not closed:
+        ctx.reply(views.already_closed(item))
+        return
+    services.slack.post(ctx.channel_id, views.closed_message(item, closed_by=ctx.user_id))
+
+
+def show(ctx: CommandContext) -> None:
+    with ctx.services.sessions.begin() as s:
+        key = incidents.get(s, ctx.incident_id).key
+        items = actions.for_incident(s, ctx.incident_id)
+    text, blocks = views.action_list(key, items, ctx.services.now())
+    ctx.reply(text, blocks)
