@@ -50,6 +50,8 @@ class ChatMethods:
     def api_chat_postEphemeral(self, args):
         self._check_content(args)
         ch = self._channel_for_post(args.get("channel"))
+        if ch.is_private and not ch.is_im and BOT_USER_ID not in ch.members:
+            raise SlackError("channel_not_found", detail=f"bot is not in private channel {ch.id}")
         self._writable(ch)
         user = self._user(args.get("user"))["id"]
         if not ch.is_im and user not in ch.members:
