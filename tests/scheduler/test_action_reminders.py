@@ -1,0 +1,136 @@
+"""Owners of overdue actions are reminded by DM: once when the action becomes overdue, then
+weekly, never twice for one period (even with two replicas ticking), late but once after downtime."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot import scheduler
+from bot.scheduler import actions as reminders
+from storage.models import Action, Nag
+from tests.support import make_services
+
+
+def add_action(bot, channel, text="Add alerting for checkout errors <@UALICE|alice>", kind="priority"):
+    bot.command(f"action {kind} {text}", user="UREPORTER", channel=channel.id)
+    with bot.services.sessions() as s:
+        return s.scalars(select(Action).order_by(Action.id.desc()).limit(1)).one()
+
+
+def reminders_to(slack, user):
+    return [m["text"] for m in slack.dm_messages(user) if "is overdue" in m["text"]]
+
+
+def nags(services):
+    with services.sessions() as s:
+        return list(s.scalars(select(Nag).where(Nag.kind.like("action_overdue:%")).order_by(Nag.id)))
+
+
+def test_the_tick_runs_the_action_reminders():
+    assert reminders.run_due in scheduler.tick_jobs()
+
+
+def test_owner_is_reminded_once_when_overdue_then_weekly_until_done(bot, slack, services):
+    channel = bot.declare()
+    action = add_action(bot, channel)
+
+    bot.clock.set(action.due_at - timedelta(minutes=1))
+    assert reminders.run_due(services, "w1") == 0
+    bot.clock.set(action.due_at)
+    assert reminders.run_due(services, "w1") == 1
+    bot.clock.advance(minutes=30)
+    assert reminders.run_due(services, "w1") == 0
+    bot.clock.advance(days=6)
+    assert reminders.run_due(services, "w1") == 0
+
+    [first] = reminders_to(slack, "UALICE")
+    assert f"Priority action #{action.id} of HOT-1 is overdue" in first
+    assert "Add alerting for checkout errors" in first and f"/incident action done {action.id}" in first
+    assert "sent late" not in first
+
+    bot.clock.set(action.due_at + timedelta(weeks=1))
+    assert reminders.run_due(services, "w1") == 1
+    assert "overdue by 7d" in reminders_to(slack, "UALICE")[-1]
+
+    bot.command(f"action done {action.id}", user="UREPORTER", channel=channel.id)
+    bot.clock.set(action.due_at + timedelta(weeks=2))
+    assert reminders.run_due(services, "w1") == 0
+    assert len(reminders_to(slack, "UALICE")) == 2
+    assert [n.due_at for n in nags(services)] == [action.due_at, action.due_at + timedelta(weeks=1)]
+    assert all(n.sent_at is not None and n.recipient_id == "UALICE" for n in nags(services))
+
+
+def test_after_weeks_of_downtime_one_late_reminder_not_a_burst(bot, slack, services):
+    channel = bot.declare()
+    action = add_action(bot, channel)
+
+    bot.clock.set(action.due_at + timedelta(weeks=5, days=2))
+    assert reminders.run_due(services, "w1") == 1
+    assert reminders.run_due(services, "w1") == 0
+
+    [text] = reminders_to(slack, "UALICE")
+    assert "sent late" in text and "overdue by 37d" in text
+    [nag] = nags(services)
+    assert nag.late is True and nag.due_at == action.due_at + timedelta(weeks=5)
+
+
+def test_two_replicas_ticking_at_once_send_each_reminder_once(bot, slack, services, database_url):
+    channel = bot.declare()
+    first = add_action(bot, channel)
+    add_action(bot, channel, "Add a canary stage to deploys <@UBOB|bob>", kind="improvement")
+    replicas = [make_services(slack, database_url, bot.clock) for _ in range(4)]
+    bot.clock.set(first.due_at + timedelta(weeks=20))
+    start = threading.Barrier(len(replicas))
+    sent: list[int] = []
+
+    def tick(replica, name):
+        start.wait()
+        sent.append(reminders.run_due(replica, name))
+
+    threads = [threading.Thread(target=tick, args=(r, f"replica-{i}")) for i, r in enumerate(replicas)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(sent) == 2
+    assert len(reminders_to(slack, "UALICE")) == 1 and len(reminders_to(slack, "UBOB")) == 1
+    for replica in replicas:
+        replica.sessions.kw["bind"].dispose()
+
+
+def test_a_claim_whose_worker_died_is_sent_by_another_after_the_stale_window(bot, slack, services):
+    channel = bot.declare()
+    action = add_action(bot, channel)
+    bot.clock.set(action.due_at)
+    slack.fail_next("chat.postMessage", "internal_error")  # the first worker's DM does not go out
+
+    assert reminders.run_due(services, "w1") == 0
+    assert reminders_to(slack, "UALICE") == []
+    [nag] = nags(services)
+    assert nag.claimed_by == "w1" and nag.sent_at is None
+
+    bot.clock.advance(minutes=5)
+    assert reminders.run_due(services, "w2") == 0  # still w1's
+    bot.clock.advance(minutes=6)
+    assert reminders.run_due(services, "w2") == 1
+    assert len(reminders_to(slack, "UALICE")) == 1
+    [nag] = nags(services)
+    assert nag.claimed_by == "w2" and nag.sent_at == bot.clock()
+
+
+def test_an_owner_who_cannot_be_reached_is_given_up_not_retried_forever(bot, slack, services):
+    channel = bot.declare()
+    action = add_action(bot, channel)
+    bot.clock.set(action.due_at)
+    slack.fail_next("chat.postMessage", "account_inactive")
+
+    assert reminders.run_due(services, "w1") == 0
+    [nag] = nags(services)
+    assert nag.sent_at is not None and nag.data["outcome"] == "failed: account_inactive"
+    bot.clock.advance(minutes=20)
+    assert reminders.run_due(services, "w1") == 0
+    assert reminders_to(slack, "UALICE") == []
