@@ -29,6 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     db = sub.add_parser("db", help="database")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("check", help="validate the configuration and the token (auth.test)")
+    export = sub.add_parser("export", help="print an incident's postmortem as Markdown")
+    export.add_argument("key", help="the incident key, e.g. HOT-12")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -43,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             upgrade(settings.database_url)
             print(f"database at {_safe_url(settings.database_url)} is up to date")
             return 0
+        if args.command == "export":
+            from commands.postmortem import export_cli
+
+            return export_cli(settings, args.key)
         return check(settings)
     except (ConfigError, StartError) as exc:
         print(f"incident-bot: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ class Callback(StrEnum):
     UPDATE = "incident_update"
     RESOLVE = "incident_resolve"
     POSTMORTEM_EDIT = "postmortem_edit"
+    POSTMORTEM_CHANGES = "postmortem_request_changes"
 
 
 class Block(StrEnum):
@@ -29,9 +30,25 @@ class Block(StrEnum):
     UPDATE_NEXT_WHERE = "update_next_where"
     UPDATE_CURRENT_STATUS = "update_current_status"
     UPDATE_NEXT_STEPS = "update_next_steps"
+    # The resolve modal: a date and a time for each of the handbook's three times.
+    IMPACT_STARTED_DATE = "impact_started_date"
+    IMPACT_STARTED_TIME = "impact_started_time"
+    DETECTED_DATE = "detected_date"
+    DETECTED_TIME = "detected_time"
+    IMPACT_ENDED_DATE = "impact_ended_date"
+    IMPACT_ENDED_TIME = "impact_ended_time"
+    RESOLUTION_SUMMARY = "resolution_summary"
+    # Postmortem modals: a field's block is this prefix + its handbook key.
+    POSTMORTEM_FIELD_PREFIX = "pm_"
+    REVIEW_COMMENT = "review_comment"
 
 
 class Action(StrEnum):
     VALUE = "value"
     OPEN_UPDATE = "open_update_modal"
     TAKE_IM = "take_incident_manager"
+    POSTMORTEM_APPROVE = "postmortem_approve"
+    POSTMORTEM_REQUEST_CHANGES = "postmortem_request_changes"
+    POSTMORTEM_EDIT_SECTION = "postmortem_edit_section"
+    POSTMORTEM_EXPORT = "postmortem_export"
+    POSTMORTEM_REQUEST_APPROVAL = "postmortem_request_approval"

@@ -1,0 +1,304 @@
+"""The blameless postmortem: due dates, the approval workflow, the document and its Markdown.
+
+The document has every field of the handbook's postmortem issue (handbook.POSTMORTEM_FIELDS,
+in order) plus the cause category. What the bot knows is filled in for the owner: the
+incident summary from handbook.POSTMORTEM_SUMMARY_TEMPLATE (times, severity, duration), the
+timeline (every entry with its time) and the corrective actions from the actions table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bot.core import handbook
+from bot.core.durations import format_duration
+from bot.core.incident import IncidentSnapshot
+
+DRAFT, IN_REVIEW, APPROVED = "draft", "in_review", "approved"
+STATUS_LABELS = {DRAFT: "Draft", IN_REVIEW: "In review", APPROVED: "Approved"}
+REQUEST_APPROVAL, APPROVE, REQUEST_CHANGES = "request_approval", "approve", "request_changes"
+FIELDS: dict[str, handbook.PostmortemField] = {f.key: f for f in handbook.POSTMORTEM_FIELDS}
+CAUSE_CATEGORY = "cause_category"
+# Fields the bot writes itself from the database; the owner's text is added to them.
+GENERATED = ("timeline", "corrective_actions")
+# Placeholder for what only people know, in the handbook's own <angle bracket> style.
+UNKNOWN = "<{}>"
+
+
+class PostmortemError(Exception):
+    """The workflow does not allow this; the message says why and what to do."""
+
+
+# --- Sections: the fields split over a few modals, each well within Slack's limits ---------
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    keys: tuple[str, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("summary", "Summary and impact", ("incident_summary", "leadup", "fault", "impact")),
+    Section("response", "Detection and response", ("detection", "response", "recovery", "timeline")),
+    Section("cause", "Cause", ("five_whys", "root_cause", CAUSE_CATEGORY, "backlog_check", "recurrence")),
+    Section("lessons", "Lessons and actions", ("went_well", "went_wrong", "got_lucky", "corrective_actions")),
+)
+
+
+def section_named(name: str) -> Section | None:
+    wanted = name.strip().lower()
+    return next((s for s in SECTIONS if s.name == wanted), None)
+
+
+def section_names() -> str:
+    return "|".join(s.name for s in SECTIONS)
+
+
+# --- Due dates -------------------------------------------------------------------------------
+
+
+def business_days_after(start: datetime, days: int) -> datetime:
+    """The same time of day `days` business days later, skipping Saturdays and Sundays (UTC).
+
+    >>> business_days_after(datetime(2024, 5, 3, 9, tzinfo=timezone.utc), 1).date()  # Fri -> Mon
+    datetime.date(2024, 5, 6)
+    """
+    moment, left = start, days
+    while left > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+def business_days_before(end: datetime, days: int) -> datetime:
+    moment, left = end, days
+    while left > 0:
+        moment -= timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+def reminder_due(due_at: datetime) -> datetime:
+    """The "due soon" reminder: one business day before the due date."""
+    return business_days_before(due_at, 1)
+
+
+# Kinds of reminder rows in the nags table.
+DUE_SOON, OVERDUE = "postmortem_due_soon", "postmortem_overdue"
+
+
+def reminders_due(*, status: str, due_at: datetime, now: datetime) -> list[tuple[str, datetime]]:
+    """`(kind, due_at)` of the reminders whose time has come; none once approved."""
+    if status == APPROVED:
+        return []
+    due: list[tuple[str, datetime]] = []
+    if reminder_due(due_at) <= now:
+        due.append((DUE_SOON, reminder_due(due_at)))
+    if due_at <= now:
+        due.append((OVERDUE, due_at))
+    return due
+
+
+# --- The approval workflow -------------------------------------------------------------------
+
+
+def status_after(status: str, event: str, *, approvers: tuple[str, ...] = ()) -> str:
+    """draft -> in_review (request approval) -> approved; request changes -> draft."""
+    if event == REQUEST_APPROVAL:
+        if status == APPROVED:
+            raise PostmortemError("The postmortem is already approved.")
+        if status == IN_REVIEW:
+            raise PostmortemError("The postmortem is already in review; the approvers have been asked.")
+        if not approvers:
+            raise PostmortemError("Name the approvers first: `/incident postmortem approvers @user [@user...]`.")
+        return IN_REVIEW
+    if event in (APPROVE, REQUEST_CHANGES):
+        if status == APPROVED:
+            raise PostmortemError("The postmortem is already approved.")
+        if status != IN_REVIEW:
+            raise PostmortemError("The postmortem is a draft: its owner has not requested approval yet "
+                                  "(or changes were requested since).")
+        return APPROVED if event == APPROVE else DRAFT
+    raise PostmortemError(f"unknown postmortem event {event!r}")
+
+
+def may_review(user_id: str, approvers: tuple[str, ...]) -> bool:
+    """Any one named approver may approve (the handbook's approval step has one or more approvers)."""
+    return user_id in approvers
+
+
+# --- The document ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    occurred_at: datetime
+    text: str
+    kind: str = "system"
+    actor_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    id: int
+    kind: str
+    text: str
+    owner_id: str | None
+    due_at: datetime
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PostmortemRecord:
+    owner_id: str
+    status: str
+    created_at: datetime
+    due_at: datetime
+    approved_at: datetime | None = None
+    cause_category: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    approvers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostmortemDocument:
+    incident: IncidentSnapshot
+    postmortem: PostmortemRecord
+    resolution_summary: str | None = None
+    timeline: tuple[TimelineItem, ...] = ()
+    actions: tuple[ActionItem, ...] = ()
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _lower_first(text: str) -> str:
+    # "Rolled back the deploy" reads as "... by rolled back the deploy" inside the template.
+    text = " ".join(text.split()).rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def prefilled_summary(incident: IncidentSnapshot, resolution_summary: str | None = None) -> str:
+    """The handbook's summary template with what the bot knows; <placeholders> for the rest."""
+    start, end = incident.impact_started_at, incident.impact_ended_at
+    duration = format_duration(end - start) if start and end else UNKNOWN.format("duration")
+    return handbook.POSTMORTEM_SUMMARY_TEMPLATE.format(
+        start=utc_text(start) if start else UNKNOWN.format("start of impact"),
+        end=utc_text(end) if end else UNKNOWN.format("end of impact"),
+        duration=duration,
+        customers=UNKNOWN.format("number of"),
+        symptoms=UNKNOWN.format("event symptoms"),
+        trigger=UNKNOWN.format("trigger"),
+        detection=UNKNOWN.format("system or person"),
+        mitigation=_lower_first(resolution_summary) if resolution_summary else UNKNOWN.format("resolution actions"),
+        severity=incident.severity,
+        affected_share=UNKNOWN.format("X%"),
+        support_tickets=UNKNOWN.format("number of support tickets"),
+    )
+
+
+def written(doc: PostmortemDocument, key: str) -> str:
+    """What the owner wrote for `key` ("" when nothing)."""
+    return str(doc.postmortem.fields.get(key) or "").strip()
+
+
+def field_text(doc: PostmortemDocument, key: str) -> str:
+    """The owner's text, or what the bot prefills (the incident summary) when there is none."""
+    text = written(doc, key)
+    if not text and key == "incident_summary":
+        return prefilled_summary(doc.incident, doc.resolution_summary)
+    return text
+
+
+def missing_fields(doc: PostmortemDocument) -> list[str]:
+    """Titles of the fields still empty (the generated ones never are)."""
+    missing = [f.title for f in handbook.POSTMORTEM_FIELDS
+               if f.key not in GENERATED and f.key != "incident_summary" and not written(doc, f.key)]
+    if not doc.postmortem.cause_category:
+        missing.append("Cause category")
+    return missing
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def plain_mentions(text: str, names: Mapping[str, str] | None = None) -> str:
+    """`<@U123>` -> `@alice` (or `@U123`): mentions mean nothing outside Slack."""
+    return _MENTION.sub(lambda m: "@" + (names or {}).get(m.group(1), m.group(1)), text)
+
+
+def timeline_lines(doc: PostmortemDocument) -> list[str]:
+    """Every entry of the incident timeline, in order, with its UTC time."""
+    return [f"{utc_text(item.occurred_at)}: {' '.join(item.text.split())}" for item in doc.timeline]
+
+
+def action_lines(doc: PostmortemDocument) -> list[str]:
+    lines = []
+    for action in doc.actions:
+        owner = f"<@{action.owner_id}>" if action.owner_id else "no owner"
+        state = f"done {action.done_at:%Y-%m-%d}" if action.done_at else f"due {action.due_at:%Y-%m-%d}"
+        lines.append(f"#{action.id} [{action.kind}] {' '.join(action.text.split())} ({owner}, {state})")
+    return lines
+
+
+def cause_category_text(category: str | None) -> str:
+    if not category:
+        return ""
+    meaning = handbook.CAUSE_CATEGORY_MEANING.get(category, "")
+    action = handbook.CAUSE_CATEGORY_ACTION.get(category, "")
+    return f"{category.capitalize()}: {meaning} Suggested action: {action}".strip()
+
+
+def render_markdown(doc: PostmortemDocument, names: Mapping[str, str] | None = None) -> str:
+    """The whole document as Markdown: every handbook field in order, all times in UTC."""
+    incident, pm = doc.incident, doc.postmortem
+    severity = handbook.SEVERITIES[incident.severity]
+    owner = plain_mentions(f"<@{pm.owner_id}>", names)
+    approvers = ", ".join(plain_mentions(f"<@{a}>", names) for a in pm.approvers) or "none named yet"
+    lines = [
+        f"# Postmortem: {incident.key} - Sev {incident.severity} - {incident.summary}",
+        "",
+        f"- Severity: Sev {severity.level} ({severity.label})",
+        f"- Status: {STATUS_LABELS.get(pm.status, pm.status)}",
+        f"- Owner: {owner}",
+        f"- Approvers: {approvers}",
+        f"- Due: {utc_text(pm.due_at)}",
+    ]
+    start, detected, end = incident.impact_started_at, incident.detected_at, incident.impact_ended_at
+    if start and detected:
+        lines.append(f"- Time to detect (TTD): {format_duration(detected - start)}")
+    if start and end:
+        lines.append(f"- Time to recovery (TTR): {format_duration(end - start)}")
+    if doc.resolution_summary:
+        lines.append(f"- Resolution: {doc.resolution_summary}")
+    for spec in handbook.POSTMORTEM_FIELDS:
+        lines += ["", f"## {spec.title}", ""]
+        body = _field_markdown(doc, spec.key)
+        lines.append(plain_mentions(body, names) if body else f"_Not written yet. {spec.prompt}_")
+        if spec.key == "root_cause":
+            category = cause_category_text(pm.cause_category)
+            lines += ["", "## Cause category", "",
+                      category or f"_Not chosen yet: one of {', '.join(handbook.CAUSE_CATEGORIES)}._"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _field_markdown(doc: PostmortemDocument, key: str) -> str:
+    text = field_text(doc, key)
+    if key == "timeline":
+        entries = [f"- {line}" for line in timeline_lines(doc)] or ["- (no entries)"]
+        return "\n".join(([text, ""] if text else []) + ["All times are UTC.", *entries])
+    if key == "corrective_actions":
+        actions = [f"- {line}" for line in action_lines(doc)]
+        if not actions:
+            return text
+        return "\n".join(([text, ""] if text else []) + actions)
+    return text

@@ -1,0 +1,340 @@
+"""`/incident postmortem [show|edit <section>|export|owner <@user|me>|approvers <@user>...|request-approval]`.
+
+Bare `/incident postmortem` shows the document to the person (creating it on request, e.g.
+for a Sev 3 incident; Sev 1 and 2 get one automatically on resolve). The owner edits it in
+one modal per section; anyone may export it as Markdown into the channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
+
+from bot.core import handbook
+from bot.core.incident import may_steer
+from bot.core.postmortem import (
+    APPROVED,
+    CAUSE_CATEGORY,
+    FIELDS,
+    business_days_after,
+    missing_fields,
+    render_markdown,
+    section_named,
+    section_names,
+    utc_text,
+)
+from bot.core.topic import mention
+from bot.services import Services
+from bot.settings import Settings
+from bot.views.blocks import input_value
+from bot.views.ids import Action, Block, Callback
+from bot.views.postmortem import document_message, edit_modal, owner_dm
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import verb
+from storage import incidents, postmortems, timeline
+from storage.models import Incident, Postmortem
+
+log = logging.getLogger(__name__)
+USAGE = (f"postmortem [edit <{section_names()}> | export | owner <@user|me> | approvers <@user> [@user...] | "
+         "request-approval]")
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+SUBCOMMANDS = ("show", "edit", "export", "owner", "approvers", "request-approval")
+
+
+@dataclass(frozen=True)
+class PostmortemCommand:
+    action: str
+    section: str | None = None
+    users: tuple[str, ...] = ()
+    me: bool = False
+
+
+def parse(args: str) -> PostmortemCommand:
+    """Pure: `edit cause` -> action edit, section cause; `approvers <@U1> <@U2|bob>` -> users U1, U2."""
+    words = args.split()
+    if not words:
+        return PostmortemCommand("show")
+    action, rest = words[0].lower(), words[1:]
+    if action not in SUBCOMMANDS:
+        raise CommandError(f"`{words[0]}` is not a postmortem command.")
+    if action == "edit":
+        section = section_named(rest[0]) if len(rest) == 1 else None
+        if section is None:
+            raise CommandError(f"Say which section to edit: {', '.join(section_names().split('|'))}.")
+        return PostmortemCommand("edit", section=section.name)
+    if action in ("owner", "approvers"):
+        if action == "owner" and len(rest) == 1 and rest[0].lower() == "me":
+            return PostmortemCommand("owner", me=True)
+        users = [_USER.match(word) for word in rest]
+        if not users or not all(users) or (action == "owner" and len(users) != 1):
+            raise CommandError(f"Name {'one person' if action == 'owner' else 'the approvers'} with @mentions.")
+        return PostmortemCommand(action, users=tuple(dict.fromkeys(m.group(1) for m in users if m)))
+    if rest:
+        raise CommandError(f"`{action}` takes nothing after it.")
+    return PostmortemCommand(action)
+
+
+# --- Creating, shared with resolve -------------------------------------------------------------
+
+
+def create_for(s: Session, services: Services, incident: Incident, *, owner_id: str, actor_id: str,
+               now: datetime) -> Postmortem | None:
+    """The incident's postmortem, created (with a timeline entry) unless it exists; None if it did."""
+    if postmortems.get_by_incident(s, incident.id) is not None:
+        return None
+    due = business_days_after(now, services.settings.postmortem_due_business_days)
+    created = postmortems.create(s, incident_id=incident.id, owner_id=owner_id, now=now, due_at=due,
+                                 approvers=services.team.postmortem_approvers)
+    timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now, actor_id=actor_id,
+                    text=f"Postmortem created, owned by {mention(owner_id)}, due {utc_text(due)}.",
+                    data={"event": "postmortem_created", "owner_id": owner_id, "due_at": due.isoformat()})
+    return created
+
+
+def tell_owner(services: Services, incident_id: int) -> None:
+    """The owner's DM: what the postmortem is, what to do, by when."""
+    with services.sessions.begin() as s:
+        doc = postmortems.document(s, incident_id)
+    if doc is None:
+        return
+    text, blocks = owner_dm(doc, services.settings.postmortem_due_business_days)
+    services.slack.dm(doc.postmortem.owner_id, text, blocks=blocks)
+
+
+# --- The verb ------------------------------------------------------------------------------------
+
+
+@verb("postmortem", usage=USAGE, parse=parse)
+def postmortem(ctx: CommandContext) -> None:
+    command: PostmortemCommand = ctx.parsed
+    incident_id = ctx.incident_id or 0
+    if command.action == "show":
+        show(ctx.services, incident_id, ctx.user_id, ctx.channel_id)
+    elif command.action == "edit":
+        open_editor(ctx.services, incident_id, ctx.user_id, command.section or "", ctx.trigger_id)
+    elif command.action == "export":
+        export(ctx.services, incident_id, ctx.user_id)
+    elif command.action == "owner":
+        change_owner(ctx, ctx.user_id if command.me else command.users[0])
+    elif command.action == "approvers":
+        name_approvers(ctx, command.users)
+    else:
+        from commands.postmortem_review import request_approval
+
+        request_approval(ctx.services, incident_id, ctx.user_id)
+        ctx.reply("Approval requested: the approvers have a DM with Approve and Request changes buttons.")
+
+
+def show(services: Services, incident_id: int, user_id: str, channel_id: str) -> None:
+    now = services.now()
+    created = None
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, incident_id, for_update=True)
+        owner = incidents.snapshot(incident).incident_manager or user_id
+        created = create_for(s, services, incident, owner_id=owner, actor_id=user_id, now=now)
+        doc = postmortems.document(s, incident_id)
+    if doc is None:  # pragma: no cover - create_for has just made it
+        raise CommandError("The postmortem could not be created; try again.")
+    text, blocks = document_message(doc, incident_id)
+    services.slack.ephemeral(channel_id, user_id, text, blocks=blocks)
+    if created:
+        tell_owner(services, incident_id)
+
+
+def _owned(services: Services, incident_id: int, user_id: str, *, for_update: bool = False,
+           s: Session) -> Postmortem:
+    found = postmortems.get_by_incident(s, incident_id, for_update=for_update)
+    if found is None:
+        raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
+    if found.owner_id != user_id:
+        raise CommandError(f"Only the postmortem's owner {mention(found.owner_id)} may edit it; "
+                           "`/incident postmortem owner me` takes it over if they agree.")
+    if found.status == APPROVED:
+        raise CommandError("The postmortem is approved, so it is final.")
+    return found
+
+
+def open_editor(services: Services, incident_id: int, user_id: str, section: str, trigger_id: str) -> None:
+    with services.sessions.begin() as s:
+        _owned(services, incident_id, user_id, s=s)
+        doc = postmortems.document(s, incident_id)
+    chosen = section_named(section)
+    if doc is None or chosen is None:
+        raise CommandError(f"Say which section to edit: {', '.join(section_names().split('|'))}.")
+    services.slack.open_view(trigger_id, edit_modal(doc, chosen, incident_id))
+
+
+def export(services: Services, incident_id: int, user_id: str) -> None:
+    """The document as a Markdown file in the incident channel (names instead of user IDs)."""
+    with services.sessions.begin() as s:
+        doc = postmortems.document(s, incident_id)
+    if doc is None:
+        raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
+    people = {doc.postmortem.owner_id, *doc.postmortem.approvers, *(i.actor_id for i in doc.timeline if i.actor_id),
+              *re.findall(r"<@([UW][A-Z0-9]+)", " ".join(i.text for i in doc.timeline))}
+    names = {}
+    for person in people:
+        record = services.slack.user(person) or {}
+        names[person] = record.get("real_name") or record.get("name") or person
+    markdown = render_markdown(doc, names)
+    key = doc.incident.key
+    if not doc.incident.channel_id:
+        raise CommandError(f"{key} has no channel to upload the export to; `incident-bot export {key}` prints it.")
+    services.slack.upload_file(doc.incident.channel_id, f"{key}-postmortem.md", markdown.encode("utf-8"),
+                               title=f"{key} postmortem", comment=f"{mention(user_id)} exported the postmortem of {key}.")
+
+
+def change_owner(ctx: CommandContext, new_owner: str) -> None:
+    services, now = ctx.services, ctx.services.now()
+    _real_person(services, new_owner)
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
+        found = postmortems.get_by_incident(s, incident.id, for_update=True)
+        if found is None:
+            raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
+        snap = incidents.snapshot(incident)
+        steer = may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager)
+        if ctx.user_id not in (found.owner_id, new_owner) and not steer:
+            raise CommandError(f"The owner {mention(found.owner_id)} or the incident manager may change the owner.")
+        if found.owner_id == new_owner:
+            raise CommandError(f"{mention(new_owner)} already owns the postmortem.")
+        found.owner_id = new_owner
+        timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
+                        actor_id=ctx.user_id, text=f"Postmortem owner is now {mention(new_owner)}.",
+                        data={"event": "postmortem_owner", "owner_id": new_owner})
+    if snap.channel_id:
+        services.slack.post(snap.channel_id, f"{mention(new_owner)} now owns the postmortem of {snap.key}.")
+    tell_owner(services, incident.id)
+
+
+def name_approvers(ctx: CommandContext, approvers: tuple[str, ...]) -> None:
+    services, now = ctx.services, ctx.services.now()
+    for person in approvers:
+        _real_person(services, person)
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
+        found = postmortems.get_by_incident(s, incident.id, for_update=True)
+        if found is None:
+            raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
+        snap = incidents.snapshot(incident)
+        steer = may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager)
+        if ctx.user_id != found.owner_id and not steer:
+            raise CommandError(f"The owner {mention(found.owner_id)} or the incident manager names the approvers.")
+        if found.status == APPROVED:
+            raise CommandError("The postmortem is already approved.")
+        found.approvers = list(approvers)
+        names = ", ".join(mention(a) for a in approvers)
+        timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
+                        actor_id=ctx.user_id, text=f"Postmortem approvers: {names}.",
+                        data={"event": "postmortem_approvers", "approvers": list(approvers)})
+    ctx.reply(f"Approvers of the {snap.key} postmortem: {names}. `/incident postmortem request-approval` asks them.")
+
+
+def _real_person(services: Services, user_id: str) -> None:
+    user = services.slack.user(user_id)
+    if user is None:
+        raise CommandError(f"Slack does not know {mention(user_id)}.")
+    if user.get("is_bot") or user.get("deleted"):
+        raise CommandError(f"{mention(user_id)} is a bot or a deactivated account; name a person.")
+
+
+# --- Listeners: the edit modal, the document's buttons --------------------------------------------
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(Callback.POSTMORTEM_EDIT)
+    def edit_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        save_section(ack, body, services)
+
+    @app.action(Action.POSTMORTEM_EDIT_SECTION)
+    def edit_chosen(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        incident_id, _, section = body["actions"][0]["selected_option"]["value"].partition(":")
+        _answering(services, body, lambda: open_editor(services, int(incident_id), body["user"]["id"], section,
+                                                       body["trigger_id"]))
+
+    @app.action(Action.POSTMORTEM_EXPORT)
+    def export_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        _answering(services, body, lambda: export(services, int(body["actions"][0]["value"]), body["user"]["id"]))
+
+
+def _answering(services: Services, body: dict[str, Any], work: Any) -> None:
+    """Runs a button's work; a refusal is told to the person where they clicked."""
+    try:
+        work()
+    except CommandError as exc:
+        channel = (body.get("container") or {}).get("channel_id") or body["user"]["id"]
+        services.slack.ephemeral(channel, body["user"]["id"], str(exc))
+
+
+def save_section(ack: Ack, body: dict[str, Any], services: Services) -> None:
+    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    incident_id, section = int(meta["incident_id"]), section_named(meta.get("section", ""))
+    values = body["view"]["state"]["values"]
+    user_id = body["user"]["id"]
+    if section is None:
+        ack()
+        return
+    first_block = Block.POSTMORTEM_FIELD_PREFIX + section.keys[0]
+    doc = None
+    with services.sessions.begin() as s:
+        try:
+            found = _owned(services, incident_id, user_id, for_update=True, s=s)
+        except CommandError as exc:
+            refusal = str(exc)
+        else:
+            refusal = None
+            fields = dict(found.fields or {})
+            for key in section.keys:
+                value = input_value(values, Block.POSTMORTEM_FIELD_PREFIX + key)
+                if key == CAUSE_CATEGORY:
+                    found.cause_category = value if value in handbook.CAUSE_CATEGORIES else None
+                elif key in FIELDS:
+                    fields[key] = (value or "").strip()
+            found.fields = fields  # a new dict, so the JSON column is saved
+            doc = postmortems.document(s, incident_id)
+    if refusal or doc is None:
+        ack(response_action="errors", errors={first_block: refusal or "The postmortem is gone."})
+        return
+    ack()
+    missing = missing_fields(doc)
+    still = f" Still empty: {', '.join(missing)}." if missing else " Every field is filled in."
+    if doc.incident.channel_id:
+        services.slack.ephemeral(doc.incident.channel_id, user_id, f"Saved *{section.title}* of the "
+                                 f"{doc.incident.key} postmortem.{still}")
+
+
+# --- The command line: `incident-bot export <key>` ---------------------------------------------------
+
+
+def export_cli(settings: Settings, key: str) -> int:
+    """Prints the postmortem's Markdown (user IDs as @U..., no Slack call); 1 if there is none."""
+    from bot.cli import _safe_url
+    from storage.db import make_engine, make_sessions
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessions(engine).begin() as s:
+            incident = incidents.get_by_key(s, key)
+            doc = postmortems.document(s, incident.id) if incident else None
+    finally:
+        engine.dispose()
+    if incident is None:
+        print(f"incident-bot: no incident {key} in {_safe_url(settings.database_url)}", file=sys.stderr)
+        return 1
+    if doc is None:
+        print(f"incident-bot: {incident.key} has no postmortem yet (`/incident postmortem` in its channel creates it)",
+              file=sys.stderr)
+        return 1
+    sys.stdout.write(render_markdown(doc))
+    return 0

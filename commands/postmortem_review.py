@@ -1,0 +1,162 @@
+"""Postmortem approval: request it, and the approvers' Approve / Request changes buttons.
+
+draft -> in review (the approvers get a DM with both buttons) -> approved; requesting
+changes sends it back to draft with the approver's comment for the owner. Any one named
+approver's approval is enough (the handbook's approval step). Every move is on the timeline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.core.incident import may_steer
+from bot.core.postmortem import (
+    APPROVE,
+    APPROVED,
+    IN_REVIEW,
+    REQUEST_APPROVAL,
+    REQUEST_CHANGES,
+    PostmortemError,
+    may_review,
+    missing_fields,
+    status_after,
+)
+from bot.core.topic import mention
+from bot.services import Services
+from bot.views.blocks import input_value
+from bot.views.ids import Action, Block, Callback
+from bot.views.postmortem import approval_request, changes_modal, review_done
+from commands.errors import CommandError
+from storage import incidents, postmortems, timeline
+
+log = logging.getLogger(__name__)
+
+
+def request_approval(services: Services, incident_id: int, user_id: str) -> None:
+    """Moves the draft into review and DMs every approver; refused input changes nothing."""
+    now = services.now()
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, incident_id, for_update=True)
+        found = postmortems.get_by_incident(s, incident_id, for_update=True)
+        if found is None:
+            raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
+        snap = incidents.snapshot(incident)
+        steer = may_steer(snap, user_id, restricted=services.settings.restrict_to_incident_manager)
+        if user_id != found.owner_id and not steer:
+            raise CommandError(f"The owner {mention(found.owner_id)} requests approval.")
+        try:
+            found.status = status_after(found.status, REQUEST_APPROVAL, approvers=tuple(found.approvers or ()))
+        except PostmortemError as exc:
+            raise CommandError(str(exc)) from None
+        approvers = tuple(found.approvers)
+        timeline.record(s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
+                        text=f"Postmortem approval requested from {', '.join(mention(a) for a in approvers)}: "
+                             "in review.", data={"event": "postmortem_in_review", "approvers": list(approvers)})
+        doc = postmortems.document(s, incident_id)
+        postmortem_id = found.id
+    if doc is None:  # pragma: no cover - it was just read
+        return
+    text, blocks = approval_request(doc, postmortem_id, missing_fields(doc))
+    for approver in approvers:
+        services.slack.dm(approver, text, blocks=blocks)
+    if snap.channel_id:
+        services.slack.post(snap.channel_id, f"The {snap.key} postmortem is in review: "
+                            f"{', '.join(mention(a) for a in approvers)} have been asked to approve it.")
+
+
+def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: str, comment: str = "",
+           message: tuple[str, str] | None = None) -> None:
+    """An approver approves or requests changes; `message` is their DM with the buttons, updated after."""
+    now = services.now()
+    with services.sessions.begin() as s:
+        found = postmortems.get(s, postmortem_id, for_update=True)
+        if found is None:
+            raise CommandError("That postmortem no longer exists.")
+        if not may_review(reviewer_id, tuple(found.approvers or ())):
+            raise CommandError(f"Only the postmortem's approvers may decide: "
+                               f"{', '.join(mention(a) for a in found.approvers) or 'none named'}.")
+        try:
+            found.status = status_after(found.status, event)
+        except PostmortemError as exc:
+            raise CommandError(str(exc)) from None
+        decision = "approved" if event == APPROVE else "changes_requested"
+        if found.status == APPROVED:
+            found.approved_at = now
+        postmortems.record_review(s, postmortem_id=postmortem_id, reviewer_id=reviewer_id, decision=decision,
+                                  comment=comment, now=now)
+        snap = incidents.snapshot(incidents.get(s, found.incident_id))
+        said = (f"Postmortem approved by {mention(reviewer_id)}." if event == APPROVE else
+                f"Postmortem changes requested by {mention(reviewer_id)}: back to draft. {comment}".rstrip())
+        timeline.record(s, incident_id=found.incident_id, kind="system", occurred_at=now, recorded_at=now,
+                        actor_id=reviewer_id, text=said, data={"event": f"postmortem_{decision}", "comment": comment})
+        owner = found.owner_id
+    if message:
+        text, blocks = review_done(snap.key, event == APPROVE, comment)
+        services.slack.update_message(message[0], message[1], text, blocks=blocks)
+    services.slack.dm(owner, f"{snap.key}: {said}" + ("" if event == APPROVE else
+                      " Edit it with `/incident postmortem` in the incident channel, then request approval again."))
+    if snap.channel_id:
+        services.slack.post(snap.channel_id, f"{snap.key}: {said}")
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(Action.POSTMORTEM_APPROVE)
+    def approve_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        container = body.get("container") or {}
+        message = (container["channel_id"], container["message_ts"]) if container.get("message_ts") else None
+        _answering(services, body, lambda: decide(services, postmortem_id=int(body["actions"][0]["value"]),
+                                                  reviewer_id=body["user"]["id"], event=APPROVE, message=message))
+
+    @app.action(Action.POSTMORTEM_REQUEST_CHANGES)
+    def changes_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        postmortem_id, user_id = int(body["actions"][0]["value"]), body["user"]["id"]
+        container = body.get("container") or {}
+        with services.sessions.begin() as s:
+            found = postmortems.get(s, postmortem_id)
+            refusal = None
+            if found is None or not may_review(user_id, tuple(found.approvers or ())):
+                refusal = "Only the postmortem's approvers may request changes."
+            elif found.status != IN_REVIEW:
+                refusal = "The postmortem is not in review any more."
+            key = incidents.get(s, found.incident_id).key if found else ""
+        if refusal:
+            services.slack.ephemeral(container.get("channel_id") or user_id, user_id, refusal)
+            return
+        meta = {"postmortem_id": postmortem_id, "channel": container.get("channel_id"),
+                "ts": container.get("message_ts")}
+        services.slack.open_view(body["trigger_id"], changes_modal(key, json.dumps(meta)))
+
+    @app.view(Callback.POSTMORTEM_CHANGES)
+    def changes_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        meta = json.loads(body["view"].get("private_metadata") or "{}")
+        comment = " ".join((input_value(body["view"]["state"]["values"], Block.REVIEW_COMMENT) or "").split())
+        if not comment:
+            ack(response_action="errors", errors={Block.REVIEW_COMMENT: "Say what should change."})
+            return
+        ack()
+        message = (meta["channel"], meta["ts"]) if meta.get("channel") and meta.get("ts") else None
+        _answering(services, body, lambda: decide(services, postmortem_id=int(meta["postmortem_id"]),
+                                                  reviewer_id=body["user"]["id"], event=REQUEST_CHANGES,
+                                                  comment=comment, message=message))
+
+    @app.action(Action.POSTMORTEM_REQUEST_APPROVAL)
+    def request_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        _answering(services, body, lambda: request_approval(services, int(body["actions"][0]["value"]),
+                                                            body["user"]["id"]))
+
+
+def _answering(services: Services, body: dict[str, Any], work: Any) -> None:
+    """Runs a button's work; a refusal is told to the person where they clicked (or in a DM)."""
+    user_id = body["user"]["id"]
+    try:
+        work()
+    except CommandError as exc:
+        channel = (body.get("container") or {}).get("channel_id") or user_id
+        services.slack.ephemeral(channel, user_id, str(exc))

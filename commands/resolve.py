@@ -1,0 +1,184 @@
+"""`/incident resolve` (a modal for the handbook's three times and a one-line summary) and `reopen`.
+
+Resolving writes everything to the database first (status, times, nags stopped, timeline,
+the postmortem of a major incident), then tells Slack: the final comms, the topic, the
+postmortem owner's DM.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
+
+from bot.core.durations import format_duration
+from bot.core.incident import TransitionError, may_steer, status_after
+from bot.core.postmortem import utc_text
+from bot.core.resolve import (
+    DETECTED,
+    IMPACT_ENDED,
+    IMPACT_STARTED,
+    ResolveTimes,
+    parse_local,
+    private_final_comms,
+    validate_resolution_summary,
+    validate_times,
+    zone,
+)
+from bot.core.topic import mention
+from bot.services import Services
+from bot.views.blocks import input_value
+from bot.views.ids import Block, Callback
+from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
+from commands import postmortem
+from commands.channel_sync import sync_channel
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import verb
+from storage import incidents, timeline
+from storage.models import Incident, Postmortem
+
+log = logging.getLogger(__name__)
+
+
+def _refusal(snap: Any, what: str) -> str:
+    return (f"Only the incident manager {mention(snap.incident_manager)} (or the backup IM) may {what} "
+            f"{snap.key}. Ask them, or have the role handed over with `/incident handover @you`.")
+
+
+@verb("resolve", usage="resolve")
+def resolve(ctx: CommandContext) -> None:
+    services = ctx.services
+    with services.sessions.begin() as s:
+        snap = incidents.snapshot(incidents.get(s, ctx.incident_id))
+    try:
+        status_after(snap.status, "resolve")
+    except TransitionError as exc:
+        raise CommandError(f"{snap.key}: {exc}. `/incident reopen` returns it to Fixing.") from None
+    if not may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager):
+        raise CommandError(_refusal(snap, "resolve"))
+    user = services.slack.user(ctx.user_id) or {}
+    view = resolve_modal(incident=snap, incident_id=ctx.incident_id or 0, tz=zone(user.get("tz")), now=services.now())
+    services.slack.open_view(ctx.trigger_id, view)
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(Callback.RESOLVE)
+    def resolve_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        submit(ack, body, services)
+
+
+def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
+    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    tz = zone(meta.get("tz"))
+    values = body["view"]["state"]["values"]
+    given = {name: parse_local(input_value(values, date_block), input_value(values, time_block), tz)
+             for name, (date_block, time_block) in TIME_BLOCKS.items()}
+    now = services.now()
+    times, time_errors = validate_times(impact_started_at=given[IMPACT_STARTED], detected_at=given[DETECTED],
+                                        impact_ended_at=given[IMPACT_ENDED], now=now)
+    summary, summary_error = validate_resolution_summary(input_value(values, Block.RESOLUTION_SUMMARY))
+    errors = {TIME_BLOCKS[name][1]: message for name, message in time_errors.items()}
+    if summary_error:
+        errors[Block.RESOLUTION_SUMMARY] = summary_error
+    if errors or times is None:
+        ack(response_action="errors", errors=errors)
+        return
+    user_id = body["user"]["id"]
+    incident_id = int(meta["incident_id"])
+    settings = services.settings
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, incident_id, for_update=True)
+        snap = incidents.snapshot(incident)
+        # Checked again here: someone may have resolved it, or taken the IM role, meanwhile.
+        refusal, new_status = None, incident.status
+        try:
+            new_status = status_after(incident.status, "resolve")
+        except TransitionError as exc:
+            refusal = f"{snap.key}: {exc}."
+        if refusal is None and not may_steer(snap, user_id, restricted=settings.restrict_to_incident_manager):
+            refusal = _refusal(snap, "resolve")
+        created = None
+        if refusal is None:
+            created = _resolve(s, services, incident, times, summary, user_id, new_status)
+            snap = incidents.snapshot(incident)
+    if refusal:
+        ack(response_action="errors", errors={Block.RESOLUTION_SUMMARY: refusal})
+        return
+    ack()
+    due_line = (f"Postmortem: owned by {mention(created.owner_id)}, due {utc_text(created.due_at)}. "
+                "`/incident postmortem` shows it." if created else None)
+    text, blocks = final_comms_message(snap, times, summary, due_line)
+    if snap.channel_id:
+        services.slack.post(snap.channel_id, text, blocks=blocks)
+    if settings.incidents_channel:
+        channel = services.slack.resolve_channel(settings.incidents_channel)
+        if snap.private:
+            line = private_final_comms(snap)
+            services.slack.post(channel, line, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": line}}])
+        else:
+            services.slack.post(channel, text, blocks=blocks)
+    sync_channel(services, incident_id)
+    if created:
+        postmortem.tell_owner(services, incident_id)
+
+
+def _resolve(s: Session, services: Services, incident: Incident, times: ResolveTimes, summary: str,
+             user_id: str, new_status: str) -> Postmortem | None:
+    """The database side of resolving; returns the postmortem it created, if any."""
+    now = services.now()
+    snap = incidents.snapshot(incident)
+    incident_id = incident.id
+    incident.status = new_status
+    incident.impact_started_at = times.impact_started_at
+    incident.detected_at = times.detected_at
+    incident.impact_ended_at = times.impact_ended_at
+    incident.resolved_at = now
+    incident.resolution_summary = summary
+    incident.next_nag_at = None  # the nag job stops looking; it re-checks the status too
+    ttd, ttr = format_duration(times.time_to_detect), format_duration(times.time_to_recovery)
+    timeline.record(
+        s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
+        text=(f"{snap.key} resolved by {mention(user_id)}: {summary}. Start of impact "
+              f"{utc_text(times.impact_started_at)}, detected {utc_text(times.detected_at)}, end of impact "
+              f"{utc_text(times.impact_ended_at)} (TTD {ttd}, TTR {ttr})."),
+        data={"event": "resolved", "impact_started_at": times.impact_started_at.isoformat(),
+              "detected_at": times.detected_at.isoformat(), "impact_ended_at": times.impact_ended_at.isoformat(),
+              "ttd_seconds": int(times.time_to_detect.total_seconds()),
+              "ttr_seconds": int(times.time_to_recovery.total_seconds())},
+    )
+    created = None
+    if snap.is_major:
+        owner = snap.incident_manager or snap.reporter_id
+        created = postmortem.create_for(s, services, incident, owner_id=owner, actor_id=user_id, now=now)
+    return created
+
+
+@verb("reopen", usage="reopen")
+def reopen(ctx: CommandContext) -> None:
+    """Back to Fixing: the comms deadline restarts, so the nag job looks again right away."""
+    services = ctx.services
+    now = services.now()
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, ctx.incident_id, for_update=True)
+        snap = incidents.snapshot(incident)
+        try:
+            incident.status = status_after(incident.status, "reopen")
+        except TransitionError as exc:
+            raise CommandError(f"{snap.key}: {exc}.") from None
+        if not may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager):
+            raise CommandError(_refusal(snap, "reopen"))
+        incident.resolved_at = None
+        incident.next_update_due = now + services.settings.update_interval
+        incident.next_nag_at = now
+        timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
+                        actor_id=ctx.user_id, text=f"{snap.key} reopened by {mention(ctx.user_id)}: back to Fixing.",
+                        data={"event": "reopened"})
+        key, channel_id, due = snap.key, snap.channel_id, incident.next_update_due
+    if channel_id:
+        services.slack.post(channel_id, f":arrows_counterclockwise: {mention(ctx.user_id)} reopened {key}: it is "
+                            f"Fixing again. Next update due by {utc_text(due)}.")
+    sync_channel(services, ctx.incident_id or 0)
