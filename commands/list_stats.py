@@ -1,0 +1,79 @@
+"""`/incident list` and `/incident stats [days]`: fast read-only answers, given in the ack.
+
+Private incidents: they appear only to members of their channel. Stats counts them in
+its figures (leaving them out would make everyone's numbers wrong) but stats never names
+an incident, so no key or summary of a private incident reaches a non-member.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from bot.core.incident import IncidentSnapshot
+from bot.core.stats import compute_stats, parse_days
+from bot.services import Services
+from bot.slack_edge import SlackFailure
+from bot.views.list_stats import incident_list, stats_answer
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import Reply, verb
+from storage import stats as queries
+
+log = logging.getLogger(__name__)
+
+
+class Visibility:
+    """Who may see which private incident: members of its channel. Asked of Slack once per
+    channel per request; when Slack cannot say, the incident stays hidden (fail closed)."""
+
+    def __init__(self, services: Services, viewer: str) -> None:
+        self.services = services
+        self.viewer = viewer
+        self._members: dict[str, bool] = {}
+
+    def may_see(self, private: bool, channel_id: str | None) -> bool:
+        if not private:
+            return True
+        if not channel_id:
+            return False
+        if channel_id not in self._members:
+            try:
+                self._members[channel_id] = self.viewer in self.services.slack.members(channel_id)
+            except SlackFailure as exc:
+                log.warning("cannot list members of %s, hiding its private incident: %s", channel_id, exc)
+                self._members[channel_id] = False
+        return self._members[channel_id]
+
+    def incidents(self, snaps: Iterable[IncidentSnapshot]) -> list[IncidentSnapshot]:
+        return [snap for snap in snaps if self.may_see(snap.private, snap.channel_id)]
+
+
+@verb("list", usage="list", in_incident=False, answers_in_ack=True)
+def list_incidents(ctx: CommandContext) -> Reply:
+    with ctx.services.sessions.begin() as s:
+        snaps = queries.open_incidents(s)
+    visible = Visibility(ctx.services, ctx.user_id).incidents(snaps)
+    text, blocks = incident_list(visible, ctx.services.now())
+    return Reply(text, blocks)
+
+
+def parse_stats(args: str) -> int:
+    try:
+        return parse_days(args)
+    except ValueError as exc:
+        raise CommandError(f"{str(exc)[0].upper()}{str(exc)[1:]}: say how many days back to count, "
+                           "e.g. `/incident stats 90` (30 when left out).") from None
+
+
+@verb("stats", usage="stats [days]", parse=parse_stats, in_incident=False, answers_in_ack=True)
+def incident_stats(ctx: CommandContext) -> Reply:
+    now = ctx.services.now()
+    days: int = ctx.parsed
+    with ctx.services.sessions.begin() as s:
+        declared = queries.incidents_declared_since(s, now - timedelta(days=days))
+        postmortems = queries.open_postmortems(s)
+        priority = queries.open_priority_actions(s)
+    text, blocks = stats_answer(compute_stats(declared, postmortems, priority, now=now, days=days))
+    return Reply(text, blocks)
