@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import handbook
@@ -21,7 +21,9 @@ def _what(nag: DueNag) -> str:
 def _when(nag: DueNag, now: datetime) -> str:
     deadline = slack_date(nag.deadline)
     if nag.overdue:
-        return f"was due {deadline} and is *overdue by {format_duration(now - nag.deadline)}*"
+        late = now - nag.deadline
+        by = f" by {format_duration(late)}" if late >= timedelta(minutes=1) else ""
+        return f"was due {deadline} and is *overdue{by}*"
     return f"is due {deadline} (in {format_duration(nag.deadline - now)})"
 
 
