@@ -17,6 +17,7 @@ GRAMMAR = (
     ("list", "list open incidents"),
     ("postmortem", "show or edit the postmortem"),
     ("action <priority|improvement> <text> [@owner]", "add a postmortem action"),
+    ("action done <id>", "close an action; `/incident action list` shows them with state, owner and due date"),
     ("stats [days]", "incident numbers for the last 30 (or N) days"),
     ("help", "show this list"),
 )
