@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,8 +15,18 @@ from bot.slack_edge import SlackFailure
 log = logging.getLogger(__name__)
 
 
+# Bolt runs each listener, its work after the ack included, on this pool, and a request's
+# ack waits for a free worker. Bolt's default (min(32, CPUs + 4) workers: 6 on 2 CPUs) let
+# a burst of declarations, each waiting on Slack's rate limits after its ack, hold every
+# worker, so further modal submits were acked after Slack's 3 s (bench/rate_limits.py).
+# The work is I/O-bound (Slack calls, Retry-After sleeps), so threads are cheap here.
+LISTENER_WORKERS = 64
+
+
 def create_app(services: Services, *, listener_executor: Executor | None = None) -> App:
     settings = services.settings
+    if listener_executor is None:
+        listener_executor = ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bolt-listener")
     app = App(
         client=services.slack.client,
         signing_secret=settings.slack_signing_secret or None,
