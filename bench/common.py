@@ -34,7 +34,7 @@ APP_TOKEN = "xapp-bench"
 PEOPLE = ("UREPORTER", "UALICE", "UBOB", "UCAROL")
 
 __all__ = ["FakeSlack", "SocketModeServer", "signed", "declare_values", "SECRET", "workspace", "free_port",
-           "BotProcess", "percentile", "summary", "table", "machine", "rss_mb"]
+           "BotProcess", "percentile", "summary", "table", "machine", "rss_mb", "cpu_seconds", "load_average"]
 
 
 # ---------------------------------------------------------------------- fake Slack
@@ -59,9 +59,10 @@ def free_port() -> int:
 
 # ---------------------------------------------------------------------- the bot as a process
 def bot_command() -> list[str]:
-    """The installed console script when there is one (what operators run), else the module."""
-    script = shutil.which("incident-bot")
-    return [script] if script else [sys.executable, "-m", "bot.cli"]
+    """The installed console script (what operators run) next to this Python, so no version
+    manager's shim adds its own start-up time; else the module."""
+    script = Path(sys.executable).parent / "incident-bot"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "bot.cli"]
 
 
 @dataclass
@@ -79,6 +80,7 @@ class BotProcess:
     port: int = 0
     proc: subprocess.Popen | None = None
     tmp: str = ""
+    start_cpu_s: float = 0.0
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "INCIDENT"))}
@@ -98,9 +100,10 @@ class BotProcess:
         return env
 
     def start(self, timeout: float = 30) -> float:
-        self.tmp = tempfile.mkdtemp(prefix="incident-bot-bench-")
+        if not self.tmp:
+            self.tmp = tempfile.mkdtemp(prefix="incident-bot-bench-")
+            self.log = open(Path(self.tmp) / "bot.log", "wb")
         self.port = self.port or free_port()
-        self.log = open(Path(self.tmp) / "bot.log", "wb")
         started = time.monotonic()
         # cwd is the temp dir so a developer's .env in the repo is not read.
         self.proc = subprocess.Popen([*bot_command(), self.mode], env=self.env(), cwd=self.tmp,
@@ -110,9 +113,17 @@ class BotProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"incident-bot {self.mode} exited: {self.log_text()[-2000:]}")
             if self.ready():
-                return time.monotonic() - started
+                elapsed = time.monotonic() - started
+                # CPU seconds the start took: unlike wall time, not inflated by a busy machine.
+                self.start_cpu_s = cpu_seconds(self.proc.pid)
+                return elapsed
             time.sleep(0.005)
         raise TimeoutError(f"incident-bot {self.mode} not ready in {timeout}s: {self.log_text()[-2000:]}")
+
+    def start_again(self) -> float:
+        """Starts the stopped process again on the same database (already migrated)."""
+        assert self.proc is not None and self.proc.poll() is not None, "stop the process first"
+        return self.start()
 
     def ready(self) -> bool:
         if self.mode == "run":
@@ -171,6 +182,21 @@ def wait_until(predicate, timeout: float, interval: float = 0.005) -> bool:
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The 1-minute load average next to the CPU count: wall-clock figures mean little when
+    the machine is busy with other work."""
+    try:
+        return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    except OSError:
+        return "load average unknown"
 
 
 def rss_mb(pid: int) -> float:

@@ -105,7 +105,6 @@ def main() -> int:
 
     calls = Counter(m for m, _ in fake.calls)
     per_method = {m: calls[m] for m in TIER2 if calls[m]}
-    ok_per_method = {m: len(fake.calls_to(m)) for m in TIER2}
     # Each Tier 2 method is needed once per declaration: n calls at `tier2` per window take
     # (ceil(n / tier2) - 1) full windows after the first batch.
     windows = math.ceil(n / args.tier2) - 1
@@ -136,7 +135,6 @@ def main() -> int:
         print(f"{len(errors)} ERROR lines in the bot's log, first:", errors[0][:300])
     lost = n - checks["complete"]
     print(f"result: {n - lost} of {n} complete, {lost} lost; {total:.1f} s vs {minimum:.1f} s minimum")
-    del ok_per_method
     return 0 if lost == 0 else 1
 
 
