@@ -1,0 +1,186 @@
+"""Timeline ingestion: how many reaction events per second one process records, and how long
+a 10,000-entry timeline takes to render.
+
+The real Bolt app runs in-process (signed Events API requests, Bolt's listener executor with
+8 threads) against the fake Slack over HTTP (answering at once, so the figure is the bot's
+own cost: Bolt, the database, three Slack round trips per new entry). Each reaction is on a
+different message, so every event records an entry; then every event is redelivered
+(`X-Slack-Retry-Num: 1`), which must record nothing and call Slack not at all.
+SQLite always; PostgreSQL too when INCIDENT_BOT_TEST_POSTGRES_URL is set (a scratch schema).
+
+    python bench/timeline_ingest.py [--events 1000] [--entries 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import machine, table, workspace  # noqa: E402
+
+POSTGRES_ENV = "INCIDENT_BOT_TEST_POSTGRES_URL"
+
+
+@contextmanager
+def databases() -> Iterator[list[tuple[str, Callable[[], str]]]]:
+    """(name, new_url) per database; each new_url() is an empty database (a SQLite file, a
+    PostgreSQL scratch schema), so the two measurements never share a fake's channel IDs."""
+    from sqlalchemy import create_engine, text
+
+    tmp = tempfile.mkdtemp(prefix="timeline-bench-")
+    base = os.environ.get(POSTGRES_ENV)
+    admin = create_engine(base) if base else None
+    schemas: list[str] = []
+
+    def sqlite_url() -> str:
+        return f"sqlite:///{tmp}/bench-{uuid.uuid4().hex[:8]}.db"
+
+    def postgres_url() -> str:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with admin.begin() as conn:  # type: ignore[union-attr]
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schemas.append(schema)
+        return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"  # type: ignore[operator]
+
+    found: list[tuple[str, Callable[[], str]]] = [("SQLite", sqlite_url)]
+    if admin is not None:
+        found.append(("PostgreSQL", postgres_url))
+    try:
+        yield found
+    finally:
+        if admin is not None:
+            with admin.begin() as conn:
+                for schema in schemas:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def reaction(channel: str, message: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "reaction_added", "user": "UBOB", "reaction": "mag", "item_user": message["user"],
+            "item": {"type": "message", "channel": channel, "ts": message["ts"]}, "event_ts": message["ts"]}
+
+
+def ingest(url: str, n_events: int) -> dict[str, float]:
+    from sqlalchemy import func, select
+
+    from storage.models import TimelineEntry
+    from tests.support import Bot, Clock, make_services
+
+    fake = workspace()
+    services = make_services(fake, url, Clock())
+    bot = Bot.build(services, fake)
+    try:
+        channel = bot.declare("Bench: checkout fails")
+        fake.channels[channel.id].members.update({"UALICE", "UBOB"})
+        messages = [fake.post_user_message(channel.id, "UALICE", f"observation {n}") for n in range(n_events)]
+        events = [(f"EvBench{n:06d}", reaction(channel.id, m)) for n, m in enumerate(messages)]
+        fake.reset_calls()
+
+        started = time.perf_counter()
+        for event_id, event in events:
+            bot.caller.event(event, event_id=event_id)
+        bot.executor.drain(timeout=600)
+        first = time.perf_counter() - started
+        calls_first = len(fake.calls)
+
+        fake.reset_calls()
+        started = time.perf_counter()
+        for event_id, event in events:
+            bot.caller.event(event, event_id=event_id, retry_num=1)
+        bot.executor.drain(timeout=600)
+        again = time.perf_counter() - started
+
+        with services.sessions() as s:
+            recorded = s.scalar(select(func.count()).select_from(TimelineEntry).where(TimelineEntry.kind == "observation"))
+        if recorded != n_events:
+            raise SystemExit(f"expected {n_events} entries, found {recorded}")
+        return {"new_per_s": n_events / first, "redelivered_per_s": n_events / again,
+                "calls_per_new": calls_first / n_events, "calls_per_redelivery": len(fake.calls) / n_events}
+    finally:
+        bot.executor.shutdown(wait=True)
+        services.sessions.kw["bind"].dispose()
+        fake.stop()
+
+
+def render(url: str, n_entries: int) -> dict[str, float]:
+    """Pure rendering of n entries (Slack messages and Markdown), and `/incident timeline` end to
+    end: load from the database, render, upload the Markdown file to the fake."""
+    from bot.core.timeline import TimelineItem, render_markdown, render_messages
+    from storage import timeline
+    from tests.support import Bot, Clock, make_services
+
+    fake = workspace()
+    services = make_services(fake, url, Clock())
+    bot = Bot.build(services, fake)
+    try:
+        channel = bot.declare("Bench: a long incident")
+        now = services.now()
+        with services.sessions.begin() as s:
+            incident_id = timeline.incident_for_channel(s, channel.id)
+            for n in range(n_entries - 1):
+                timeline.record(s, incident_id=incident_id, kind=("observation", "change", "decision")[n % 3],
+                                text=f"step {n}: restarted <@UALICE>'s pods on payments-api", actor_id="UBOB",
+                                occurred_at=now + timedelta(seconds=n), recorded_at=now,
+                                permalink=f"https://x.slack.com/archives/{channel.id}/p{n}")
+        items = [TimelineItem(now + timedelta(seconds=n), "change", f"step {n}: restarted <@UALICE>'s pods",
+                              actor_id="UBOB", permalink=f"https://x/p{n}") for n in range(n_entries)]
+        started = time.perf_counter()
+        messages = render_messages("HOT-1", items)
+        slack_s = time.perf_counter() - started
+        started = time.perf_counter()
+        render_markdown("HOT-1", "Bench", items, {"UALICE": "alice", "UBOB": "bob"}, now=now)
+        markdown_s = time.perf_counter() - started
+        started = time.perf_counter()
+        bot.command("timeline", user="UREPORTER", channel=channel.id)
+        command_s = time.perf_counter() - started
+        if len(fake.files) != 1:
+            raise SystemExit("the timeline was not uploaded as a file")
+        return {"slack_ms": slack_s * 1000, "messages": len(messages), "markdown_ms": markdown_s * 1000,
+                "command_ms": command_s * 1000, "file_kb": len(fake.files[0]["content"]) / 1024}
+    finally:
+        bot.executor.shutdown(wait=True)
+        services.sessions.kw["bind"].dispose()
+        fake.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=10_000)
+    args = parser.parse_args()
+    import logging
+
+    logging.disable(logging.WARNING)
+    print(f"timeline ingestion: {args.events} reaction events, one process; {machine()}")
+    ingest_rows, render_rows = [], []
+    with databases() as found:
+        if len(found) == 1:
+            print(f"(PostgreSQL skipped: set {POSTGRES_ENV})")
+        for name, new_url in found:
+            got = ingest(new_url(), args.events)
+            ingest_rows.append([name, got["new_per_s"], got["redelivered_per_s"], got["calls_per_new"],
+                                got["calls_per_redelivery"]])
+            shown = render(new_url(), args.entries)
+            render_rows.append([name, args.entries, shown["slack_ms"], shown["messages"], shown["markdown_ms"],
+                                shown["command_ms"], shown["file_kb"]])
+    print(table(["database", "new entries/s", "redeliveries/s", "Slack calls/new", "Slack calls/redelivery"],
+                ingest_rows))
+    print()
+    print(table(["database", "entries", "render Slack ms", "messages", "render Markdown ms",
+                 "/incident timeline ms", "file KiB"], render_rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
