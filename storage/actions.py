@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, cast, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.core.actions import ActionItem, reminder_due
+from bot.core.actions import REMINDER_EVERY, ActionItem, reminder_due
 from storage.models import Action, Incident, Nag
 
 REMINDER_KIND = "action_overdue"
@@ -88,9 +88,18 @@ def claim_reminders(s: Session, *, now: datetime, worker_id: str, late_after: ti
     never visible unclaimed (nor claimable by another tick job's generic query). A row whose
     claim is older than STALE_CLAIM belongs to a worker that died before sending; it is
     re-claimed with a conditional UPDATE (SKIP LOCKED on PostgreSQL)."""
+    # The current period began in (now - REMINDER_EVERY, now]: an action with a row due in that
+    # window is already reminded for it, so only the actions still owed a reminder are read.
+    reminded = (
+        select(Nag.id)
+        .where(Nag.incident_id == Action.incident_id,
+               Nag.kind == literal(f"{REMINDER_KIND}:") + cast(Action.id, String),
+               Nag.due_at > now - REMINDER_EVERY)
+        .exists()
+    )
     rows = s.execute(
         select(Action.id, Action.incident_id, Action.owner_id, Action.due_at)
-        .where(Action.done_at.is_(None), Action.due_at <= now, Action.owner_id.is_not(None))
+        .where(Action.done_at.is_(None), Action.due_at <= now, Action.owner_id.is_not(None), ~reminded)
         .order_by(Action.due_at, Action.id).limit(limit)
     ).all()
     values = []
