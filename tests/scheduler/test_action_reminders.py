@@ -134,3 +134,19 @@ def test_an_owner_who_cannot_be_reached_is_given_up_not_retried_forever(bot, sla
     bot.clock.advance(minutes=20)
     assert reminders.run_due(services, "w1") == 0
     assert reminders_to(slack, "UALICE") == []
+
+
+def test_more_overdue_actions_than_one_batch_all_get_their_reminder(bot, slack, services):
+    from storage import actions as storage_actions
+
+    channel = bot.declare()
+    made = [add_action(bot, channel, f"Add check number {n} <@UALICE|alice>") for n in range(3)]
+    bot.clock.set(made[-1].due_at + timedelta(days=1))
+
+    batches = []
+    for _ in range(3):
+        with services.sessions.begin() as s:
+            batches.append(len(storage_actions.claim_reminders(
+                s, now=bot.clock(), worker_id="w1", late_after=timedelta(minutes=1), limit=2)))
+    assert batches == [2, 1, 0]
+    assert sorted(n.data["action_id"] for n in nags(services)) == [a.id for a in made]
