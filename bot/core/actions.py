@@ -19,7 +19,6 @@ PRIORITY, IMPROVEMENT = ACTION_KINDS
 ADD_USAGE = "action <priority|improvement> <text> [@owner]"
 DONE_USAGE = "action done <id>"
 LIST_USAGE = "action list"
-USAGE = f"{ADD_USAGE}` or `/incident {DONE_USAGE}` or `/incident {LIST_USAGE}"
 TEXT_LIMIT = 500
 REMINDER_EVERY = timedelta(weeks=1)
 
