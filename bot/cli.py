@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database at {_safe_url(settings.database_url)} is up to date")
             return 0
         if args.command == "export":
-            from commands.postmortem import export_cli
+            from commands.postmortem_export import export_cli
 
             return export_cli(settings, args.key)
         return check(settings)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,19 +25,19 @@ from bot.core.postmortem import (
     FIELDS,
     business_days_after,
     missing_fields,
-    render_markdown,
     section_named,
     section_names,
     utc_text,
 )
 from bot.core.topic import mention
 from bot.services import Services
-from bot.settings import Settings
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import document_message, edit_modal, owner_dm
 from commands.context import CommandContext
 from commands.errors import CommandError
+from commands.postmortem_export import export
+from commands.postmortem_review import request_approval
 from commands.registry import verb
 from storage import incidents, postmortems, timeline
 from storage.models import Incident, Postmortem
@@ -128,8 +127,6 @@ def postmortem(ctx: CommandContext) -> None:
     elif command.action == "approvers":
         name_approvers(ctx, command.users)
     else:
-        from commands.postmortem_review import request_approval
-
         request_approval(ctx.services, incident_id, ctx.user_id)
         ctx.reply("Approval requested: the approvers have a DM with Approve and Request changes buttons.")
 
@@ -171,26 +168,6 @@ def open_editor(services: Services, incident_id: int, user_id: str, section: str
     if doc is None or chosen is None:
         raise CommandError(f"Say which section to edit: {', '.join(section_names().split('|'))}.")
     services.slack.open_view(trigger_id, edit_modal(doc, chosen, incident_id))
-
-
-def export(services: Services, incident_id: int, user_id: str) -> None:
-    """The document as a Markdown file in the incident channel (names instead of user IDs)."""
-    with services.sessions.begin() as s:
-        doc = postmortems.document(s, incident_id)
-    if doc is None:
-        raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
-    people = {doc.postmortem.owner_id, *doc.postmortem.approvers, *(i.actor_id for i in doc.timeline if i.actor_id),
-              *re.findall(r"<@([UW][A-Z0-9]+)", " ".join(i.text for i in doc.timeline))}
-    names = {}
-    for person in people:
-        record = services.slack.user(person) or {}
-        names[person] = record.get("real_name") or record.get("name") or person
-    markdown = render_markdown(doc, names)
-    key = doc.incident.key
-    if not doc.incident.channel_id:
-        raise CommandError(f"{key} has no channel to upload the export to; `incident-bot export {key}` prints it.")
-    services.slack.upload_file(doc.incident.channel_id, f"{key}-postmortem.md", markdown.encode("utf-8"),
-                               title=f"{key} postmortem", comment=f"{mention(user_id)} exported the postmortem of {key}.")
 
 
 def change_owner(ctx: CommandContext, new_owner: str) -> None:
@@ -312,29 +289,3 @@ def save_section(ack: Ack, body: dict[str, Any], services: Services) -> None:
     if doc.incident.channel_id:
         services.slack.ephemeral(doc.incident.channel_id, user_id, f"Saved *{section.title}* of the "
                                  f"{doc.incident.key} postmortem.{still}")
-
-
-# --- The command line: `incident-bot export <key>` ---------------------------------------------------
-
-
-def export_cli(settings: Settings, key: str) -> int:
-    """Prints the postmortem's Markdown (user IDs as @U..., no Slack call); 1 if there is none."""
-    from bot.cli import _safe_url
-    from storage.db import make_engine, make_sessions
-
-    engine = make_engine(settings.database_url)
-    try:
-        with make_sessions(engine).begin() as s:
-            incident = incidents.get_by_key(s, key)
-            doc = postmortems.document(s, incident.id) if incident else None
-    finally:
-        engine.dispose()
-    if incident is None:
-        print(f"incident-bot: no incident {key} in {_safe_url(settings.database_url)}", file=sys.stderr)
-        return 1
-    if doc is None:
-        print(f"incident-bot: {incident.key} has no postmortem yet (`/incident postmortem` in its channel creates it)",
-              file=sys.stderr)
-        return 1
-    sys.stdout.write(render_markdown(doc))
-    return 0

@@ -235,3 +235,23 @@ def test_approvers_from_the_team_config_are_named_on_creation(slack, database_ur
     finally:
         bot.executor.shutdown(wait=True)
         services.sessions.kw["bind"].dispose()
+
+
+def test_done_when_resolve_through_the_modal_then_export_shows_every_field_and_the_timeline(
+        bot, slack, services, resolved):
+    """The issue's "done when": Resolved in the topic, final comms, the owner's DM, a full export."""
+    assert "| Resolved |" in slack.channels[resolved.id].topic
+    assert "no further communications" in text_of(slack.messages_in(resolved.id)[-1])
+    assert "You own the postmortem of HOT-1" in slack.dm_messages("UALICE")[-1]["text"]
+
+    bot.command("postmortem export", user="UALICE", channel=resolved.id)
+
+    markdown = slack.files[-1]["content"].decode()
+    for spec in handbook.POSTMORTEM_FIELDS:
+        assert f"## {spec.title}\n" in markdown, spec.title
+    with services.sessions() as s:
+        entries = list(s.scalars(select(TimelineEntry)))
+    for entry in entries:
+        assert f"{entry.occurred_at:%Y-%m-%d %H:%M} UTC: " in markdown
+    assert "HOT-1 resolved by @alice: Rolled back the 07:45 deploy" in markdown
+    assert "exported the postmortem of HOT-1" in slack.messages_in(resolved.id)[-1]["text"]
