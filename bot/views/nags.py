@@ -19,12 +19,14 @@ def _what(nag: DueNag) -> str:
 
 
 def _when(nag: DueNag, now: datetime) -> str:
+    # "Initial communications" is plural, "the next comms update" singular.
+    is_, was = ("are", "were") if nag.kind.startswith("initial_comms") else ("is", "was")
     deadline = slack_date(nag.deadline)
     if nag.overdue:
         late = now - nag.deadline
         by = f" by {format_duration(late)}" if late >= timedelta(minutes=1) else ""
-        return f"was due {deadline} and is *overdue{by}*"
-    return f"is due {deadline} (in {format_duration(nag.deadline - now)})"
+        return f"{was} due {deadline} and {is_} *overdue{by}*"
+    return f"{is_} due {deadline} (in {format_duration(nag.deadline - now)})"
 
 
 def _late_note(nag: DueNag) -> str | None:

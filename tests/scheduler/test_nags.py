@@ -91,7 +91,7 @@ def test_the_im_gets_the_reminder_alone_then_overdue_dm_and_channel_line_every_l
 
     texts = [m["text"] for m in nag_dms(slack, "UALICE")]
     assert len(texts) == 4
-    assert texts[0].startswith("Initial communications for HOT-1 is due")
+    assert texts[0].startswith("Initial communications for HOT-1 are due")
     assert all("overdue" in t for t in texts[1:])
     assert ["overdue by 10m" in texts[2], "overdue by 20m" in texts[3]] == [True, True]
     assert nag_dms(slack, "UREPORTER") == []
@@ -170,7 +170,7 @@ def test_severity_changes_are_respected_at_tick_time(bot, slack, services):
     at(bot, 30)
     tick(services)
     [dm] = nag_dms(slack, "UREPORTER")
-    assert "is *overdue*." in dm["text"]
+    assert "are *overdue*." in dm["text"]
     with services.sessions.begin() as s:
         s.execute(update(Incident).values(severity=3))
     at(bot, 40)
