@@ -2,7 +2,7 @@
 
 Any number of schedulers may run these against one database. Creating a row is
 INSERT ... ON CONFLICT DO NOTHING on the unique key; claiming is a conditional UPDATE
-(`WHERE sent_at IS NULL AND claimed_at IS NULL`) whose row count says who won; on
+(`WHERE sent_at IS NULL AND claimed_at IS NULL`, or a claim older than STALE_CLAIM) whose row count says who won; on
 PostgreSQL the candidates are read FOR UPDATE SKIP LOCKED so replicas do not queue on
 each other's rows. SQLite serializes writers (BEGIN IMMEDIATE), which gives the same.
 """
@@ -10,15 +10,18 @@ each other's rows. SQLite serializes writers (BEGIN IMMEDIATE), which gives the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Incident, Nag
+
+# A claim this old with no send recorded: the claiming process died; another may take it over.
+STALE_CLAIM = timedelta(minutes=5)
 
 
 def _postgres(s: Session) -> bool:
@@ -72,17 +75,30 @@ def skip_unsent(
     ).rowcount or 0
 
 
-def claim_due(s: Session, *, now: datetime, worker: str, limit: int = 100) -> list[Nag]:
-    """Claims unsent nags due by `now` for `worker`; returns only the rows this call won."""
-    candidates = (select(Nag.id, Nag.due_at).where(Nag.sent_at.is_(None), Nag.claimed_at.is_(None), Nag.due_at <= now)
+def claim_due(s: Session, *, now: datetime, worker: str, kinds: Sequence[str] | None = None, limit: int = 100,
+              stale_after: timedelta = STALE_CLAIM) -> list[Nag]:
+    """Claims unsent nags of `kinds` due by `now` for `worker`; returns only the rows this call won.
+
+    A claim older than `stale_after` whose nag was never marked sent belongs to a process that
+    died between claiming and sending: it is taken over, so a restart loses no reminder.
+    """
+    unclaimed_or_stale = or_(Nag.claimed_at.is_(None), Nag.claimed_at < now - stale_after)
+    candidates = (select(Nag.id, Nag.due_at, Nag.claimed_at).where(Nag.sent_at.is_(None), unclaimed_or_stale,
+                                                                   Nag.due_at <= now)
                   .order_by(Nag.due_at, Nag.id).limit(limit))
+    if kinds is not None:
+        candidates = candidates.where(Nag.kind.in_(kinds))
     if _postgres(s):
         candidates = candidates.with_for_update(skip_locked=True)
     won: list[int] = []
     # due_at is checked again in Python: see skip_unsent on SQLite's range answers.
-    for nag_id in [nag_id for nag_id, due_at in s.execute(candidates).all() if due_at <= now]:
+    for nag_id, due_at, claimed_at in s.execute(candidates).all():
+        if due_at > now:
+            continue
+        # Conditional on the claim we saw: of two processes taking over one stale claim, one wins.
+        same_claim = Nag.claimed_at.is_(None) if claimed_at is None else Nag.claimed_at == claimed_at
         claimed = s.execute(
-            update(Nag).where(Nag.id == nag_id, Nag.sent_at.is_(None), Nag.claimed_at.is_(None))
+            update(Nag).where(Nag.id == nag_id, Nag.sent_at.is_(None), same_claim)
             .values(claimed_at=now, claimed_by=worker).execution_options(synchronize_session=False)
         ).rowcount
         if claimed == 1:

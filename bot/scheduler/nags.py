@@ -26,6 +26,8 @@ from storage.models import Incident
 
 log = logging.getLogger(__name__)
 
+# Other tick jobs keep their reminders in the same table; this job claims only its own.
+OWN_KINDS = (*COMMS_KINDS, HANDOVER_NUDGE)
 PLAN_BATCH = 200
 # A tick plans at most this many batches; what is left is due again on the next tick.
 MAX_BATCHES = 50
@@ -60,14 +62,15 @@ def run_due(services: Services, worker_id: str) -> int:
     sent = 0
     while True:
         with services.sessions.begin() as s:
-            claimed = [(n.id, n.incident_id, n.kind, n.due_at) for n in nags.claim_due(s, now=now, worker=worker_id)]
+            claimed = [(n.id, n.incident_id, n.kind, n.due_at) for n in nags.claim_due(s, now=now, worker=worker_id, kinds=OWN_KINDS)]
         if not claimed:
             return sent
         for nag_id, incident_id, kind, due_at in claimed:
             try:
                 sent += send(services, nag_id, incident_id, kind, due_at, rules)
             except Exception:  # noqa: BLE001 - one failed nag must not stop the others
-                log.exception("nag %s (%s of incident %s) failed; it is not retried", nag_id, kind, incident_id)
+                log.exception("nag %s (%s of incident %s) failed; its claim is taken over after %s", nag_id, kind,
+                              incident_id, nags.STALE_CLAIM)
 
 
 def plan(services: Services, now: datetime, rules: NagPolicy) -> int:

@@ -287,3 +287,35 @@ def test_restart_across_the_deadline_sends_the_missed_nag_once_late_and_repeats_
     with services.sessions() as s:
         late = s.scalars(select(Nag).where(Nag.due_at == max(s.scalars(select(Nag.due_at))))).one()
         assert late.late and late.claimed_by == "restarted"
+
+
+def test_a_nag_claimed_by_a_process_that_died_is_taken_over_and_sent_once(bot, slack, services):
+    bot.declare("Checkout fails")
+    at(bot, 20)
+    nag_job.plan(services, services.now(), nag_job.policy(services.settings))
+    with services.sessions.begin() as s:
+        # Worker w1 claims the nag and dies before sending it.
+        [claimed] = nag_job.nags.claim_due(s, now=services.now(), worker="w1", kinds=nag_job.OWN_KINDS)
+    assert tick(services, "w2") == 0, "a fresh claim belongs to its worker"
+
+    at(bot, 26)  # the claim is older than STALE_CLAIM (5 minutes)
+    assert tick(services, "w2") == 1
+    assert tick(services, "w3") == 0
+    [dm] = nag_dms(slack, "UREPORTER")
+    assert "HOT-1" in dm["text"]
+    with services.sessions() as s:
+        nag = s.get(Nag, claimed.id)
+        assert (nag.claimed_by, nag.sent_at is not None) == ("w2", True)
+
+
+def test_the_comms_tick_leaves_other_jobs_reminders_alone(bot, services):
+    bot.declare("Checkout fails")
+    with services.sessions.begin() as s:
+        incident_id = s.scalars(select(Incident.id)).one()
+        nag_job.nags.create_if_absent(s, incident_id=incident_id, kind="postmortem_due", due_at=services.now(),
+                                      recipient_id="UREPORTER", now=services.now(), data={})
+    at(bot, 1)
+    tick(services)
+    with services.sessions() as s:
+        other = s.scalars(select(Nag).where(Nag.kind == "postmortem_due")).one()
+        assert (other.claimed_at, other.sent_at) == (None, None)
