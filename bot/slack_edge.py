@@ -78,6 +78,7 @@ class Slack:
         self._users: dict[str, dict[str, Any]] = {}
         self._users_lock = threading.Lock()
         self._bot_user_id: str | None = None
+        self._workspace_url: str | None = None
         self._channel_ids: dict[str, str] = {}
 
     def call(self, method: str, **args: Any) -> dict[str, Any]:
@@ -91,8 +92,13 @@ class Slack:
     # -- identity ---------------------------------------------------------------------
     def bot_user_id(self) -> str:
         if self._bot_user_id is None:
-            self._bot_user_id = self.call("auth.test")["user_id"]
-        return self._bot_user_id
+            self._identify()
+        return self._bot_user_id  # type: ignore[return-value]
+
+    def _identify(self) -> None:
+        auth = self.call("auth.test")
+        self._bot_user_id = auth["user_id"]
+        self._workspace_url = auth.get("url") or ""
 
     def user(self, user_id: str) -> dict[str, Any] | None:
         """The user's record (cached for the process), or None if Slack does not know them."""
@@ -229,7 +235,20 @@ class Slack:
             if exc.error != "already_pinned":
                 raise
 
-    def permalink(self, channel: str, ts: str) -> str | None:
+    def permalink(self, channel: str, ts: str, thread_ts: str | None = None) -> str | None:
+        """A message's link, built the way Slack builds it (`<workspace>/archives/<channel>/p<ts>`)
+        from the workspace URL auth.test gave once: a timeline entry then costs no
+        chat.getPermalink round trip. Falls back to asking Slack when the URL is unknown."""
+        if self._workspace_url is None:
+            try:
+                self._identify()
+            except SlackFailure as exc:
+                log.warning("auth.test failed (%s); asking Slack for the permalink", exc.error)
+        if self._workspace_url:
+            link = f"{self._workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+            if thread_ts and thread_ts != ts:
+                link += f"?thread_ts={thread_ts}&cid={channel}"
+            return link
         try:
             return self.call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
         except SlackFailure as exc:

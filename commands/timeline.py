@@ -155,7 +155,7 @@ def reaction_added(services: Services, event: dict[str, Any], *, event_id: str, 
         with services.sessions.begin() as s:
             events.seen(s, event_key, services.now())
         return
-    permalink = services.slack.permalink(channel, ts)
+    permalink = services.slack.permalink(channel, ts, _thread_of(message))
     with services.sessions.begin() as s:
         inserted = timeline.record_once(
             s, dedupe_key=key, incident_id=incident_id, kind=kind, text=message_text(message),
@@ -215,7 +215,7 @@ def message_posted(services: Services, event: dict[str, Any]) -> None:
 def record_prefixed(services: Services, incident_id: int, channel: str, message: dict[str, Any], kind: str,
                     text: str) -> None:
     ts = message["ts"]
-    permalink = services.slack.permalink(channel, ts)
+    permalink = services.slack.permalink(channel, ts, _thread_of(message))
     with services.sessions.begin() as s:
         inserted = timeline.record_once(
             s, dedupe_key=core.message_key(channel, ts, kind), incident_id=incident_id, kind=kind, text=text,
