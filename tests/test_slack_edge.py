@@ -92,7 +92,7 @@ def test_resolve_channel_by_name(edge, slack):
 
 
 def test_permalinks_are_built_from_the_workspace_url_without_a_call_per_message(edge, slack):
-    workspace = slack.calls and None or edge.call("auth.test")["url"].rstrip("/")
+    workspace = edge.call("auth.test")["url"].rstrip("/")
     assert edge.permalink("C123", "1700000000.000100") == f"{workspace}/archives/C123/p1700000000000100"
     reply = edge.permalink("C123", "1700000001.000200", thread_ts="1700000000.000100")
     assert reply.endswith("/archives/C123/p1700000001000200?thread_ts=1700000000.000100&cid=C123")
