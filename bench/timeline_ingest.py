@@ -113,6 +113,71 @@ def ingest(url: str, n_events: int) -> dict[str, float]:
         fake.stop()
 
 
+def ingest_served(url: str, n_events: int, clients: int = 16) -> dict[str, float]:
+    """The production shape: `incident-bot serve` in its own process (so the fake Slack's work is
+    not charged to the bot), events sent concurrently over signed HTTP as Slack delivers them.
+    The figure is entries in the database per second, from the first event sent to the last
+    entry recorded."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, func, select
+
+    from bench.common import BotProcess, cpu_seconds
+    from storage.models import Incident, TimelineEntry
+    from tests.support import declare_values
+
+    fake = workspace()
+    try:
+        with BotProcess(fake, env_extra={"DATABASE_URL": url}) as bot:
+            caller = bot.caller(timeout=30)
+            caller.command("declare Bench: checkout fails", user_id="UREPORTER", channel_id=fake.general_channel_id)
+            wait_until_true(lambda: any(v.get("callback_id") == "incident_declare" for v in fake.views_opened), 30)
+            view = next(v for v in fake.views_opened if v.get("callback_id") == "incident_declare")
+            caller.submit_view(view, declare_values("Bench: checkout fails"), user_id="UREPORTER")
+            engine = create_engine(url)
+
+            def count(query: Any) -> int:
+                with engine.connect() as conn:
+                    return conn.execute(query).scalar_one()
+
+            wait_until_true(lambda: count(select(func.count()).select_from(Incident).where(
+                Incident.channel_id.is_not(None))) == 1, 30)
+            with engine.connect() as conn:
+                channel_id = conn.execute(select(Incident.channel_id)).scalar_one()
+            fake.channels[channel_id].members.update({"UALICE", "UBOB"})
+            messages = [fake.post_user_message(channel_id, "UALICE", f"observation {n}") for n in range(n_events)]
+            recorded = select(func.count()).select_from(TimelineEntry).where(TimelineEntry.kind == "observation")
+            fake.reset_calls()
+            bot_cpu, own_cpu = cpu_seconds(bot.proc.pid), time.process_time()  # type: ignore[union-attr]
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                replies = list(pool.map(lambda pair: caller.event(reaction(channel_id, pair[1]),
+                                                                  event_id=f"EvServe{pair[0]:06d}"),
+                                        enumerate(messages)))
+            acked = time.perf_counter() - started
+            if not wait_until_true(lambda: count(recorded) >= n_events, 300):
+                raise SystemExit(f"only {count(recorded)} of {n_events} entries recorded")
+            elapsed = time.perf_counter() - started
+            bot_cpu = cpu_seconds(bot.proc.pid) - bot_cpu  # type: ignore[union-attr]
+            own_cpu = time.process_time() - own_cpu
+            engine.dispose()
+            return {"per_s": n_events / elapsed, "acked_per_s": n_events / acked,
+                    "ack_p99_ms": sorted(r.elapsed for r in replies)[int(len(replies) * 0.99) - 1] * 1000,
+                    "calls_per_new": len(fake.calls) / n_events,
+                    "bot_cpu_ms": bot_cpu * 1000 / n_events, "bench_cpu_ms": own_cpu * 1000 / n_events}
+    finally:
+        fake.stop()
+
+
+def wait_until_true(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def render(url: str, n_entries: int) -> dict[str, float]:
     """Pure rendering of n entries (Slack messages and Markdown), and `/incident timeline` end to
     end: load from the database, render, upload the Markdown file to the fake."""
@@ -163,17 +228,25 @@ def main() -> int:
 
     logging.disable(logging.WARNING)
     print(f"timeline ingestion: {args.events} reaction events, one process; {machine()}")
-    ingest_rows, render_rows = [], []
+    ingest_rows, served_rows, render_rows = [], [], []
     with databases() as found:
         if len(found) == 1:
             print(f"(PostgreSQL skipped: set {POSTGRES_ENV})")
         for name, new_url in found:
+            served = ingest_served(new_url(), args.events)
+            served_rows.append([name, served["per_s"], served["acked_per_s"], served["ack_p99_ms"],
+                                served["calls_per_new"], served["bot_cpu_ms"], served["bench_cpu_ms"]])
             got = ingest(new_url(), args.events)
             ingest_rows.append([name, got["new_per_s"], got["redelivered_per_s"], got["calls_per_new"],
                                 got["calls_per_redelivery"]])
             shown = render(new_url(), args.entries)
             render_rows.append([name, args.entries, shown["slack_ms"], shown["messages"], shown["markdown_ms"],
                                 shown["command_ms"], shown["file_kb"]])
+    print("incident-bot serve as its own process, 16 concurrent senders over signed HTTP:")
+    print(table(["database", "entries recorded/s", "events acked/s", "ack p99 ms", "Slack calls/new",
+                 "bot CPU ms/event", "fake+senders CPU ms/event"], served_rows))
+    print()
+    print("in-process (the fake Slack shares the bot's process and CPU):")
     print(table(["database", "new entries/s", "redeliveries/s", "Slack calls/new", "Slack calls/redelivery"],
                 ingest_rows))
     print()
