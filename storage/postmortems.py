@@ -88,7 +88,8 @@ def document(s: Session, incident_id: int) -> PostmortemDocument | None:
     if postmortem is None:
         return None
     incident = incidents.get(s, incident_id)
-    items = tuple(TimelineItem(e.occurred_at, e.text, e.kind, e.actor_id) for e in timeline.entries(s, incident_id))
+    items = tuple(TimelineItem(occurred_at=e.occurred_at, kind=e.kind, text=e.text, actor_id=e.actor_id)
+                  for e in timeline.entries(s, incident_id))
     actions = tuple(
         ActionItem(a.id, a.kind, a.text, a.owner_id, a.due_at, a.done_at)
         for a in s.scalars(select(Action).where(Action.incident_id == incident_id).order_by(Action.id))

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.core import handbook
+from bot.core.timeline import TimelineItem
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
 
@@ -136,14 +137,6 @@ def may_review(user_id: str, approvers: tuple[str, ...]) -> bool:
 
 
 # --- The document ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    occurred_at: datetime
-    text: str
-    kind: str = "system"
-    actor_id: str | None = None
 
 
 @dataclass(frozen=True)

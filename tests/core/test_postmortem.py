@@ -98,8 +98,8 @@ def incident(**kw) -> IncidentSnapshot:
 def document(fields=None, cause=None, **kw) -> PostmortemDocument:
     record = PostmortemRecord(owner_id="UOWN", status=DRAFT, created_at=utc(6, 15), due_at=utc(13, 15),
                               cause_category=cause, fields=fields or {}, approvers=("UAPP",))
-    timeline = (TimelineItem(utc(6, 14), "HOT-3 declared by <@U1> as Sev 1: Checkout fails"),
-                TimelineItem(utc(6, 14, 20), "Rolled back the deploy <@UOWN|owner>", kind="change"))
+    timeline = (TimelineItem(utc(6, 14), "system", "HOT-3 declared by <@U1> as Sev 1: Checkout fails"),
+                TimelineItem(utc(6, 14, 20), "change", "Rolled back the deploy <@UOWN|owner>"))
     actions = (ActionItem(4, "priority", "Add alerting on checkout errors", "UOWN", utc(6, 15) + timedelta(weeks=8)),)
     return PostmortemDocument(incident(**kw), record, "Rolled back the 13:45 deploy", timeline, actions)
 
