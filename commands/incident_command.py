@@ -29,11 +29,11 @@ def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
     word, _, args = text.partition(" ")
     word = word.lower()
     if word in ("", "help"):
-        ack(text=help_text())
+        ack(text=help_text(extra_roles=tuple(services.team.extra_roles)))
         return
     entry = VERBS.get(word)
     if entry is None:
-        ack(text=help_text(f"`{word}` is not an /incident verb."))
+        ack(text=help_text(f"`{word}` is not an /incident verb.", extra_roles=tuple(services.team.extra_roles)))
         return
     try:
         parsed = entry.parse(args) if entry.parse else args

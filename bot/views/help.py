@@ -26,10 +26,11 @@ ROLES_LINE = ("Roles: incident-manager (im), tech-lead (tl), communications-mana
               "external-comms, customer-support-lead, social-media-lead, backup-im")
 
 
-def help_text(problem: str | None = None) -> str:
+def help_text(problem: str | None = None, extra_roles: tuple[str, ...] = ()) -> str:
+    """The grammar; `extra_roles` are the roles the team configured in its TOML file."""
     lines = [problem, ""] if problem else []
     lines.append("*Usage:* `/incident <verb> ...`")
     lines.extend(f"• `/incident {form}`: {what}" for form, what in GRAMMAR)
-    lines.append(ROLES_LINE)
+    lines.append(ROLES_LINE + "".join(f", {role}" for role in extra_roles))
     lines.append("Verbs other than declare, list, stats and help work in an incident channel.")
     return "\n".join(lines)

@@ -119,3 +119,16 @@ def test_help_unknown_verb_and_bare_command_answer_with_the_grammar(bot, slack):
 def test_incident_verbs_outside_an_incident_channel_say_where_they_work(bot, slack):
     response = bot.command("declare-nothing", user="UALICE", channel=slack.general_channel_id)
     assert "not an /incident verb" in ack_text(response)
+
+
+def test_help_lists_the_roles_the_team_configured(slack, database_url):
+    from bot.settings import TeamConfig
+    from tests.support import Bot, make_services
+
+    team = TeamConfig(extra_roles={"problem-manager": "Owns the problem record."})
+    bot = Bot.build(make_services(slack, database_url, team=team), slack)
+    try:
+        text = ack_text(bot.command("help", user="UALICE", channel=slack.general_channel_id))
+    finally:
+        bot.executor.shutdown(wait=True)
+    assert "backup-im, problem-manager" in text
