@@ -35,6 +35,8 @@ def run(services: Services, incident_id: int, *, resuming: bool = False) -> list
         done = incidents.done_steps(s, incident_id)
     failed: list[str] = []
     notes: list[str] = []
+    # What the reporter should do about a step Slack refused for a known reason.
+    remedies: list[str] = []
     if CHANNEL not in done:
         try:
             note = _create_channel(services, incident_id, resuming=resuming)
@@ -59,8 +61,11 @@ def run(services: Services, incident_id: int, *, resuming: bool = False) -> list
         if exc is not None:
             log.error("declaration of incident %s: step %s failed: %s", incident_id, name, exc)
             failed.append(name)
+            remedy = _remedy(services, name, exc)
+            if remedy:
+                remedies.append(remedy)
     if TELL_REPORTER not in done:
-        _tell_reporter(services, incident_id, notes, failed)
+        _tell_reporter(services, incident_id, notes + remedies, failed)
     return failed
 
 
@@ -165,6 +170,19 @@ def _tell_reporter(services: Services, incident_id: int, notes: list[str], faile
         log.error("%s: could not tell the reporter: %s", snap.key, exc)
         return
     _mark(services, incident_id, TELL_REPORTER)
+
+
+def _remedy(services: Services, step: str, exc: BaseException) -> str | None:
+    """A known Slack refusal, said so that the reporter can act on it."""
+    if not isinstance(exc, SlackFailure):
+        return None
+    if step == ANNOUNCE and exc.error in ("is_archived", "channel_not_found"):
+        return (f"The incidents channel {services.settings.incidents_channel} is "
+                f"{'archived' if exc.error == 'is_archived' else 'not found'}, so nothing was announced: unarchive "
+                "it (and invite the bot) or set INCIDENTS_CHANNEL to another channel.")
+    if exc.error == "missing_scope":
+        return str(exc)
+    return None
 
 
 def _tell_reporter_failure(services: Services, incident_id: int, exc: SlackFailure) -> None:

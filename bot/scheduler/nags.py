@@ -146,8 +146,15 @@ def _deliver(services: Services, nag: DueNag, *, incident_id: int, key: str, sum
         else:
             line = comms_nag_channel_line(nag, key=key, incident_manager=nag.recipient_id if has_im else None,
                                           im_reachable="dm" in delivered, now=now)
-        services.slack.post(channel_id, line)
-        delivered.append("channel")
+        try:
+            services.slack.post(channel_id, line)
+            delivered.append("channel")
+        except SlackFailure as exc:
+            if exc.error not in ("is_archived", "channel_not_found"):
+                raise
+            # Someone archived the incident channel of an open incident: the DM (if any) stands.
+            log.warning("%s: cannot post the nag in %s (%s); delivered: %s", key, channel_id, exc.error,
+                        ", ".join(delivered) or "nothing")
     return delivered
 
 

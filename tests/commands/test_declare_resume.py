@@ -78,3 +78,14 @@ def test_a_failed_step_is_reported_and_finished_on_resume(bot, slack, services):
     declare_setup.resume(services)
     assert len(slack.channel_by_name("hot-1").pins) == 1
     assert len([m for m in slack.messages_in(slack.channel_by_name("hot-1").id) if "HOT-1" in m["text"]]) == 1
+
+
+def test_an_archived_incidents_channel_is_explained_and_the_rest_of_the_declaration_stands(bot, slack):
+    slack.channels[slack.incidents_channel_id].is_archived = True
+
+    channel = bot.declare("Queue backlog")
+
+    assert channel.topic.startswith("HOT-1 | Sev 2 | Pending") and len(channel.pins) == 1
+    told = slack.dm_messages("UREPORTER")[-1]["text"]
+    assert "Some set-up steps failed (announce)" in told
+    assert "is archived, so nothing was announced" in told and "INCIDENTS_CHANNEL" in told

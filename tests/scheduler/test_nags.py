@@ -319,3 +319,13 @@ def test_the_comms_tick_leaves_other_jobs_reminders_alone(bot, services):
     with services.sessions() as s:
         other = s.scalars(select(Nag).where(Nag.kind == "postmortem_due")).one()
         assert (other.claimed_at, other.sent_at) == (None, None)
+
+
+def test_an_archived_incident_channel_does_not_stop_the_dm(bot, slack, services):
+    channel = bot.declare("Checkout fails")
+    slack.channels[channel.id].is_archived = True
+    at(bot, 20)
+    assert tick(services) == 1
+    [dm] = nag_dms(slack, "UREPORTER")
+    assert "HOT-1" in dm["text"]
+    assert rows(services) == [("initial_comms_due", 20, True, False)]
