@@ -77,3 +77,31 @@ def test_healthz_answers_503_when_the_database_is_unreachable(services):
     # Nothing listens on port 1: the database is down.
     services.sessions = make_sessions(make_engine("postgresql+psycopg://bot:bot@127.0.0.1:1/bot?connect_timeout=2"))
     assert _healthz(services) == ("503 Service Unavailable", b"database unreachable\n")
+
+
+def test_serve_finishes_a_declaration_a_dead_process_left_at_start(slack, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from bot.core.declaration import Declaration
+    from storage import incidents
+    from storage.db import make_engine, make_sessions
+    from storage.migrate import upgrade
+
+    env = bot_env(slack, tmp_path)
+    upgrade(env["DATABASE_URL"])
+    engine = make_engine(env["DATABASE_URL"])
+    now = datetime.now(timezone.utc)
+    with make_sessions(engine).begin() as s:
+        # The row a declaration writes before any Slack step; the process died right after.
+        incidents.create(s, declaration=Declaration("Orphaned declaration", "", 1, "Unknown", ("Unknown",), False),
+                         prefix="HOT", reporter_id="UREPORTER", origin_channel_id=None, now=now,
+                         initial_comms_due=now + timedelta(minutes=30))
+    engine.dispose()
+
+    with bot_process("serve", env, tmp_path / "serve.log"):
+        wait_healthy(int(env["PORT"]))
+        channel = wait_for(lambda: slack.channel_by_name("hot-1"), what="#hot-1")
+        wait_for(lambda: channel.pins and channel.topic and any(
+            "HOT-1" in m["text"] for m in slack.messages_in(slack.incidents_channel_id)), what="the resumed set-up")
+    assert channel.topic == "HOT-1 | Sev 1 | Pending | IM: unassigned | Orphaned declaration"
+    assert len(slack.calls_to("conversations.create")) == 1
