@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 from bot.core.incident import IncidentSnapshot, channel_name
 from bot.core.topic import render_topic
@@ -18,7 +19,6 @@ from bot.services import Services
 from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES, announcement, info_message
 from storage import incidents
-from storage.models import Incident
 
 log = logging.getLogger(__name__)
 
@@ -29,33 +29,40 @@ STEPS = (CHANNEL, INVITE, TOPIC, INFO, PIN, BOOKMARKS, ANNOUNCE, TELL_REPORTER)
 NAME_ATTEMPTS = 10
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What the steps need, read once: each step then costs its Slack call and one write."""
+
+    incident_id: int
+    number: int
+    snap: IncidentSnapshot
+    info_message_ts: str | None
+    bookmark_ids: dict[str, str]
+
+
 def run(services: Services, incident_id: int, *, resuming: bool = False) -> list[str]:
     """Does every step not yet done; returns the steps that failed (already reported)."""
-    with services.sessions.begin() as s:
-        done = incidents.done_steps(s, incident_id)
+    done, setup = _load(services, incident_id)
     failed: list[str] = []
     notes: list[str] = []
     # What the reporter should do about a step Slack refused for a known reason.
     remedies: list[str] = []
     if CHANNEL not in done:
         try:
-            note = _create_channel(services, incident_id, resuming=resuming)
+            setup, note = _create_channel(services, setup, resuming=resuming)
             if note:
                 notes.append(note)
         except SlackFailure as exc:
             log.error("declaration of incident %s: no channel: %s", incident_id, exc)
-            _tell_reporter_failure(services, incident_id, exc)
+            _tell_reporter_failure(services, setup, exc)
             return [CHANNEL]
-    steps: list[tuple[str, Callable[[], None]]] = [
-        (INVITE, lambda: _invite(services, incident_id)),
-        (TOPIC, lambda: _topic(services, incident_id)),
-        (INFO, lambda: _info_and_pin(services, incident_id, done)),
-        (BOOKMARKS, lambda: _bookmarks(services, incident_id)),
-        (ANNOUNCE, lambda: _announce(services, incident_id)),
+    steps: list[tuple[str, Callable[[Services, Setup], None]]] = [
+        (INVITE, _invite), (TOPIC, _topic), (INFO, lambda sv, st: _info_and_pin(sv, st, done)),
+        (BOOKMARKS, _bookmarks), (ANNOUNCE, _announce),
     ]
     todo = [(name, fn) for name, fn in steps if name not in done or (name == INFO and PIN not in done)]
     with ThreadPoolExecutor(max_workers=max(1, len(todo)), thread_name_prefix="declare") as pool:
-        futures = {name: pool.submit(fn) for name, fn in todo}
+        futures = {name: pool.submit(fn, services, setup) for name, fn in todo}
     for name, future in futures.items():
         exc = future.exception()
         if exc is not None:
@@ -65,7 +72,7 @@ def run(services: Services, incident_id: int, *, resuming: bool = False) -> list
             if remedy:
                 remedies.append(remedy)
     if TELL_REPORTER not in done:
-        _tell_reporter(services, incident_id, notes + remedies, failed)
+        _tell_reporter(services, setup, notes + remedies, failed)
     return failed
 
 
@@ -79,34 +86,33 @@ def resume(services: Services) -> list[int]:
     return unfinished
 
 
-def _load(services: Services, incident_id: int) -> tuple[Incident, IncidentSnapshot]:
+def _load(services: Services, incident_id: int) -> tuple[set[str], Setup]:
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id)
-        return incident, incidents.snapshot(incident)
+        return incidents.done_steps(s, incident_id), Setup(
+            incident_id=incident.id, number=incident.number, snap=incidents.snapshot(incident),
+            info_message_ts=incident.info_message_ts, bookmark_ids=dict(incident.bookmark_ids or {}))
 
 
 def _mark(services: Services, incident_id: int, step: str, **columns: object) -> None:
     with services.sessions.begin() as s:
-        incident = incidents.get(s, incident_id)
-        for name, value in columns.items():
-            setattr(incident, name, value)
-        incidents.mark_step_done(s, incident_id, step, services.now())
+        incidents.record_step(s, incident_id, step, services.now(), **columns)
 
 
-def _create_channel(services: Services, incident_id: int, *, resuming: bool) -> str | None:
-    incident, snap = _load(services, incident_id)
+def _create_channel(services: Services, setup: Setup, *, resuming: bool) -> tuple[Setup, str | None]:
     prefix = services.settings.incident_key_prefix
-    names = [channel_name(prefix, incident.number, attempt) for attempt in range(1, NAME_ATTEMPTS + 1)]
+    names = [channel_name(prefix, setup.number, attempt) for attempt in range(1, NAME_ATTEMPTS + 1)]
     found = services.slack.find_own_channel(names) if resuming else None
-    channel_id, name = found or services.slack.create_channel(names, private=snap.private)
-    _mark(services, incident_id, CHANNEL, channel_id=channel_id, channel_name=name)
+    channel_id, name = found or services.slack.create_channel(names, private=setup.snap.private)
+    _mark(services, setup.incident_id, CHANNEL, channel_id=channel_id, channel_name=name)
+    setup = replace(setup, snap=replace(setup.snap, channel_id=channel_id, channel_name=name))
     if name != names[0]:
-        return f"#{names[0]} was taken, so {incident.key} lives in #{name}."
-    return None
+        return setup, f"#{names[0]} was taken, so {setup.snap.key} lives in #{name}."
+    return setup, None
 
 
-def _invite(services: Services, incident_id: int) -> None:
-    incident, snap = _load(services, incident_id)
+def _invite(services: Services, setup: Setup) -> None:
+    snap = setup.snap
     people = [snap.reporter_id]
     if not snap.private:
         # The faulty service's on-call people, from the TOML config.
@@ -116,48 +122,45 @@ def _invite(services: Services, incident_id: int) -> None:
     unknown = services.slack.invite(snap.channel_id or "", people)
     if unknown:
         log.warning("%s: could not invite %s", snap.key, ", ".join(unknown))
-    _mark(services, incident_id, INVITE)
+    _mark(services, setup.incident_id, INVITE)
 
 
-def _topic(services: Services, incident_id: int) -> None:
-    _incident, snap = _load(services, incident_id)
-    services.slack.set_topic(snap.channel_id or "", render_topic(snap))
-    _mark(services, incident_id, TOPIC)
+def _topic(services: Services, setup: Setup) -> None:
+    services.slack.set_topic(setup.snap.channel_id or "", render_topic(setup.snap))
+    _mark(services, setup.incident_id, TOPIC)
 
 
-def _info_and_pin(services: Services, incident_id: int, done: set[str]) -> None:
-    incident, snap = _load(services, incident_id)
-    ts = incident.info_message_ts
+def _info_and_pin(services: Services, setup: Setup, done: set[str]) -> None:
+    snap, ts = setup.snap, setup.info_message_ts
     if INFO not in done or not ts:
         text, blocks = info_message(snap)
         ts = services.slack.post(snap.channel_id or "", text, blocks=blocks)["ts"]
-        _mark(services, incident_id, INFO, info_message_ts=ts)
+        _mark(services, setup.incident_id, INFO, info_message_ts=ts)
     services.slack.pin(snap.channel_id or "", ts)
-    _mark(services, incident_id, PIN)
+    _mark(services, setup.incident_id, PIN)
 
 
-def _bookmarks(services: Services, incident_id: int) -> None:
-    incident, snap = _load(services, incident_id)
-    ids = dict(incident.bookmark_ids or {})
-    for kind, url in snap.links.items():
-        ids[kind] = services.slack.set_bookmark(snap.channel_id or "", LINK_TITLES[kind], url, ids.get(kind))
-    _mark(services, incident_id, BOOKMARKS, bookmark_ids=ids)
+def _bookmarks(services: Services, setup: Setup) -> None:
+    ids = dict(setup.bookmark_ids)
+    for kind, url in setup.snap.links.items():
+        ids[kind] = services.slack.set_bookmark(setup.snap.channel_id or "", LINK_TITLES[kind], url, ids.get(kind))
+    _mark(services, setup.incident_id, BOOKMARKS, bookmark_ids=ids)
 
 
-def _announce(services: Services, incident_id: int) -> None:
-    _incident, snap = _load(services, incident_id)
+def _announce(services: Services, setup: Setup) -> None:
     target = services.settings.incidents_channel
     if not target:
-        _mark(services, incident_id, ANNOUNCE)
+        _mark(services, setup.incident_id, ANNOUNCE)
         return
     channel = services.slack.resolve_channel(target)
-    text, blocks = announcement(snap)
+    text, blocks = announcement(setup.snap)
     posted = services.slack.post(channel, text, blocks=blocks)
-    _mark(services, incident_id, ANNOUNCE, announcement_channel_id=posted["channel"], announcement_ts=posted["ts"])
+    _mark(services, setup.incident_id, ANNOUNCE, announcement_channel_id=posted["channel"],
+          announcement_ts=posted["ts"])
 
 
-def _tell_reporter(services: Services, incident_id: int, notes: list[str], failed: list[str]) -> None:
-    _incident, snap = _load(services, incident_id)
+def _tell_reporter(services: Services, setup: Setup, notes: list[str], failed: list[str]) -> None:
+    snap = setup.snap
     lines = [f"You declared *{snap.key}* (Sev {snap.severity}): it lives in <#{snap.channel_id}>.", *notes]
     lines.append("Next: the incident manager takes the role there with `/incident role incident-manager me`.")
     if failed:
@@ -169,7 +172,7 @@ def _tell_reporter(services: Services, incident_id: int, notes: list[str], faile
     except SlackFailure as exc:
         log.error("%s: could not tell the reporter: %s", snap.key, exc)
         return
-    _mark(services, incident_id, TELL_REPORTER)
+    _mark(services, setup.incident_id, TELL_REPORTER)
 
 
 def _remedy(services: Services, step: str, exc: BaseException) -> str | None:
@@ -185,8 +188,8 @@ def _remedy(services: Services, step: str, exc: BaseException) -> str | None:
     return None
 
 
-def _tell_reporter_failure(services: Services, incident_id: int, exc: SlackFailure) -> None:
-    _incident, snap = _load(services, incident_id)
+def _tell_reporter_failure(services: Services, setup: Setup, exc: SlackFailure) -> None:
+    snap = setup.snap
     try:
         services.slack.dm(snap.reporter_id, f":warning: {snap.key} is recorded, but Slack refused to create its "
                           f"channel ({exc.error}). The bot tries again when it restarts; the log has the details.")

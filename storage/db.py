@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 from typing import Any
@@ -33,7 +34,7 @@ def _sqlite_serialized_writes(engine: Engine) -> None:
     lock wakes the next writer as soon as the previous one ends; other processes still meet
     the busy timeout.
     """
-    writer = threading.RLock()
+    writer = FairLock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -69,6 +70,58 @@ def _sqlite_serialized_writes(engine: Engine) -> None:
     # The transaction's COMMIT/ROLLBACK runs right after these events, in the same thread.
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
+
+
+class FairLock:
+    """A re-entrant lock that hands over in arrival order.
+
+    threading.Lock wakes an arbitrary waiter, so under a burst one handler (say, the modal
+    submission a person is waiting for) can lose the race again and again while background
+    work keeps winning; first come, first served bounds its wait by the queue ahead of it.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._queue: collections.deque[tuple[int, threading.Event]] = collections.deque()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self, timeout: float = -1) -> bool:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            if self._owner is None and not self._queue:
+                self._owner, self._depth = me, 1
+                return True
+            turn = (me, threading.Event())
+            self._queue.append(turn)
+        if turn[1].wait(None if timeout < 0 else timeout):
+            return True
+        with self._mutex:
+            if self._owner == me:  # handed over just as the wait timed out
+                return True
+            self._queue.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._owner is None:
+                raise RuntimeError("release of a FairLock nobody holds")
+            if self._owner != threading.get_ident():
+                # A transaction ended in another thread than it began (a session handed between
+                # threads): say so loudly, but do not fail the COMMIT this event precedes.
+                log.error("SQLite writer lock released by a thread that did not take it")
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._queue:
+                self._owner, event = self._queue.popleft()
+                self._depth = 1
+                event.set()
+            else:
+                self._owner = None
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -116,6 +116,16 @@ def mark_step_done(s: Session, incident_id: int, step: str, now: datetime) -> No
     s.add(SetupStep(incident_id=incident_id, step=step, done_at=now))
 
 
+def record_step(s: Session, incident_id: int, step: str, now: datetime, **columns: object) -> None:
+    """A declaration step is done, with what Slack gave back (channel ID, message ts...):
+    one UPDATE and one INSERT, no read, so the many small writes of concurrent declarations
+    stay short."""
+    if columns:
+        s.execute(update(Incident).where(Incident.id == incident_id).values(**columns)
+                  .execution_options(synchronize_session=False))
+    s.add(SetupStep(incident_id=incident_id, step=step, done_at=now))
+
+
 def with_unfinished_setup(s: Session, steps: Sequence[str]) -> list[int]:
     """Incidents some of whose declaration steps never finished (the process died part-way)."""
     done = (
