@@ -28,35 +28,6 @@ from bench.common import BotProcess, FakeSlack, PEOPLE, declare_values, machine,
 TIER2 = ("conversations.create", "conversations.setTopic", "pins.add", "bookmarks.add")
 
 
-class WindowedFakeSlack(FakeSlack):
-    """The fake's tier enforcement with a shorter window: `budget` calls per `window` s."""
-
-    def __init__(self, window: float, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(**kwargs)
-        self.window = window
-
-    def _tier_retry_after(self, method: str, args: dict) -> int | None:
-        if not self._tiers_enabled:
-            return None
-        budget = self._tier_overrides.get(method)
-        key: tuple = (method,)
-        if method == "chat.postMessage":
-            budget = budget or 60
-            key = (method, str(args.get("channel")))
-        if budget is None:
-            budget = self.reference.per_minute(method)
-        if budget is None:
-            return None
-        now = self.clock()
-        window = self._rate_windows[key]
-        while window and now - window[0] >= self.window:
-            window.popleft()
-        if len(window) >= budget:
-            return max(1, math.ceil(window[0] + self.window - now))
-        window.append(now)
-        return None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--declarations", type=int, default=50)
@@ -65,7 +36,8 @@ def main() -> int:
     args = parser.parse_args()
     n = args.declarations
 
-    fake = WindowedFakeSlack(args.window).start()
+    fake = FakeSlack().start()
+    fake.rate_window = args.window
     for user in PEOPLE:
         fake.add_user(user, user.lower())
     fake.general_channel_id = fake.create_channel("general", members=["UBOT", *PEOPLE])
