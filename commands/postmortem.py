@@ -18,7 +18,7 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from bot.core import handbook
-from bot.core.incident import may_steer
+from bot.core.incident import IncidentSnapshot, may_steer
 from bot.core.postmortem import (
     APPROVED,
     CAUSE_CATEGORY,
@@ -170,16 +170,22 @@ def open_editor(services: Services, incident_id: int, user_id: str, section: str
     services.slack.open_view(trigger_id, edit_modal(doc, chosen, incident_id))
 
 
+def _locked_postmortem(s: Session, ctx: CommandContext) -> tuple[Incident, Postmortem, IncidentSnapshot, bool]:
+    """The incident and its postmortem, locked for a change, and whether the caller may steer."""
+    incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
+    found = postmortems.get_by_incident(s, incident.id, for_update=True)
+    if found is None:
+        raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
+    snap = incidents.snapshot(incident)
+    steer = may_steer(snap, ctx.user_id, restricted=ctx.services.settings.restrict_to_incident_manager)
+    return incident, found, snap, steer
+
+
 def change_owner(ctx: CommandContext, new_owner: str) -> None:
     services, now = ctx.services, ctx.services.now()
     _real_person(services, new_owner)
     with services.sessions.begin() as s:
-        incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
-        found = postmortems.get_by_incident(s, incident.id, for_update=True)
-        if found is None:
-            raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
-        snap = incidents.snapshot(incident)
-        steer = may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager)
+        incident, found, snap, steer = _locked_postmortem(s, ctx)
         if ctx.user_id not in (found.owner_id, new_owner) and not steer:
             raise CommandError(f"The owner {mention(found.owner_id)} or the incident manager may change the owner.")
         if found.owner_id == new_owner:
@@ -198,12 +204,7 @@ def name_approvers(ctx: CommandContext, approvers: tuple[str, ...]) -> None:
     for person in approvers:
         _real_person(services, person)
     with services.sessions.begin() as s:
-        incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
-        found = postmortems.get_by_incident(s, incident.id, for_update=True)
-        if found is None:
-            raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
-        snap = incidents.snapshot(incident)
-        steer = may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager)
+        incident, found, snap, steer = _locked_postmortem(s, ctx)
         if ctx.user_id != found.owner_id and not steer:
             raise CommandError(f"The owner {mention(found.owner_id)} or the incident manager names the approvers.")
         if found.status == APPROVED:
