@@ -139,7 +139,8 @@ class ProcessedEvent(Base):
 
     __tablename__ = "processed_events"
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    received_at: Mapped[datetime]
+    # Indexed: housekeeping drops keys older than a day on every tick.
+    received_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Nag(Base):
