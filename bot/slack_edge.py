@@ -279,12 +279,6 @@ class Slack:
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
         return self.call("views.open", trigger_id=trigger_id, view=view)["view"]
 
-    def push_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        return self.call("views.push", trigger_id=trigger_id, view=view)["view"]
-
-    def update_view(self, view_id: str, view: dict[str, Any]) -> None:
-        self.call("views.update", view_id=view_id, view=view)
-
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.call("views.publish", user_id=user_id, view=view)
 

@@ -112,10 +112,6 @@ def done_steps(s: Session, incident_id: int) -> set[str]:
     return set(s.scalars(select(SetupStep.step).where(SetupStep.incident_id == incident_id)))
 
 
-def mark_step_done(s: Session, incident_id: int, step: str, now: datetime) -> None:
-    s.add(SetupStep(incident_id=incident_id, step=step, done_at=now))
-
-
 def record_step(s: Session, incident_id: int, step: str, now: datetime, **columns: object) -> None:
     """A declaration step is done, with what Slack gave back (channel ID, message ts...):
     one UPDATE and one INSERT, no read, so the many small writes of concurrent declarations

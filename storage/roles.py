@@ -52,8 +52,3 @@ def current_incident_managers(s: Session, incident_id: int) -> int:
             RoleAssignment.relieved_at.is_(None),
         )
     ) or 0
-
-
-def roles_of(incident: Incident, user_id: str) -> list[str]:
-    """The roles `user_id` holds now in this incident."""
-    return [r.role for r in incident.roles if r.user_id == user_id and r.relieved_at is None]
