@@ -56,13 +56,15 @@ class TrackingExecutor(ThreadPoolExecutor):
         return future
 
     def drain(self, timeout: float = 20) -> None:
+        """Waits for every listener submitted so far and re-raises what escaped one. Each
+        future is checked once, finished or not: one that failed before drain() was called
+        must surface too."""
         while True:
             with self._lock:
-                pending = [f for f in self._futures if not f.done()]
-            if not pending:
-                return
-            for future in pending:
-                future.result(timeout=timeout)
+                if not self._futures:
+                    return
+                future = self._futures.pop(0)
+            future.result(timeout=timeout)
 
 
 def make_services(fake: Any, database_url: str, clock: Clock | None = None, team: TeamConfig | None = None,
