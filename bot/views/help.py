@@ -6,6 +6,7 @@ GRAMMAR = (
     ("declare [summary]", "declare an incident (opens a form)"),
     ("role <role> <@user|me|none>", "assign a role, e.g. `/incident role im me`"),
     ("severity <1|2|3>", "change the severity"),
+    ("edit", "change the summary, impact, faulty service or affected products (opens a form)"),
     ("update", "post a comms update (opens a form)"),
     ("note <text>", "add a note to the timeline; start with observation:, change: or decision:"),
     ("timeline", "show the incident timeline"),
@@ -14,6 +15,7 @@ GRAMMAR = (
     ("resolve", "resolve the incident (opens a form)"),
     ("reopen", "reopen a resolved incident"),
     ("status", "show the incident's status card"),
+    ("cheatsheet", "the handbook's incident manager cheat sheet"),
     ("list", "list open incidents"),
     ("postmortem", "show or edit the postmortem"),
     ("action <priority|improvement> <text> [@owner]", "add a postmortem action"),
@@ -32,5 +34,5 @@ def help_text(problem: str | None = None, extra_roles: tuple[str, ...] = ()) -> 
     lines.append("*Usage:* `/incident <verb> ...`")
     lines.extend(f"• `/incident {form}`: {what}" for form, what in GRAMMAR)
     lines.append(ROLES_LINE + "".join(f", {role}" for role in extra_roles))
-    lines.append("Verbs other than declare, list, stats and help work in an incident channel.")
+    lines.append("Verbs other than declare, list, stats, cheatsheet and help work in an incident channel.")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ class Callback(StrEnum):
     DECLARE = "incident_declare"
     UPDATE = "incident_update"
     RESOLVE = "incident_resolve"
+    EDIT = "incident_edit"
     POSTMORTEM_EDIT = "postmortem_edit"
     POSTMORTEM_CHANGES = "postmortem_request_changes"
 

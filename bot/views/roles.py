@@ -12,6 +12,7 @@ from bot.core.incident import INCIDENT_MANAGER, IncidentSnapshot
 from bot.core.roles import all_roles
 from bot.core.topic import mention
 from bot.views.blocks import context, header, section
+from bot.views.cheatsheet import assess_questions, cheat_sheet
 
 # What the new holder can do next, per role (the commands that matter to them).
 NEXT_STEPS = {
@@ -53,6 +54,9 @@ def welcome(incident: IncidentSnapshot, role: Role, *, by: str, user_id: str) ->
     ]
     if role.name in NEXT_STEPS:
         lines.append(NEXT_STEPS[role.name])
+    if role.name == INCIDENT_MANAGER:
+        # The handbook's first step for a new IM is to assess; the cheat sheet carries them through.
+        lines += [assess_questions(), cheat_sheet()]
     return "\n".join(lines)
 
 
@@ -92,7 +96,7 @@ def handover_message(
 def incoming_notice(incident: IncidentSnapshot, role: Role, *, outgoing: str) -> str:
     return (f"{mention(outgoing)} handed *{incident.key}* (<#{incident.channel_id}>) over to you: you are the "
             f"incident manager now.\n> {role.description}\n"
-            f"Handover checklist: {' '.join(handbook.HANDOVER_CHECKLIST)}")
+            f"Handover checklist: {' '.join(handbook.HANDOVER_CHECKLIST)}\n{cheat_sheet()}")
 
 
 def outgoing_notice(incident: IncidentSnapshot, *, incoming: str) -> str:

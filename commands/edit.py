@@ -1,0 +1,103 @@
+"""`/incident edit`: correct what was declared (summary, impact, faulty service, affected
+products). The topic, the pinned message and the timeline follow; the incidents channel
+hears of a public incident's new summary, since it was announced under the old one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.core.edit import FieldChange, change_sentence, changes, validate_edit
+from bot.core.incident import may_steer
+from bot.core.roles import refusal
+from bot.services import Services
+from bot.views.blocks import input_value
+from bot.views.edit import edit_modal, edited_in_channel, summary_change_announcement
+from bot.views.ids import Block, Callback
+from commands.channel_sync import sync_channel
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.registry import verb
+from storage import incidents, timeline
+
+STEER_ACTION = "edit the incident"
+
+
+def _no_args(args: str) -> None:
+    if args.strip():
+        raise CommandError("`edit` takes no arguments: it opens a form with the summary, impact, faulty service "
+                           "and affected products.")
+
+
+@verb("edit", usage="edit", parse=_no_args)
+def edit(ctx: CommandContext) -> None:
+    services = ctx.services
+    with services.sessions.begin() as s:
+        snap = incidents.snapshot(incidents.get(s, ctx.incident_id or 0))
+    if not may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager):
+        ctx.reply(refusal(snap, STEER_ACTION))
+        return
+    team = services.team
+    services.slack.open_view(ctx.trigger_id, edit_modal(
+        snap, incident_id=ctx.incident_id or 0, services=tuple(s.name for s in team.services), products=team.products))
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(Callback.EDIT)
+    def edit_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        submit(ack, body, services)
+
+
+def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
+    values = body["view"]["state"]["values"]
+    actor = body["user"]["id"]
+    incident_id = int(body["view"]["private_metadata"])
+    team = services.team
+    now = services.now()
+    with services.sessions.begin() as s:
+        incident = incidents.get(s, incident_id, for_update=True)
+        before = incidents.snapshot(incident)
+        # Asked again at submit: the IM may have changed while the form was open.
+        if not may_steer(before, actor, restricted=services.settings.restrict_to_incident_manager):
+            ack(response_action="errors", errors={Block.SUMMARY: refusal(before, STEER_ACTION)})
+            return
+        edited, errors = validate_edit(
+            summary=input_value(values, Block.SUMMARY), impact=input_value(values, Block.IMPACT),
+            faulty_service=input_value(values, Block.FAULTY_SERVICE),
+            affected_products=input_value(values, Block.AFFECTED_PRODUCTS),
+            services=tuple(svc.name for svc in team.services), products=team.products, current=before,
+        )
+        if edited is None:
+            ack(response_action="errors", errors=errors)
+            return
+        found = changes(before, edited)
+        for change in found:
+            _apply(incident, change)
+            timeline.record(
+                s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
+                text=change_sentence(change, actor=actor),
+                data={"event": "edit", "field": change.field, "from": _plain(change.old), "to": _plain(change.new),
+                      "by": actor},
+            )
+        after = incidents.snapshot(incident)
+    ack()
+    if not found:
+        services.slack.ephemeral(after.channel_id or actor, actor, f"Nothing changed in {after.key}.")
+        return
+    sync_channel(services, incident_id)
+    services.slack.post(after.channel_id or "", edited_in_channel(after, found, actor=actor))
+    target = services.settings.incidents_channel
+    summary_change = next((c for c in found if c.field == "summary"), None)
+    if target and summary_change and not after.private:
+        services.slack.post(services.slack.resolve_channel(target),
+                            summary_change_announcement(after, str(summary_change.old), actor=actor))
+
+
+def _apply(incident: Any, change: FieldChange) -> None:
+    value = list(change.new) if isinstance(change.new, tuple) else change.new
+    setattr(incident, change.field, value)
+
+
+def _plain(value: str | tuple[str, ...]) -> str | list[str]:
+    return list(value) if isinstance(value, tuple) else value
