@@ -3,6 +3,11 @@
 PostgreSQL tests read INCIDENT_BOT_TEST_POSTGRES_URL (`.ci/run` always sets it) and are
 skipped, with the reason in the summary, when it is unset. Each test gets its own
 PostgreSQL schema, so tests never see each other's rows.
+
+The suite ignores the caller's configuration: before any test runs, every variable the bot
+reads as a setting is removed from this process's environment, and `.env` is not read (a
+test that wants either sets it itself). Child processes get an explicit environment
+(`tests/processes.py`).
 """
 
 from __future__ import annotations
@@ -15,9 +20,22 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.settings import Settings
 from tests.support import Bot, Clock, make_services
 
 POSTGRES_ENV = "INCIDENT_BOT_TEST_POSTGRES_URL"
+
+
+def _ignore_the_callers_configuration() -> None:
+    # pydantic-settings matches variable names case-insensitively, so compare upper-cased.
+    settings_names = {name.upper() for name in Settings.model_fields}
+    for name in list(os.environ):
+        if name.upper() in settings_names:
+            del os.environ[name]
+    Settings.model_config["env_file"] = None
+
+
+_ignore_the_callers_configuration()
 
 
 def _postgres_url() -> str | None:

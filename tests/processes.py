@@ -16,6 +16,11 @@ from typing import Any
 
 from tests.support import SECRET
 
+ROOT = Path(__file__).resolve().parents[1]
+# All a child process gets from the caller's environment: enough to find Python, its packages
+# and a temporary directory. Nothing the bot reads as a setting gets through.
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -23,8 +28,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def clean_env(**settings: str) -> dict[str, str]:
+    """An explicit environment for a child process: the few variables in PASSED_THROUGH,
+    the repository on PYTHONPATH (the project need not be installed), and `settings`."""
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(settings)
+    return env
+
+
 def bot_env(fake: Any, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env = clean_env()
     env.update(
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_SIGNING_SECRET=SECRET,
@@ -52,10 +66,11 @@ def wait_healthy(port: int, timeout: float = 20) -> None:
 
 @contextmanager
 def bot_process(command: str, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`incident-bot <command>` as a child process; its output goes to `log_path`."""
+    """`incident-bot <command>` as a child process; its output goes to `log_path`. It runs in
+    the log's directory, so a `.env` in the checkout is not read."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "bot.cli", command], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, cwd=log_path.parent)
         try:
             yield process
         finally:

@@ -10,8 +10,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-REFERENCE = SHARED / "slack-reference"
+REFERENCE = ROOT / "tests" / "reference" / "slack"
 SCHEMA_DIR = REFERENCE / "manifest-schema"
 
 # What DESIGN.md's work needs, and nothing more.
@@ -52,8 +51,8 @@ VERBS = (
 def reference() -> Path:
     if not SCHEMA_DIR.is_dir():
         pytest.fail(
-            f"Slack reference data not found at {REFERENCE}: the tests expect shared/ "
-            "as a sibling of the repository root (../shared/slack-reference/)."
+            f"Slack reference data not found at {REFERENCE}: it is part of the repository "
+            "(tests/reference/slack/); restore it from git."
         )
     return REFERENCE
 

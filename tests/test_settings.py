@@ -35,3 +35,30 @@ def test_team_config_from_toml(tmp_path):
     assert team.products == ("Checkout",)
     assert team.services[0].name == "payments" and team.services[0].on_call == ("UALICE",)
     assert team.extra_roles == {"problem-manager": "Owns the problem record."}
+
+
+def test_the_suite_ignores_the_callers_env_file_and_variables(tmp_path, monkeypatch):
+    # conftest removed the caller's settings and switched `.env` off before any test ran.
+    (tmp_path / ".env").write_text("INCIDENT_KEY_PREFIX=SEV\nDATABASE_URL=sqlite:///elsewhere.db\n")
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.incident_key_prefix == "HOT"
+    assert settings.database_url == "sqlite:///incident-bot.db"
+
+
+def test_the_bot_itself_reads_its_env_file(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("INCIDENT_KEY_PREFIX=SEV\nRESTRICT_TO_INCIDENT_MANAGER=false\n")
+    settings = load_settings(_env_file=env_file)
+    assert settings.incident_key_prefix == "SEV"
+    assert settings.restrict_to_incident_manager is False
+
+
+def test_child_processes_get_none_of_the_callers_settings(monkeypatch):
+    from tests.processes import ROOT, clean_env
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://hostile@nowhere/db")
+    monkeypatch.setenv("slack_bot_token", "xoxb-hostile")
+    env = clean_env(INCIDENT_KEY_PREFIX="INC")
+    assert "DATABASE_URL" not in env and "slack_bot_token" not in env
+    assert env["INCIDENT_KEY_PREFIX"] == "INC" and env["PYTHONPATH"] == str(ROOT)

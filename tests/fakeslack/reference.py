@@ -1,4 +1,4 @@
-"""Loads Slack's method contracts from ``shared/slack-reference/methods``."""
+"""Loads Slack's method contracts from ``tests/reference/slack/methods`` (vendored)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-# tests/fakeslack/reference.py -> parents[2] is the repo root; shared/ sits beside it.
-DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "slack-reference"
+# tests/fakeslack/reference.py -> parents[1] is tests/; the copy lives in the repository.
+DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference" / "slack"
 
 # calls per minute for each tier (README: "Rate-limit tiers")
 TIER_PER_MINUTE = {"t1": 1, "t2": 20, "t3": 50, "t4": 100}

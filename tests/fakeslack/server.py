@@ -168,7 +168,7 @@ class FakeSlack(Workspace):
             doc = self.reference.method(method)
             if doc is None:
                 return self._reject(method, SlackError("unknown_method", violation=True,
-                                                       detail="no such method in slack-reference/methods"))
+                                                       detail="no such method in tests/reference/slack/methods"))
             missing = [name for name in self.reference.required_args(method)
                        if name not in args and not (name == "token" and token)]
             if "token" in missing:

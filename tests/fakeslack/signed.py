@@ -1,4 +1,4 @@
-"""Slack-shaped, signed requests to the bot (shapes: slack-reference/payloads/).
+"""Slack-shaped, signed requests to the bot (shapes: tests/reference/slack/payloads/).
 
 ``BoltCaller`` dispatches them into a Bolt ``App`` in-process; ``HttpCaller`` POSTs them
 to a running server's ``/slack/events``.

@@ -1,4 +1,4 @@
-"""Slack's limits (shared/slack-reference/README.md, "Limits a correct bot respects")."""
+"""Slack's limits (tests/reference/slack/README.md, "Limits a correct bot respects")."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from storage.migrate import upgrade
 from tests.fakeslack import signed
-from tests.processes import bot_env, bot_process, wait_for, wait_healthy
+from tests.processes import bot_env, bot_process, clean_env, wait_for, wait_healthy
 from tests.support import SECRET, declare_values
 
 WRITER = textwrap.dedent("""
@@ -36,7 +36,8 @@ def test_two_processes_sharing_one_sqlite_file_lose_no_write(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     upgrade(url)
     per_process = 60
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, url, str(per_process), name])
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, url, str(per_process), name],
+                                env=clean_env(), cwd=tmp_path)
                for name in ("first", "second")]
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
 
