@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.durations import format_duration
-from bot.core.incident import TransitionError, may_steer, status_after
+from bot.core.comms import parse_support_cases
+from bot.core.incident import FIXING, INCIDENT_MANAGER, PENDING, TransitionError, may_steer, status_after
 from bot.core.postmortem import utc_text
 from bot.core.resolve import (
     DETECTED,
@@ -39,7 +42,8 @@ from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
 from storage import incidents, timeline
-from storage.models import Incident, Postmortem
+from storage import roles as role_store
+from storage.models import CommsUpdate, Incident, Postmortem
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +85,12 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
     times, time_errors = validate_times(impact_started_at=given[IMPACT_STARTED], detected_at=given[DETECTED],
                                         impact_ended_at=given[IMPACT_ENDED], now=now)
     summary, summary_error = validate_resolution_summary(input_value(values, Block.RESOLUTION_SUMMARY))
+    support_cases, cases_error = parse_support_cases(input_value(values, Block.SUPPORT_CASES))
     errors = {TIME_BLOCKS[name][1]: message for name, message in time_errors.items()}
     if summary_error:
         errors[Block.RESOLUTION_SUMMARY] = summary_error
+    if cases_error:
+        errors[Block.SUPPORT_CASES] = cases_error
     if errors or times is None:
         ack(response_action="errors", errors=errors)
         return
@@ -102,16 +109,20 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         if refusal is None and not may_steer(snap, user_id, restricted=settings.restrict_to_incident_manager):
             refusal = _refusal(snap, "resolve")
         created = None
+        latest_impact = None
         if refusal is None:
+            if support_cases is not None:
+                incident.support_cases = support_cases
             created = _resolve(s, services, incident, times, summary, user_id, new_status)
             snap = incidents.snapshot(incident)
+            latest_impact = _latest_update_impact(s, incident_id)
     if refusal:
         ack(response_action="errors", errors={Block.RESOLUTION_SUMMARY: refusal})
         return
     ack()
     due_line = (f"Postmortem: owned by {mention(created.owner_id)}, due {utc_text(created.due_at)}. "
                 "`/incident postmortem` shows it." if created else None)
-    text, blocks = final_comms_message(snap, times, summary, due_line)
+    text, blocks = final_comms_message(snap, times, summary, due_line, latest_impact)
     if snap.channel_id:
         services.slack.post(snap.channel_id, text, blocks=blocks)
     if settings.incidents_channel:
@@ -130,8 +141,10 @@ def _resolve(s: Session, services: Services, incident: Incident, times: ResolveT
              user_id: str, new_status: str) -> Postmortem | None:
     """The database side of resolving; returns the postmortem it created, if any."""
     now = services.now()
-    snap = incidents.snapshot(incident)
     incident_id = incident.id
+    if incident.status == PENDING and incidents.snapshot(incident).incident_manager is None:
+        _take_im_to_resolve(s, incident, user_id, now)
+    snap = incidents.snapshot(incident)
     incident.status = new_status
     incident.impact_started_at = times.impact_started_at
     incident.detected_at = times.detected_at
@@ -155,6 +168,27 @@ def _resolve(s: Session, services: Services, incident: Incident, times: ResolveT
         owner = snap.incident_manager or snap.reporter_id
         created = postmortem.create_for(s, services, incident, owner_id=owner, actor_id=user_id, now=now)
     return created
+
+
+def _take_im_to_resolve(s: Session, incident: Incident, user_id: str, now: datetime) -> None:
+    """Nobody ever took a Pending incident: whoever resolves it becomes its IM first, so the
+    handbook's workflow runs Pending -> Fixing -> Resolved and the postmortem has an owner."""
+    role_store.assign(s, incident, role=INCIDENT_MANAGER, user_id=user_id, by=user_id, now=now)
+    timeline.record(s, incident_id=incident.id, kind="system", actor_id=user_id, occurred_at=now, recorded_at=now,
+                    text=f"<@{user_id}> took the incident manager role to resolve {incident.key}",
+                    data={"event": "role", "action": "assigned", "role": INCIDENT_MANAGER, "user": user_id,
+                          "by": user_id})
+    timeline.record(s, incident_id=incident.id, kind="system", actor_id=user_id, occurred_at=now, recorded_at=now,
+                    text=f"Status {PENDING} → {FIXING}: <@{user_id}> is the incident manager",
+                    data={"event": "status", "from": PENDING, "to": FIXING, "by": user_id})
+    incident.status = FIXING
+
+
+def _latest_update_impact(s: Session, incident_id: int) -> str | None:
+    """What the latest comms update said the impact on customers was."""
+    fields = s.scalars(select(CommsUpdate.fields).where(CommsUpdate.incident_id == incident_id)
+                       .order_by(CommsUpdate.posted_at.desc(), CommsUpdate.id.desc()).limit(1)).first()
+    return str((fields or {}).get("customer_impact") or "") or None
 
 
 @verb("reopen", usage="reopen")

@@ -57,7 +57,9 @@ def open_modal(services: Services, incident_id: int, trigger_id: str) -> None:
             update_interval=settings.update_interval, previous=previous,
         )
         key = incident.key
-    services.slack.open_view(trigger_id, update_modal(incident_id=incident_id, key=key, defaults=defaults))
+    minutes = int(settings.initial_comms_deadline.total_seconds() // 60)
+    services.slack.open_view(trigger_id, update_modal(incident_id=incident_id, key=key, defaults=defaults,
+                                                      initial_comms_minutes=minutes))
 
 
 def register(app: App, services: Services) -> None:
@@ -89,6 +91,10 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
     settings = services.settings
     now = services.now()
     author = body["user"]["id"]
+    incident_id = int(body["view"]["private_metadata"])
+    with services.sessions.begin() as s:
+        # The first update is the short initial message; the 2-4 bullet rule is for follow-ups.
+        first = incidents.get(s, incident_id).last_update_at is None
     draft, errors = validate_update(
         state_and_impact=input_value(values, Block.UPDATE_STATE),
         customer_impact=input_value(values, Block.UPDATE_CUSTOMER_IMPACT),
@@ -99,12 +105,12 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         next_update_where=input_value(values, Block.UPDATE_NEXT_WHERE),
         current_status=input_value(values, Block.UPDATE_CURRENT_STATUS),
         next_steps=input_value(values, Block.UPDATE_NEXT_STEPS),
+        support_cases=input_value(values, Block.SUPPORT_CASES), first=first,
         now=now, update_interval=settings.update_interval, block_ids=FIELD_BLOCKS,
     )
     if draft is None:
         ack(response_action="errors", errors=errors)
         return
-    incident_id = int(body["view"]["private_metadata"])
     try:
         update_id = _save(services, incident_id, draft, author)
     except _Refused as exc:
@@ -128,6 +134,8 @@ def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author:
         s.add(update)
         s.flush()
         incident.last_update_at = now
+        if draft.support_cases is not None:
+            incident.support_cases = draft.support_cases
         incident.next_update_due = deadlines.next_update_due(now, draft.next_update_at, settings.update_interval)
         incident.next_nag_at = deadlines.next_nag_at(nag_state(incident), now, policy(settings))
         # Reminders for the deadline this update met are stale now.

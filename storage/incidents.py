@@ -105,6 +105,7 @@ def snapshot(incident: Incident) -> IncidentSnapshot:
         resolved_at=incident.resolved_at,
         last_update_at=incident.last_update_at,
         next_update_due=incident.next_update_due,
+        support_cases=incident.support_cases,
     )
 
 

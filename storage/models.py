@@ -66,6 +66,8 @@ class Incident(Base):
     impact_ended_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolution_summary: Mapped[str | None] = mapped_column(Text)
+    # The latest "Support cases" count from an update or the resolve form (the handbook's impact).
+    support_cases: Mapped[int | None]
     last_update_at: Mapped[datetime | None]
     # The comms deadline: initial comms until the first update, then the next update.
     next_update_due: Mapped[datetime | None]
@@ -214,6 +216,8 @@ class Action(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
+    # One of the handbook's six action categories (investigate ... prevent future); NULL on old rows.
+    category: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime]

@@ -41,6 +41,7 @@ class UpdateDefaults:
     next_steps: str
     external_draft: str
     first: bool
+    support_cases: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class CommsUpdateDraft:
     current_status: tuple[str, ...]
     next_steps: tuple[str, ...]
     extra: dict[str, str] = field(default_factory=dict)
+    # "How many support cases have customers opened?" (an assess question); None: not given.
+    support_cases: int | None = None
+    first: bool = False
 
     def as_fields(self) -> dict[str, object]:
         """The JSON kept in comms_updates.fields (and used to prefill the next update)."""
@@ -70,6 +74,7 @@ class CommsUpdateDraft:
             "next_update_where": self.next_update_where,
             "current_status": list(self.current_status),
             "next_steps": list(self.next_steps),
+            "support_cases": self.support_cases,
         }
 
 
@@ -112,6 +117,7 @@ def update_defaults(
         eta=text("eta", ETA_UNKNOWN), next_update_at=next_at, next_update_where=text("next_update_where", where_text),
         current_status=text("current_status"), next_steps=text("next_steps"),
         external_draft=external_followup(affected, text("eta", ETA_UNKNOWN), next_at), first=False,
+        support_cases="" if previous.get("support_cases") is None else str(previous["support_cases"]),
     )
 
 
@@ -127,14 +133,31 @@ def parse_bullets(text: str | None) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
+def parse_support_cases(text: str | int | None) -> tuple[int | None, str | None]:
+    """`(count, error)`: empty is None (not known), else a whole number of at least 0.
+
+    >>> parse_support_cases(" 12 ")
+    (12, None)
+    """
+    raw = str(text if text is not None else "").strip()
+    if not raw:
+        return None, None
+    if not raw.isdigit():
+        return None, "Give the number of support cases as a whole number (0 or more), or leave it empty."
+    return int(raw), None
+
+
 def validate_update(
     *, state_and_impact: str | None, customer_impact: str | None, customers_affected: str | None,
     root_cause: str | None, eta: str | None, next_update_epoch: int | str | None, next_update_where: str | None,
     current_status: str | None, next_steps: str | None, now: datetime, update_interval: timedelta,
-    block_ids: dict[str, str],
+    block_ids: dict[str, str], support_cases: str | int | None = None, first: bool = False,
 ) -> tuple[CommsUpdateDraft | None, dict[str, str]]:
     """The draft, or inline errors keyed by the modal's block IDs (`block_ids` maps field
-    names to them, so the core stays free of view details)."""
+    names to them, so the core stays free of view details).
+
+    The first update is the handbook's short initial message (what is known, the impact,
+    when the next update comes): its bullets are optional. Follow-ups need 2-4 of each."""
     errors: dict[str, str] = {}
     state = " ".join((state_and_impact or "").split())
     if not state:
@@ -150,13 +173,18 @@ def validate_update(
     for name, raw in (("current_status", current_status), ("next_steps", next_steps)):
         items = parse_bullets(raw)
         title = "Current status" if name == "current_status" else "Next steps"
-        if not MIN_BULLETS <= len(items) <= MAX_BULLETS:
+        if first and len(items) > MAX_BULLETS:
+            errors[name] = f"Keep the initial message short: at most {MAX_BULLETS} bullets (you wrote {len(items)})."
+        elif not first and not MIN_BULLETS <= len(items) <= MAX_BULLETS:
             errors[name] = (f"{title} needs {MIN_BULLETS} to {MAX_BULLETS} bullets, one per line "
                             f"(you wrote {len(items)}).")
         bullets[name] = items
     next_at, time_error = _next_update_time(next_update_epoch, now, update_interval)
     if time_error:
         errors["next_update_at"] = time_error
+    cases, cases_error = parse_support_cases(support_cases)
+    if cases_error:
+        errors["support_cases"] = cases_error
     if errors:
         return None, {block_ids.get(k, k): v for k, v in errors.items()}
     if next_at is None:  # unreachable: a missing time is an error above
@@ -171,6 +199,8 @@ def validate_update(
         next_update_where=(next_update_where or "").strip(),
         current_status=bullets["current_status"],
         next_steps=bullets["next_steps"],
+        support_cases=cases,
+        first=first,
     ), {}
 
 
@@ -202,19 +232,32 @@ def slack_date(moment: datetime, fmt: str = "{date_short_pretty} at {time}") -> 
 
 
 def render_update(draft: CommsUpdateDraft) -> str:
-    """The update's body (mrkdwn), in the handbook's follow-up shape plus the checklist answers."""
+    """The update's body (mrkdwn): the first one in the handbook's short initial shape (what is
+    known, the impact, when the next update comes), follow-ups in its follow-up shape; both
+    with the checklist answers."""
     def bullets(items: tuple[str, ...]) -> str:
         return "\n".join(f"• {item}" for item in items)
 
-    state = "\n".join([
+    lines = [
         draft.state_and_impact,
         "",
         f"*Impact on customers:* {draft.customer_impact}",
         f"*Customers affected:* {draft.customers_affected}",
         f"*Root cause:* {draft.root_cause}",
         f"*ETA for restoration:* {draft.eta}",
-    ])
+    ]
+    if draft.support_cases is not None:
+        lines.append(f"*Support cases raised:* {draft.support_cases}")
+    state = "\n".join(lines)
     where = f" in {draft.next_update_where}" if draft.next_update_where else ""
+    if draft.first:
+        parts = [state]
+        if draft.current_status:
+            parts.append(f"*Current status*\n{bullets(draft.current_status)}")
+        if draft.next_steps:
+            parts.append(f"*Next steps*\n{bullets(draft.next_steps)}")
+        parts.append(f"Next update: {slack_date(draft.next_update_at)}{where}")
+        return "\n\n".join(parts)
     return handbook.FOLLOWUP_INTERNAL_TEMPLATE.format(
         state_and_impact=state, current_status=bullets(draft.current_status),
         next_steps=bullets(draft.next_steps), next_update=f"{slack_date(draft.next_update_at)}{where}",

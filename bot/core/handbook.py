@@ -485,14 +485,19 @@ POSTMORTEM_FIELDS: tuple[PostmortemField, ...] = (
     ),
 )
 
-# The handbook's incident-summary example, as a template.
+# The handbook's incident-summary example, as a template. `mitigation` and `support` are
+# whole sentences, so a known resolution ("Rolled back the deploy") still reads as English.
 POSTMORTEM_SUMMARY_TEMPLATE = (
     "Between {start} and {end} ({duration}), {customers} customers experienced "
     "{symptoms}. The event was triggered by {trigger}. The event was detected by "
-    "{detection}. We mitigated the event by {mitigation}. This Sev {severity} incident "
-    "affected {affected_share} of customers. {support_tickets} were raised in relation "
-    "to this incident."
+    "{detection}. {mitigation} This Sev {severity} incident "
+    "affected {affected_share} of customers. {support}"
 )
+POSTMORTEM_MITIGATION_UNKNOWN = "We mitigated the event by <resolution actions taken>."
+POSTMORTEM_MITIGATION_KNOWN = "We mitigated the event as follows: {resolution}."
+POSTMORTEM_SUPPORT_UNKNOWN = "<Number of support tickets> were raised in relation to this incident."
+# The impact field's example ends "<Number of support tickets> were raised."
+POSTMORTEM_IMPACT_TEMPLATE = "{impact} {support}"
 
 CAUSE_CATEGORIES: tuple[str, ...] = ("bug", "change", "scale", "architecture", "dependency", "unknown")
 CAUSE_CATEGORY_MEANING: dict[str, str] = {

@@ -45,6 +45,8 @@ class IncidentSnapshot:
     resolved_at: datetime | None = None
     last_update_at: datetime | None = None
     next_update_due: datetime | None = None
+    # The latest "Support cases" count given in an update or at resolve; None: never given.
+    support_cases: int | None = None
 
     def holders(self, role: str) -> list[str]:
         return [r.user_id for r in self.roles if r.role == role]

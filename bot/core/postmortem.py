@@ -175,15 +175,30 @@ def utc_text(moment: datetime) -> str:
 
 
 def _lower_first(text: str) -> str:
-    # "Rolled back the deploy" reads as "... by rolled back the deploy" inside the template.
+    # "Rolled back the deploy" reads as "... as follows: rolled back the deploy." in the summary.
     text = " ".join(text.split()).rstrip(".")
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def support_sentence(count: int | None) -> str:
+    """`12` -> "12 support cases were raised in relation to this incident."
+
+    >>> support_sentence(1)
+    '1 support case was raised in relation to this incident.'
+    """
+    if count is None:
+        return handbook.POSTMORTEM_SUPPORT_UNKNOWN
+    if count == 0:
+        return "No support cases were raised in relation to this incident."
+    return f"{count} support case{' was' if count == 1 else 's were'} raised in relation to this incident."
 
 
 def prefilled_summary(incident: IncidentSnapshot, resolution_summary: str | None = None) -> str:
     """The handbook's summary template with what the bot knows; <placeholders> for the rest."""
     start, end = incident.impact_started_at, incident.impact_ended_at
     duration = format_duration(end - start) if start and end else UNKNOWN.format("duration")
+    mitigation = (handbook.POSTMORTEM_MITIGATION_KNOWN.format(resolution=_lower_first(resolution_summary))
+                  if resolution_summary else handbook.POSTMORTEM_MITIGATION_UNKNOWN)
     return handbook.POSTMORTEM_SUMMARY_TEMPLATE.format(
         start=utc_text(start) if start else UNKNOWN.format("start of impact"),
         end=utc_text(end) if end else UNKNOWN.format("end of impact"),
@@ -192,11 +207,18 @@ def prefilled_summary(incident: IncidentSnapshot, resolution_summary: str | None
         symptoms=UNKNOWN.format("event symptoms"),
         trigger=UNKNOWN.format("trigger"),
         detection=UNKNOWN.format("system or person"),
-        mitigation=_lower_first(resolution_summary) if resolution_summary else UNKNOWN.format("resolution actions"),
+        mitigation=mitigation,
         severity=incident.severity,
         affected_share=UNKNOWN.format("X%"),
-        support_tickets=UNKNOWN.format("number of support tickets"),
+        support=support_sentence(incident.support_cases),
     )
+
+
+def prefilled_impact(incident: IncidentSnapshot) -> str:
+    """What customers saw (as declared or edited), with the latest support-case count."""
+    impact = " ".join(incident.impact.split()).rstrip(".")
+    described = f"{impact}." if impact else UNKNOWN.format("what internal and external customers saw") + "."
+    return handbook.POSTMORTEM_IMPACT_TEMPLATE.format(impact=described, support=support_sentence(incident.support_cases))
 
 
 def written(doc: PostmortemDocument, key: str) -> str:
@@ -209,6 +231,8 @@ def field_text(doc: PostmortemDocument, key: str) -> str:
     text = written(doc, key)
     if not text and key == "incident_summary":
         return prefilled_summary(doc.incident, doc.resolution_summary)
+    if not text and key == "impact" and doc.incident.support_cases is not None:
+        return prefilled_impact(doc.incident)
     return text
 
 

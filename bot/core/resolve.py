@@ -123,14 +123,21 @@ def times_recap(times: ResolveTimes) -> str:
     )
 
 
-def final_comms(incident: IncidentSnapshot, times: ResolveTimes, resolution_summary: str) -> str:
-    """The last internal update: the handbook's resolved wording, impact and duration recap."""
+def final_comms(incident: IncidentSnapshot, times: ResolveTimes, resolution_summary: str,
+                latest_impact: str | None = None) -> str:
+    """The last internal update: the handbook's resolved wording, a recap of the impact as the
+    latest update described it (the declaration's only when no update did), how many support
+    cases were raised, and the duration."""
     name = handbook.INTERNAL_NAME_TEMPLATE.format(key=incident.key, severity=incident.severity,
                                                   summary=incident.summary)
-    impact = _sentence(incident.impact.splitlines()[0] if incident.impact.strip() else incident.summary)
+    described = (latest_impact or "").strip() or incident.impact.strip()
+    impact = _sentence(described.splitlines()[0] if described else incident.summary)
     resolved = handbook.RESOLVED_INTERNAL_TEMPLATE.format(
         impact=f"Impact: {impact}", duration=format_duration(times.time_to_recovery))
-    return f"*{name}*\n{resolved}\n*Resolution:* {_sentence(resolution_summary)}\n{times_recap(times)}"
+    lines = [f"*{name}*", resolved, f"*Resolution:* {_sentence(resolution_summary)}"]
+    if incident.support_cases is not None:
+        lines.append(f"*Support cases raised:* {incident.support_cases}")
+    return "\n".join([*lines, times_recap(times)])
 
 
 def external_final_comms(incident: IncidentSnapshot) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.views.ids import Action
+from bot.views.ids import Action, Block
 
 
 def plain(text: str, *, limit: int = 75) -> dict[str, Any]:
@@ -62,6 +62,18 @@ def text_input(
     if hint:
         block["hint"] = plain(hint, limit=2000)
     return block
+
+
+def support_cases_input(initial: str = "") -> dict[str, Any]:
+    """The optional "Support cases" number (update and resolve modals)."""
+    element: dict[str, Any] = {"type": "number_input", "action_id": Action.VALUE, "is_decimal_allowed": False,
+                               "min_value": "0"}
+    if initial:
+        element["initial_value"] = initial
+    return {"type": "input", "block_id": Block.SUPPORT_CASES, "label": plain("Support cases"), "optional": True,
+            "hint": plain("How many support cases have customers opened about this incident? The latest count "
+                          "goes into the final comms and the postmortem's impact.", limit=2000),
+            "element": element}
 
 
 def modal(callback_id: str, title: str, blocks: list[dict[str, Any]], *, submit: str = "Submit",

@@ -31,6 +31,8 @@ class Block(StrEnum):
     UPDATE_NEXT_WHERE = "update_next_where"
     UPDATE_CURRENT_STATUS = "update_current_status"
     UPDATE_NEXT_STEPS = "update_next_steps"
+    # The update and resolve modals: "How many support cases have customers opened?"
+    SUPPORT_CASES = "support_cases"
     # The resolve modal: a date and a time for each of the handbook's three times.
     IMPACT_STARTED_DATE = "impact_started_date"
     IMPACT_STARTED_TIME = "impact_started_time"

@@ -20,7 +20,7 @@ from bot.core.resolve import (
     final_comms,
     local_date_and_time,
 )
-from bot.views.blocks import context, modal, plain, section, text_input
+from bot.views.blocks import context, modal, plain, section, support_cases_input, text_input
 from bot.views.ids import Action, Block, Callback
 
 # Each of the handbook's times -> (date block, time block); errors are shown on the time block.
@@ -59,6 +59,7 @@ def resolve_modal(*, incident: IncidentSnapshot, incident_id: int, tz: ZoneInfo,
         *_date_and_time_inputs(IMPACT_ENDED, now, tz),
         text_input(Block.RESOLUTION_SUMMARY, "Resolution in one line", max_length=RESOLUTION_SUMMARY_MAX,
                    placeholder="e.g. Rolled back the 14:05 deploy of payments-api"),
+        support_cases_input("" if incident.support_cases is None else str(incident.support_cases)),
         context(f"Times are in your zone, {tz.key}. Resolving posts the final update to the channel and "
                 "the incidents channel and stops the update reminders."),
     ]
@@ -67,9 +68,9 @@ def resolve_modal(*, incident: IncidentSnapshot, incident_id: int, tz: ZoneInfo,
 
 
 def final_comms_message(incident: IncidentSnapshot, times: ResolveTimes, resolution_summary: str,
-                        postmortem_line: str | None) -> tuple[str, list[dict[str, Any]]]:
+                        postmortem_line: str | None, latest_impact: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """The final update in the incident channel and (for a non-private incident) the incidents channel."""
-    body = final_comms(incident, times, resolution_summary)
+    body = final_comms(incident, times, resolution_summary, latest_impact)
     blocks = [section(":white_check_mark: " + body)]
     if postmortem_line:
         blocks.append(section(postmortem_line))

@@ -7,7 +7,7 @@ from typing import Any
 from bot.core import handbook
 from bot.core.comms import MAX_BULLETS, MIN_BULLETS, CommsUpdateDraft, UpdateDefaults, render_title, render_update
 from bot.core.topic import mention
-from bot.views.blocks import context, header, modal, plain, section, text_input
+from bot.views.blocks import context, header, modal, plain, section, support_cases_input, text_input
 from bot.views.ids import Action, Block, Callback
 
 # The core's field names -> the modal's block IDs (inline errors land on the right field).
@@ -21,15 +21,26 @@ FIELD_BLOCKS: dict[str, str] = {
     "next_update_where": Block.UPDATE_NEXT_WHERE,
     "current_status": Block.UPDATE_CURRENT_STATUS,
     "next_steps": Block.UPDATE_NEXT_STEPS,
+    "support_cases": Block.SUPPORT_CASES,
 }
 BULLETS_HINT = f"{MIN_BULLETS} to {MAX_BULLETS} bullets, one per line."
+# The handbook's initial message is short: bullets are for follow-ups.
+INITIAL_BULLETS_HINT = f"Optional in the initial message (at most {MAX_BULLETS}); follow-ups need {MIN_BULLETS} to {MAX_BULLETS}."
+EXTERNAL_REMINDER = (
+    "This first update posted internally meets the {minutes}-minute initial-comms deadline. "
+    "Don't forget the external part: tell customers too (the draft below is the handbook's initial external message)."
+)
 
 
-def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults) -> dict[str, Any]:
+def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults,
+                 initial_comms_minutes: int = handbook.INITIAL_COMMS_MINUTES) -> dict[str, Any]:
     checklist = "\n".join(f"• {question}" for question in handbook.UPDATE_CHECKLIST)
+    first = defaults.first
+    bullets_hint = INITIAL_BULLETS_HINT if first else BULLETS_HINT
     blocks: list[dict[str, Any]] = [
-        section(f"*{'Initial communications' if defaults.first else 'Update'} for {key}.* "
-                f"Check it against the handbook's checklist:\n{checklist}"),
+        section(f"*{'Initial communications' if first else 'Update'} for {key}.* "
+                + ("Keep it short: what is known, the impact, and when the next update comes. " if first else "")
+                + f"Check it against the handbook's checklist:\n{checklist}"),
         text_input(Block.UPDATE_STATE, "Summary of the current state and impact", initial=defaults.state_and_impact,
                    multiline=True, max_length=1000, hint="One or two sentences."),
         text_input(Block.UPDATE_CUSTOMER_IMPACT, "Impact on customers", initial=defaults.customer_impact,
@@ -49,10 +60,14 @@ def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults) -> dic
         },
         text_input(Block.UPDATE_NEXT_WHERE, "Where will the next update be?", initial=defaults.next_update_where,
                    max_length=200),
+        support_cases_input(defaults.support_cases),
         text_input(Block.UPDATE_CURRENT_STATUS, "Current status", initial=defaults.current_status, multiline=True,
-                   max_length=2000, hint=BULLETS_HINT, placeholder="- What we know\n- What is being done"),
+                   max_length=2000, hint=bullets_hint, placeholder="- What we know\n- What is being done",
+                   optional=first),
         text_input(Block.UPDATE_NEXT_STEPS, "Next steps", initial=defaults.next_steps, multiline=True,
-                   max_length=2000, hint=BULLETS_HINT, placeholder="- What happens next\n- Who does it"),
+                   max_length=2000, hint=bullets_hint, placeholder="- What happens next\n- Who does it",
+                   optional=first),
+        *([context(":warning: " + EXTERNAL_REMINDER.format(minutes=initial_comms_minutes))] if first else []),
         section(f"*External (Statuspage) draft, ready to copy:*\n```{defaults.external_draft}```"),
         context("The update is posted in the incident channel and the incidents channel."),
     ]

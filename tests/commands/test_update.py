@@ -62,7 +62,9 @@ def test_update_opens_the_checklist_modal_prefilled_from_the_initial_templates(b
     for question in ("Have we described the actual impact on customers?", "When & where will the next update be?"):
         assert question in everything
     assert "We are investigating issues with some of our services and will provide updates here soon." in everything
-    assert "2 to 4 bullets" in json.dumps(block(view, Block.UPDATE_CURRENT_STATUS))
+    # The initial message is short: its bullets are optional; follow-ups need 2 to 4.
+    assert block(view, Block.UPDATE_CURRENT_STATUS)["optional"] is True
+    assert "follow-ups need 2 to 4" in json.dumps(block(view, Block.UPDATE_CURRENT_STATUS))
 
 
 def test_posting_goes_to_both_channels_with_the_title_and_moves_the_deadline(bot, slack, services):
@@ -107,6 +109,9 @@ def test_a_later_promise_is_capped_at_the_update_interval(bot, slack, services):
 
 def test_invalid_input_is_refused_inline_and_changes_nothing(bot, slack, services):
     channel = bot.declare("Checkout fails")
+    post_update(bot, channel.id, services.now() + timedelta(minutes=30))
+    first_at = services.now()
+    bot.clock.advance(minutes=5)
     before = len(slack.messages_in(channel.id))
     bot.command("update", user="UREPORTER", channel=channel.id)
     view = bot.last_view(Callback.UPDATE)
@@ -120,8 +125,8 @@ def test_invalid_input_is_refused_inline_and_changes_nothing(bot, slack, service
     assert Block.UPDATE_CUSTOMERS_AFFECTED in errors
     assert len(slack.messages_in(channel.id)) == before
     with services.sessions() as s:
-        assert s.scalars(select(CommsUpdate)).all() == []
-        assert s.scalars(select(Incident.last_update_at)).one() is None
+        assert len(s.scalars(select(CommsUpdate)).all()) == 1
+        assert s.scalars(select(Incident.last_update_at)).one() == first_at
 
 
 def test_a_private_incident_update_tells_the_incidents_channel_only_that_one_was_posted(bot, slack, services):

@@ -107,7 +107,8 @@ def document(fields=None, cause=None, **kw) -> PostmortemDocument:
 def test_summary_is_prefilled_from_the_handbook_template_with_known_times():
     summary = prefilled_summary(incident(), "Rolled back the 13:45 deploy")
     assert summary.startswith("Between 2024-05-06 13:50 UTC and 2024-05-06 14:55 UTC (1h 5m), <number of> customers")
-    assert "We mitigated the event by rolled back the 13:45 deploy." in summary
+    assert "We mitigated the event as follows: rolled back the 13:45 deploy." in summary
+    assert summary.endswith("<Number of support tickets> were raised in relation to this incident.")
     assert "This Sev 1 incident" in summary
     unresolved = prefilled_summary(incident(impact_started_at=None, impact_ended_at=None))
     assert "Between <start of impact> and <end of impact> (<duration>)" in unresolved
