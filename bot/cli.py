@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.settings import ConfigError, Settings, load_settings
 
@@ -121,10 +122,18 @@ def check(settings: Settings) -> int:
                         "(incident-bot serve)")
     if not settings.incidents_channel:
         print("  note: INCIDENTS_CHANNEL is not set, so declarations are not announced anywhere")
+    team = None
     try:
-        load_team_config(settings.incident_bot_config)
+        team = load_team_config(settings.incident_bot_config)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         problems.append(f"INCIDENT_BOT_CONFIG {settings.incident_bot_config}: {exc}")
+    if team is not None:
+        from bot.vendors.check import check_email, check_statuspage
+
+        for lines, found in (check_statuspage(settings, team), check_email(settings)):
+            for line in lines:
+                print(f"  {line}")
+            problems += found
     if settings.slack_bot_token:
         slack = Slack(make_web_client(settings.slack_bot_token, settings.slack_api_url, max_retries=1))
         try:
@@ -145,11 +154,15 @@ def check(settings: Settings) -> int:
 
 
 def _mask(name: str, value: object) -> str:
-    if name in ("slack_bot_token", "slack_app_token", "slack_signing_secret") and value:
+    if name in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "statuspage_api_key") and value:
         text = str(value)
         return text[:5] + "…" + f" ({len(text)} characters)"
     if name == "database_url":
         return _safe_url(str(value))
+    if name == "smtp_url" and value:
+        parts = urlsplit(str(value))
+        return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl() \
+            if parts.password else str(value)
     return str(value)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -60,6 +61,14 @@ class Settings(BaseSettings):
     postmortem_due_business_days: int = 5
     priority_action_weeks: int = 8
     improvement_action_weeks: int = 12
+    # External comms on Atlassian Statuspage (INTEGRATIONS.md): off until the key and page are set.
+    statuspage_api_url: str = "https://api.statuspage.io/v1"
+    statuspage_api_key: str = ""
+    statuspage_page_id: str = ""
+    # Internal comms by email: off until both the server and the recipients are set.
+    smtp_url: str = ""
+    email_from: str = ""
+    internal_comms_email: str = ""
 
     @field_validator("incident_key_prefix")
     @classmethod
@@ -75,15 +84,63 @@ class Settings(BaseSettings):
             raise ValueError("must be longer than 0s")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError("must look like smtp://user:pass@host:587, smtps://user:pass@host:465 "
+                                 "or smtp://host:25")
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str) -> str:
+        if value and "@" not in value:
+            raise ValueError("must be an email address, like incident-bot@example.com")
+        return value
+
+    @field_validator("internal_comms_email")
+    @classmethod
+    def _recipients(cls, value: str) -> str:
+        bad = [address for address in _addresses(value) if "@" not in address]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: not an email address (comma-separated addresses expected)")
+        return value
+
     @property
     def channel_prefix(self) -> str:
         return self.incident_key_prefix.lower()
+
+    @property
+    def statuspage_enabled(self) -> bool:
+        return bool(self.statuspage_api_key and self.statuspage_page_id)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_url and self.internal_comms_recipients)
+
+    @property
+    def internal_comms_recipients(self) -> tuple[str, ...]:
+        return _addresses(self.internal_comms_email)
+
+    @property
+    def email_sender(self) -> str:
+        """EMAIL_FROM, else incident-bot@<host of SMTP_URL>."""
+        return self.email_from or f"incident-bot@{urlsplit(self.smtp_url).hostname or 'localhost'}"
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 @dataclass(frozen=True)
 class Service:
     name: str
     on_call: tuple[str, ...] = ()
+    # Statuspage component ids whose status follows the incident's severity.
+    statuspage_components: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +163,7 @@ def load_team_config(path: str) -> TeamConfig:
     [[services]]
     name = "payments-api"
     on_call = ["U0PAY"]
+    statuspage_components = ["8kbf7d35c070"]
     [roles]
     problem-manager = "Owns the problem record after the incident."
     [timeline_emoji]
@@ -116,7 +174,8 @@ def load_team_config(path: str) -> TeamConfig:
         return TeamConfig()
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     return TeamConfig(
-        services=tuple(Service(s["name"], tuple(s.get("on_call", ()))) for s in data.get("services", ())),
+        services=tuple(Service(s["name"], tuple(s.get("on_call", ())), tuple(s.get("statuspage_components", ())))
+                       for s in data.get("services", ())),
         products=tuple(data.get("products", ())),
         extra_roles=dict(data.get("roles", {})),
         timeline_emoji=dict(data.get("timeline_emoji", {})),

@@ -62,3 +62,20 @@ def test_child_processes_get_none_of_the_callers_settings(monkeypatch):
     env = clean_env(INCIDENT_KEY_PREFIX="INC")
     assert "DATABASE_URL" not in env and "slack_bot_token" not in env
     assert env["INCIDENT_KEY_PREFIX"] == "INC" and env["PYTHONPATH"] == str(ROOT)
+
+
+def test_services_name_their_statuspage_components(tmp_path):
+    path = tmp_path / "team.toml"
+    path.write_text('[[services]]\nname = "payments"\nstatuspage_components = ["k4x0pay0api1", "k4x0checkout"]\n'
+                    '[[services]]\nname = "search"\n', encoding="utf-8")
+    team = load_team_config(str(path))
+    assert team.services[0].statuspage_components == ("k4x0pay0api1", "k4x0checkout")
+    assert team.services[1].statuspage_components == ()
+
+
+def test_statuspage_and_email_are_off_until_set():
+    settings = load_settings(_env_file=None)
+    assert settings.statuspage_api_url == "https://api.statuspage.io/v1"
+    assert not settings.statuspage_enabled and not settings.email_enabled
+    assert load_settings(_env_file=None, statuspage_api_key="k", statuspage_page_id="p").statuspage_enabled
+    assert not load_settings(_env_file=None, smtp_url="smtp://relay:25").email_enabled
