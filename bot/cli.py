@@ -68,10 +68,12 @@ def _require(settings: Settings, *names: str) -> None:
 
 def _start_background(services: object) -> None:
     from bot import scheduler
-    from commands import declare_setup
+    from commands import catch_up, declare_setup
 
     # Declarations a dead process left part-way are finished in the background.
     threading.Thread(target=declare_setup.resume, args=(services,), name="resume", daemon=True).start()
+    # What was said and reacted in incident channels while the bot was down, read once.
+    catch_up.start_catch_up(services)
     scheduler.start(services)  # type: ignore[arg-type]
 
 
@@ -85,8 +87,13 @@ def run(settings: Settings) -> int:
     services = build_services(settings)
     app = create_app(services)
     _start_background(services)
+    from commands.catch_up import Reconnects
+
     log.info("incident-bot running in Socket Mode")
-    SocketModeHandler(app, settings.slack_app_token).start()
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    # After a dropped connection, the events of the gap are read back once.
+    handler.client.on_message_listeners.append(Reconnects(services).on_message)
+    handler.start()
     return 0
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, TeamConfig
 from bot.slack_edge import Slack
+from bot.slack_queue import SlackQueue
 
 
 def utcnow() -> datetime:
@@ -23,6 +24,8 @@ class Services:
     slack: Slack
     team: TeamConfig = field(default_factory=TeamConfig)
     clock: Callable[[], datetime] = utcnow
+    # Work that may wait on Slack (reads, Retry-After), off Bolt's listener pool.
+    slack_queue: SlackQueue = field(default_factory=SlackQueue)
 
     def now(self) -> datetime:
         return self.clock()

@@ -57,6 +57,14 @@ class SlackFailure(Exception):
         super().__init__(f"Slack refused {method}: {error}{hint}")
 
 
+class RateLimited(SlackFailure):
+    """Slack answered 429 to a read: try again after `retry_after` seconds (never dropped)."""
+
+    def __init__(self, method: str, retry_after: float, response: dict[str, Any] | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(method, "ratelimited", response)
+
+
 def make_web_client(token: str, base_url: str, *, max_retries: int = 5) -> WebClient:
     client = WebClient(token=token, base_url=base_url, timeout=15)
     client.retry_handlers.extend(
@@ -75,6 +83,10 @@ class Slack:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        # Reads go through a client that does not sleep through 429s: whoever reads (a
+        # background worker) is told RateLimited and tries again later, holding no thread.
+        self.read_client = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout)
+        self.read_client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
         self._users: dict[str, dict[str, Any]] = {}
         self._users_lock = threading.Lock()
         self._bot_user_id: str | None = None
@@ -86,6 +98,20 @@ class Slack:
             response = self.client.api_call(method, params=_form(args))
         except SlackApiError as exc:
             data = dict(exc.response.data) if isinstance(exc.response.data, dict) else {}
+            raise SlackFailure(method, data.get("error", str(exc)), data) from exc
+        return dict(response.data)  # type: ignore[arg-type]
+
+    def read(self, method: str, **args: Any) -> dict[str, Any]:
+        """A read (conversations.history/replies): a 429 raises RateLimited at once."""
+        try:
+            response = self.read_client.api_call(method, params=_form(args))
+        except SlackApiError as exc:
+            data = dict(exc.response.data) if isinstance(exc.response.data, dict) else {}
+            if exc.response.status_code == 429:
+                headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+                value = headers.get("retry-after")
+                retry_after = float((value[0] if isinstance(value, list) else value) or 1)
+                raise RateLimited(method, retry_after, data) from exc
             raise SlackFailure(method, data.get("error", str(exc)), data) from exc
         return dict(response.data)  # type: ignore[arg-type]
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.declaration import Declaration
-from bot.core.incident import PENDING, IncidentSnapshot, RoleHolder, incident_key
+from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
 from storage.models import Counter, Incident, RoleAssignment, SetupStep
 
 INCIDENT_COUNTER = "incident"
@@ -132,3 +132,10 @@ def with_unfinished_setup(s: Session, steps: Sequence[str]) -> list[int]:
         .having(func.count() == len(steps))
     )
     return list(s.scalars(select(Incident.id).where(Incident.id.not_in(done)).order_by(Incident.id)))
+
+
+def open_channels(s: Session) -> list[tuple[int, str, datetime]]:
+    """(incident id, channel id, declared at) of every unresolved incident with a channel."""
+    rows = s.execute(select(Incident.id, Incident.channel_id, Incident.declared_at)
+                     .where(Incident.status != RESOLVED, Incident.channel_id.is_not(None)).order_by(Incident.id))
+    return [(i, c, d) for i, c, d in rows]

@@ -225,3 +225,28 @@ class Action(Base):
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class ChannelMessage(Base):
+    """A message seen in an incident channel (Events API or a catch-up read), so a reaction
+    on it costs no Slack read. Kept MESSAGE_RETENTION after it was posted (housekeeping)."""
+
+    __tablename__ = "channel_messages"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ts", name="uq_channel_messages_channel_ts"),
+        Index("ix_channel_messages_posted_at", "posted_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    # The thread's parent ts for a reply; NULL for a top-level message.
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    # The bot's or another app's message (never a person writing a prefix).
+    from_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+    # Titles of shared files, shown with the text on the timeline.
+    files: Mapped[list[Any] | None] = mapped_column(JSON)
+    posted_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from bot.app import create_app
 from bot.services import Services
 from bot.settings import Settings, TeamConfig
 from bot.slack_edge import Slack, make_web_client
+from bot.slack_queue import SlackQueue
 from bot.views.ids import Action, Block, Callback
 from storage.db import make_engine, make_sessions
 from storage.migrate import upgrade
@@ -85,6 +86,8 @@ def make_services(fake: Any, database_url: str, clock: Clock | None = None, team
         slack=Slack(make_web_client(settings.slack_bot_token, settings.slack_api_url)),
         team=team or TeamConfig(),
         clock=clock or Clock(),
+        # Retry-After and tier pacing are honoured in order but not slept through.
+        slack_queue=SlackQueue(time_scale=0),
     )
 
 
@@ -106,24 +109,29 @@ class Bot:
         app = create_app(services, listener_executor=executor)
         return cls(services, fake, BoltCaller(app, SECRET, fake), executor, services.clock)  # type: ignore[arg-type]
 
+    def drain(self) -> None:
+        """Waits for Bolt's listeners and then for the Slack work they queued."""
+        self.executor.drain()
+        self.services.slack_queue.drain()
+
     def command(self, text: str, *, user: str, channel: str) -> Any:
         response = self.caller.command(text, user_id=user, channel_id=channel)
-        self.executor.drain()
+        self.drain()
         return response
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str) -> Any:
         response = self.caller.submit_view(view, values, user_id=user)
-        self.executor.drain()
+        self.drain()
         return response
 
     def action(self, action_id: str, value: Any, *, user: str, **kw: Any) -> Any:
         response = self.caller.action(action_id, value, user_id=user, **kw)
-        self.executor.drain()
+        self.drain()
         return response
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None) -> Any:
         response = self.caller.event(event, event_id=event_id or f"Ev{uuid.uuid4().hex[:10]}", retry_num=retry_num)
-        self.executor.drain()
+        self.drain()
         return response
 
     def last_view(self, callback_id: str) -> dict[str, Any]:
