@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from bot.views.status import status_card
+from bot.core.timeline import ITERATE_KINDS, TimelineItem
+from bot.views.status import THEORIES_SHOWN, status_card
 from commands.context import CommandContext
 from commands.registry import Reply, verb
-from storage import incidents
+from storage import incidents, timeline
 
 
 @verb("status", usage="status", answers_in_ack=True)
 def status(ctx: CommandContext) -> Reply:
     with ctx.services.sessions.begin() as s:
         snap = incidents.snapshot(incidents.get(s, ctx.incident_id or 0))
-    text, blocks = status_card(snap, now=ctx.services.now(), extra_roles=ctx.services.team.extra_roles)
+        theories = tuple(TimelineItem(e.occurred_at, e.kind, e.text, e.actor_id, e.permalink)
+                         for e in timeline.latest_of_kinds(s, ctx.incident_id or 0, ITERATE_KINDS,
+                                                           limit=THEORIES_SHOWN))
+    text, blocks = status_card(snap, now=ctx.services.now(), extra_roles=ctx.services.team.extra_roles,
+                               theories=theories)
     return Reply(text, blocks)

@@ -102,3 +102,12 @@ def entries(s: Session, incident_id: int, *, include_deleted: bool = False) -> l
     if not include_deleted:
         query = query.where(TimelineEntry.deleted_at.is_(None))
     return list(s.scalars(query.order_by(TimelineEntry.occurred_at, TimelineEntry.id)))
+
+
+def latest_of_kinds(s: Session, incident_id: int, kinds: Collection[str], *, limit: int) -> list[TimelineEntry]:
+    """The newest `limit` live entries of `kinds`, oldest first (the status card's theories)."""
+    query = (select(TimelineEntry)
+             .where(TimelineEntry.incident_id == incident_id, TimelineEntry.kind.in_(list(kinds)),
+                    TimelineEntry.deleted_at.is_(None))
+             .order_by(TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc()).limit(limit))
+    return list(reversed(list(s.scalars(query))))

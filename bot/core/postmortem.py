@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.core import handbook
-from bot.core.timeline import TimelineItem
+from bot.core.timeline import ITERATE_KINDS, TimelineItem, kind_label
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
 
@@ -254,8 +254,12 @@ def plain_mentions(text: str, names: Mapping[str, str] | None = None) -> str:
 
 
 def timeline_lines(doc: PostmortemDocument) -> list[str]:
-    """Every entry of the incident timeline, in order, with its UTC time."""
-    return [f"{utc_text(item.occurred_at)}: {' '.join(item.text.split())}" for item in doc.timeline]
+    """Every entry of the incident timeline, in order, with its UTC time. Theories and
+    experiments say so: the meeting walks through which were proved and which were not."""
+    def label(kind: str) -> str:
+        return f"{kind_label(kind)}: " if kind in ITERATE_KINDS else ""
+
+    return [f"{utc_text(item.occurred_at)}: {label(item.kind)}{' '.join(item.text.split())}" for item in doc.timeline]
 
 
 def action_lines(doc: PostmortemDocument) -> list[str]:

@@ -12,23 +12,29 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 NOTE, OBSERVATION, CHANGE, DECISION, SYSTEM = "note", "observation", "change", "decision", "system"
+# The handbook's "Fix" loop: develop theories about what is broken, then prove or disprove them.
+THEORY, EXPERIMENT = "theory", "experiment"
 # Kinds a person can put on the timeline (by emoji, prefix or /incident note).
-PERSON_KINDS = (NOTE, OBSERVATION, CHANGE, DECISION)
+PERSON_KINDS = (NOTE, OBSERVATION, CHANGE, DECISION, THEORY, EXPERIMENT)
 # Words that, leading a channel message or a note, set its kind without a command.
-PREFIX_KINDS = (OBSERVATION, CHANGE, DECISION)
+PREFIX_KINDS = (OBSERVATION, CHANGE, DECISION, THEORY, EXPERIMENT)
+# Kinds the status card and a handover show as "current theories and streams of work".
+ITERATE_KINDS = (THEORY, EXPERIMENT)
 
 DEFAULT_EMOJI_KINDS: dict[str, str] = {
     "pushpin": NOTE,
     "mag": OBSERVATION,
     "hammer_and_wrench": CHANGE,
     "ballot_box_with_check": DECISION,
+    "thought_balloon": THEORY,
+    "test_tube": EXPERIMENT,
 }
 KIND_EMOJI = {kind: emoji for emoji, kind in DEFAULT_EMOJI_KINDS.items()} | {SYSTEM: "robot_face", "update": "mega"}
 
 # Slack: text under 4,000 characters per message; keep room for the part header.
 MESSAGE_TEXT_LIMIT = 3800
 
-_PREFIX = re.compile(r"^\s*(observation|change|decision)\s*:\s*", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*(" + "|".join(PREFIX_KINDS) + r")\s*:\s*", re.IGNORECASE)
 
 
 def emoji_kinds(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -79,7 +85,8 @@ def split_prefix(text: str) -> tuple[str, str] | None:
 
 
 def parse_note(text: str) -> tuple[str, str]:
-    """`/incident note` input -> (kind, text); a leading observation:/change:/decision: sets the kind."""
+    """`/incident note` input -> (kind, text); a leading observation:/change:/decision:/theory:/experiment:
+    sets the kind."""
     text = (text or "").strip()
     prefixed = split_prefix(text)
     kind, body = prefixed if prefixed else (NOTE, text)

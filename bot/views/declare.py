@@ -79,7 +79,8 @@ def info_message(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]
         blocks.append(section("*Links*\n" + "\n".join(f"• <{url}|{LINK_TITLES.get(k, k)}>" for k, url in incident.links.items())))
     blocks.append(section(next_step))
     blocks.append(context("`/incident help` lists every command. React with :mag: :hammer_and_wrench: "
-                          ":ballot_box_with_check: :pushpin: to put a message on the timeline."))
+                          ":ballot_box_with_check: :thought_balloon: :test_tube: :pushpin: to put a message on the "
+                          "timeline."))
     text = f"{incident.key} - Sev {incident.severity} - {incident.summary}"
     return text, blocks
 

@@ -8,7 +8,7 @@ GRAMMAR = (
     ("severity <1|2|3>", "change the severity"),
     ("edit", "change the summary, impact, faulty service or affected products (opens a form)"),
     ("update", "post a comms update (opens a form)"),
-    ("note <text>", "add a note to the timeline; start with observation:, change: or decision:"),
+    ("note <text>", "add a note to the timeline; start with observation:, change:, decision:, theory: or experiment:"),
     ("timeline", "show the incident timeline"),
     ("link <video|doc|issue> <url>", "add a link, e.g. `/incident link video https://meet.example.com/hot-1`"),
     ("handover <@user>", "hand the incident manager role to someone"),

@@ -9,15 +9,20 @@ from typing import Any
 from bot.core import handbook
 from bot.core.durations import format_duration
 from bot.core.incident import INCIDENT_MANAGER, IncidentSnapshot
+from bot.core.timeline import TimelineItem, render_line
 from bot.core.topic import mention
 from bot.views.blocks import context, fields, header, section
 from bot.views.declare import LINK_TITLES
 from bot.views.roles import role_title
 
 
-def status_card(incident: IncidentSnapshot, *, now: datetime,
-                extra_roles: Mapping[str, str]) -> tuple[str, list[dict[str, Any]]]:
-    """Key, severity, status, every role holder, time since declaration, links."""
+THEORIES_SHOWN = 5
+
+
+def status_card(incident: IncidentSnapshot, *, now: datetime, extra_roles: Mapping[str, str],
+                theories: tuple[TimelineItem, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
+    """Key, severity, status, every role holder, time since declaration, the latest theories
+    and experiments (the handbook's "current theories and streams of work"), links."""
     severity = handbook.SEVERITIES[incident.severity]
     since = format_duration(now - incident.declared_at)
     im = incident.incident_manager
@@ -39,6 +44,8 @@ def status_card(incident: IncidentSnapshot, *, now: datetime,
         ]),
         section("*Roles*\n" + "\n".join(roles)),
     ]
+    if theories:
+        blocks.append(section("*Theories and experiments*\n" + "\n".join(render_line(t) for t in theories)))
     if incident.links:
         blocks.append(section("*Links*\n" + "\n".join(
             f"• <{url}|{LINK_TITLES.get(kind, kind)}>" for kind, url in incident.links.items())))

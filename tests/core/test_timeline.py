@@ -28,7 +28,7 @@ AT = datetime(2024, 5, 1, 12, 3, 5, tzinfo=timezone.utc)
 def test_default_emoji_map_and_team_overrides():
     kinds = emoji_kinds()
     assert kinds == {"pushpin": "note", "mag": "observation", "hammer_and_wrench": "change",
-                     "ballot_box_with_check": "decision"}
+                     "ballot_box_with_check": "decision", "thought_balloon": "theory", "test_tube": "experiment"}
     team = emoji_kinds({":eyes:": "Observation", "pushpin": "", "mag": "decision"})
     assert team["eyes"] == "observation" and team["mag"] == "decision" and "pushpin" not in team
 
