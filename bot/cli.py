@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("check", help="validate the configuration and the token (auth.test)")
     export = sub.add_parser("export", help="print an incident's postmortem as Markdown")
     export.add_argument("key", help="the incident key, e.g. HOT-12")
+    export.add_argument("--names", action="store_true",
+                        help="name people as Slack does (needs SLACK_BOT_TOKEN); by default they are named by role")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -49,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             from commands.postmortem_export import export_cli
 
-            return export_cli(settings, args.key)
+            return export_cli(settings, args.key, names=args.names)
         return check(settings)
     except (ConfigError, StartError) as exc:
         print(f"incident-bot: {exc}", file=sys.stderr)

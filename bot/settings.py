@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.durations import parse_duration
+from bot.core.handbook import PRIORITY_ACTION_SLO_WEEKS
 
 
 def _duration(value: Any) -> timedelta:
@@ -141,6 +142,15 @@ class Service:
     on_call: tuple[str, ...] = ()
     # Statuspage component ids whose status follows the incident's severity.
     statuspage_components: tuple[str, ...] = ()
+    # Approvers every postmortem of this service needs, all of them (on top of the global list).
+    postmortem_approvers: tuple[str, ...] = ()
+    # The handbook: the priority-action SLO is "either 4 or 8 weeks, depending on the service".
+    priority_action_weeks: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.priority_action_weeks is not None and self.priority_action_weeks not in PRIORITY_ACTION_SLO_WEEKS:
+            raise ValueError(f"[[services]] {self.name}: priority_action_weeks = {self.priority_action_weeks}; "
+                             "the handbook allows 4 or 8")
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,15 @@ class TeamConfig:
     timeline_emoji: dict[str, str] = field(default_factory=dict)
     postmortem_approvers: tuple[str, ...] = ()
 
+    def service(self, name: str | None) -> Service | None:
+        """The configured service called `name` (an incident's faulty service), if any."""
+        return next((s for s in self.services if s.name == name), None)
+
+    def required_approvers(self, service_name: str | None) -> tuple[str, ...]:
+        """`[[services]] postmortem_approvers` of the incident's faulty service: each must approve."""
+        found = self.service(service_name)
+        return found.postmortem_approvers if found else ()
+
 
 def load_team_config(path: str) -> TeamConfig:
     """Reads the TOML file; an empty path gives the empty configuration.
@@ -164,6 +183,8 @@ def load_team_config(path: str) -> TeamConfig:
     name = "payments-api"
     on_call = ["U0PAY"]
     statuspage_components = ["8kbf7d35c070"]
+    postmortem_approvers = ["U0HEAD"]
+    priority_action_weeks = 4
     [roles]
     problem-manager = "Owns the problem record after the incident."
     [timeline_emoji]
@@ -174,7 +195,10 @@ def load_team_config(path: str) -> TeamConfig:
         return TeamConfig()
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     return TeamConfig(
-        services=tuple(Service(s["name"], tuple(s.get("on_call", ())), tuple(s.get("statuspage_components", ())))
+        services=tuple(Service(s["name"], tuple(s.get("on_call", ())),
+                               statuspage_components=tuple(s.get("statuspage_components", ())),
+                               postmortem_approvers=tuple(s.get("postmortem_approvers", ())),
+                               priority_action_weeks=s.get("priority_action_weeks"))
                        for s in data.get("services", ())),
         products=tuple(data.get("products", ())),
         extra_roles=dict(data.get("roles", {})),

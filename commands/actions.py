@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 
 from bot.core.actions import (
-    ADD_USAGE, DONE_USAGE, LIST_USAGE, ActionInputError, AddAction, CloseAction, action_due, parse_action_command,
-    phrasing_hint,
+    ADD_USAGE, DONE_USAGE, LIST_USAGE, ActionInputError, AddAction, CloseAction, action_due, category_hint,
+    parse_action_command, phrasing_hint,
 )
 from bot.views import actions as views
 from commands.context import CommandContext
@@ -54,28 +54,37 @@ def add(ctx: CommandContext, request: AddAction) -> None:
         check_owner(ctx, owner_id)
     now = services.now()
     settings = services.settings
-    due_at = action_due(request.kind, now, priority_weeks=settings.priority_action_weeks,
-                        improvement_weeks=settings.improvement_action_weeks)
     with services.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id, for_update=True)
+        # The service's own priority-action SLO (4 or 8 weeks) wins over the global setting.
+        service = services.team.service(incident.faulty_service)
+        priority_weeks = (service.priority_action_weeks if service and service.priority_action_weeks
+                          else settings.priority_action_weeks)
+        due_at = action_due(request.kind, now, priority_weeks=priority_weeks,
+                            improvement_weeks=settings.improvement_action_weeks)
         row = actions.add(s, incident_id=incident.id, kind=request.kind, text=request.text, owner_id=owner_id,
-                          due_at=due_at, created_by=ctx.user_id, now=now)
+                          due_at=due_at, created_by=ctx.user_id, now=now, category=request.category)
         timeline.record(
             s, incident_id=incident.id, kind="system", text=f"<@{ctx.user_id}> added {request.kind} action "
             f"#{row.id} for <@{owner_id}>: {request.text}", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
             data={"event": "action", "change": "added", "action_id": row.id, "action_kind": request.kind,
-                  "owner_id": owner_id, "due_at": due_at.isoformat()},
+                  "owner_id": owner_id, "due_at": due_at.isoformat(), "category": request.category},
         )
         item = actions.items(s, [row.id])[row.id]
     services.slack.post(ctx.channel_id, views.added_message(item, added_by=ctx.user_id))
     if owner_id != ctx.user_id:
         services.slack.dm(owner_id, views.owner_told(item, added_by=ctx.user_id))
+    told: list[str] = []
     hint = phrasing_hint(request.text)
     if hint:
-        ctx.reply(hint)
+        told.append(hint)
     elif not request.owner_id:
-        ctx.reply(f"Action #{item.id} is yours. To give it to someone else, close it and add it again ending "
-                  "with their @mention.")
+        told.append(f"Action #{item.id} is yours. To give it to someone else, close it and add it again ending "
+                    "with their @mention.")
+    if request.category is None:
+        told.append(category_hint(request.kind))
+    if told:
+        ctx.reply("\n\n".join(told))
 
 
 def close(ctx: CommandContext, action_id: int) -> None:

@@ -22,6 +22,7 @@ from bot.core.incident import IncidentSnapshot, may_steer
 from bot.core.postmortem import (
     APPROVED,
     CAUSE_CATEGORY,
+    EXTERNAL_DEPENDENCY,
     FIELDS,
     business_days_after,
     missing_fields,
@@ -34,19 +35,20 @@ from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import document_message, edit_modal, owner_dm
+from bot.views.postmortem_meeting import meeting_message
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.postmortem_export import export
-from commands.postmortem_review import request_approval
+from commands.postmortem_review import NeedsConfirmation, request_approval
 from commands.registry import verb
 from storage import incidents, postmortems, timeline
 from storage.models import Incident, Postmortem
 
 log = logging.getLogger(__name__)
 USAGE = (f"postmortem [edit <{section_names()}> | export | owner <@user|me> | approvers <@user> [@user...] | "
-         "request-approval]")
+         "request-approval | meeting]")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-SUBCOMMANDS = ("show", "edit", "export", "owner", "approvers", "request-approval")
+SUBCOMMANDS = ("show", "edit", "export", "owner", "approvers", "request-approval", "meeting")
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,9 @@ def create_for(s: Session, services: Services, incident: Incident, *, owner_id: 
     if postmortems.get_by_incident(s, incident.id) is not None:
         return None
     due = business_days_after(now, services.settings.postmortem_due_business_days)
+    approvers = (*services.team.postmortem_approvers, *services.team.required_approvers(incident.faulty_service))
     created = postmortems.create(s, incident_id=incident.id, owner_id=owner_id, now=now, due_at=due,
-                                 approvers=services.team.postmortem_approvers)
+                                 approvers=approvers)
     timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now, actor_id=actor_id,
                     text=f"Postmortem created, owned by {mention(owner_id)}, due {utc_text(due)}.",
                     data={"event": "postmortem_created", "owner_id": owner_id, "due_at": due.isoformat()})
@@ -126,8 +129,16 @@ def postmortem(ctx: CommandContext) -> None:
         change_owner(ctx, ctx.user_id if command.me else command.users[0])
     elif command.action == "approvers":
         name_approvers(ctx, command.users)
+    elif command.action == "meeting":
+        with ctx.services.sessions.begin() as s:
+            snap = incidents.snapshot(incidents.get(s, incident_id))
+        ctx.reply(*meeting_message(snap))
     else:
-        request_approval(ctx.services, incident_id, ctx.user_id)
+        try:
+            request_approval(ctx.services, incident_id, ctx.user_id)
+        except NeedsConfirmation as exc:
+            ctx.reply(str(exc), exc.blocks)
+            return
         ctx.reply("Approval requested: the approvers have a DM with Approve and Request changes buttons.")
 
 
@@ -209,6 +220,8 @@ def name_approvers(ctx: CommandContext, approvers: tuple[str, ...]) -> None:
             raise CommandError(f"The owner {mention(found.owner_id)} or the incident manager names the approvers.")
         if found.status == APPROVED:
             raise CommandError("The postmortem is already approved.")
+        # The service's approvers stay: each of them must approve its postmortems.
+        approvers = tuple(dict.fromkeys((*services.team.required_approvers(incident.faulty_service), *approvers)))
         found.approvers = list(approvers)
         names = ", ".join(mention(a) for a in approvers)
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
@@ -277,6 +290,8 @@ def save_section(ack: Ack, body: dict[str, Any], services: Services) -> None:
                 value = input_value(values, Block.POSTMORTEM_FIELD_PREFIX + key)
                 if key == CAUSE_CATEGORY:
                     found.cause_category = value if value in handbook.CAUSE_CATEGORIES else None
+                elif key == EXTERNAL_DEPENDENCY:
+                    fields[key] = value if value in handbook.EXTERNAL_DEPENDENCY_OUTCOMES else ""
                 elif key in FIELDS:
                     fields[key] = (value or "").strip()
             found.fields = fields  # a new dict, so the JSON column is saved

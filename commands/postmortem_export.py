@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
-from bot.core.postmortem import render_markdown
+from bot.core.postmortem import people_in, render_markdown, role_names
 from bot.core.topic import mention
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_edge import Slack, make_web_client
 from commands.errors import CommandError
 from storage import incidents, postmortems
 
 
 def export(services: Services, incident_id: int, user_id: str) -> None:
-    """The document as a Markdown file in the incident channel (names instead of user IDs)."""
+    """The document as a Markdown file in the incident channel. Blameless: people are named by
+    the role they played (`@incident-manager`); `incident-bot export <key> --names` has names."""
     with services.sessions.begin() as s:
         doc = postmortems.document(s, incident_id)
     if doc is None:
         raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
-    people = {doc.postmortem.owner_id, *doc.postmortem.approvers, *(i.actor_id for i in doc.timeline if i.actor_id),
-              *re.findall(r"<@([UW][A-Z0-9]+)", " ".join(i.text for i in doc.timeline))}
-    names = {}
-    for person in people:
-        record = services.slack.user(person) or {}
-        names[person] = record.get("real_name") or record.get("name") or person
-    markdown = render_markdown(doc, names)
+    markdown = render_markdown(doc, role_names(doc))
     key = doc.incident.key
     if not doc.incident.channel_id:
         raise CommandError(f"{key} has no channel to upload the export to; `incident-bot export {key}` prints it.")
@@ -33,8 +28,18 @@ def export(services: Services, incident_id: int, user_id: str) -> None:
                                title=f"{key} postmortem", comment=f"{mention(user_id)} exported the postmortem of {key}.")
 
 
-def export_cli(settings: Settings, key: str) -> int:
-    """Prints the postmortem's Markdown (user IDs as @U..., no Slack call); 1 if there is none."""
+def slack_names(slack: Slack, people: set[str]) -> dict[str, str]:
+    """user ID -> the name Slack shows (real name, else handle, else the ID)."""
+    names = {}
+    for person in people:
+        record = slack.user(person) or {}
+        names[person] = record.get("real_name") or record.get("name") or person
+    return names
+
+
+def export_cli(settings: Settings, key: str, *, names: bool = False) -> int:
+    """Prints the postmortem's Markdown, people by role (no Slack call); with `names`, by the
+    names Slack has for them (`users.info` with the bot token). 1 if there is none."""
     from bot.cli import _safe_url
     from storage.db import make_engine, make_sessions
 
@@ -52,5 +57,9 @@ def export_cli(settings: Settings, key: str) -> int:
         print(f"incident-bot: {incident.key} has no postmortem yet (`/incident postmortem` in its channel creates it)",
               file=sys.stderr)
         return 1
-    sys.stdout.write(render_markdown(doc))
+    if names:
+        slack = Slack(make_web_client(settings.slack_bot_token, settings.slack_api_url))
+        sys.stdout.write(render_markdown(doc, slack_names(slack, people_in(doc))))
+    else:
+        sys.stdout.write(render_markdown(doc, role_names(doc)))
     return 0

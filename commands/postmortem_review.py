@@ -21,6 +21,8 @@ from bot.core.postmortem import (
     REQUEST_APPROVAL,
     REQUEST_CHANGES,
     PostmortemError,
+    addresses_root_cause,
+    approval_complete,
     may_review,
     missing_fields,
     status_after,
@@ -29,15 +31,25 @@ from bot.core.topic import mention
 from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
-from bot.views.postmortem import approval_request, changes_modal, review_done
+from bot.views.postmortem import approval_request, changes_modal, confirm_without_root_cause_action, review_done
 from commands.errors import CommandError
 from storage import incidents, postmortems, timeline
 
 log = logging.getLogger(__name__)
 
 
-def request_approval(services: Services, incident_id: int, user_id: str) -> None:
-    """Moves the draft into review and DMs every approver; refused input changes nothing."""
+class NeedsConfirmation(CommandError):
+    """Asking for approval would skip a handbook check; the person confirms with a button."""
+
+    def __init__(self, text: str, blocks: list[dict[str, Any]]) -> None:
+        super().__init__(text)
+        self.blocks = blocks
+
+
+def request_approval(services: Services, incident_id: int, user_id: str, *, confirmed: bool = False) -> None:
+    """Moves the draft into review and DMs every approver; refused input changes nothing.
+    Without a "mitigate future" or "prevent future" priority action, the person is asked
+    to confirm first (NeedsConfirmation): the handbook says to be sure to get one."""
     now = services.now()
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
@@ -49,9 +61,14 @@ def request_approval(services: Services, incident_id: int, user_id: str) -> None
         if user_id != found.owner_id and not steer:
             raise CommandError(f"The owner {mention(found.owner_id)} requests approval.")
         try:
-            found.status = status_after(found.status, REQUEST_APPROVAL, approvers=tuple(found.approvers or ()))
+            new_status = status_after(found.status, REQUEST_APPROVAL, approvers=tuple(found.approvers or ()))
         except PostmortemError as exc:
             raise CommandError(str(exc)) from None
+        current = postmortems.document(s, incident_id)
+        if not confirmed and current is not None and not addresses_root_cause(current.actions):
+            text, blocks = confirm_without_root_cause_action(snap.key, incident_id)
+            raise NeedsConfirmation(text, blocks)
+        found.status = new_status
         approvers = tuple(found.approvers)
         timeline.record(s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
                         text=f"Postmortem approval requested from {', '.join(mention(a) for a in approvers)}: "
@@ -80,17 +97,32 @@ def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: s
             raise CommandError(f"Only the postmortem's approvers may decide: "
                                f"{', '.join(mention(a) for a in found.approvers) or 'none named'}.")
         try:
-            found.status = status_after(found.status, event)
+            new_status = status_after(found.status, event)
         except PostmortemError as exc:
             raise CommandError(str(exc)) from None
         decision = "approved" if event == APPROVE else "changes_requested"
-        if found.status == APPROVED:
-            found.approved_at = now
         postmortems.record_review(s, postmortem_id=postmortem_id, reviewer_id=reviewer_id, decision=decision,
                                   comment=comment, now=now)
-        snap = incidents.snapshot(incidents.get(s, found.incident_id))
-        said = (f"Postmortem approved by {mention(reviewer_id)}." if event == APPROVE else
-                f"Postmortem changes requested by {mention(reviewer_id)}: back to draft. {comment}".rstrip())
+        incident = incidents.get(s, found.incident_id)
+        snap = incidents.snapshot(incident)
+        waiting: tuple[str, ...] = ()
+        if new_status == APPROVED:
+            # The faulty service's approvers are mandatory: every one of them must approve.
+            required = services.team.required_approvers(incident.faulty_service)
+            approved_by = postmortems.approved_since_last_change_request(s, postmortem_id)
+            if not approval_complete(approved_by, required):
+                new_status = IN_REVIEW
+                waiting = tuple(a for a in required if a not in approved_by)
+        found.status = new_status
+        if found.status == APPROVED:
+            found.approved_at = now
+        if event != APPROVE:
+            said = f"Postmortem changes requested by {mention(reviewer_id)}: back to draft. {comment}".rstrip()
+        elif waiting:
+            said = (f"Postmortem approved by {mention(reviewer_id)}; still waiting for "
+                    f"{', '.join(mention(a) for a in waiting)} (the service's approvers must all approve).")
+        else:
+            said = f"Postmortem approved by {mention(reviewer_id)}."
         timeline.record(s, incident_id=found.incident_id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=reviewer_id, text=said, data={"event": f"postmortem_{decision}", "comment": comment})
         owner = found.owner_id
@@ -151,12 +183,20 @@ def register(app: App, services: Services) -> None:
         _answering(services, body, lambda: request_approval(services, int(body["actions"][0]["value"]),
                                                             body["user"]["id"]))
 
+    @app.action(Action.POSTMORTEM_REQUEST_APPROVAL_CONFIRMED)
+    def request_confirmed(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        _answering(services, body, lambda: request_approval(services, int(body["actions"][0]["value"]),
+                                                            body["user"]["id"], confirmed=True))
+
 
 def _answering(services: Services, body: dict[str, Any], work: Any) -> None:
     """Runs a button's work; a refusal is told to the person where they clicked (or in a DM)."""
     user_id = body["user"]["id"]
+    channel = (body.get("container") or {}).get("channel_id") or user_id
     try:
         work()
+    except NeedsConfirmation as exc:
+        services.slack.ephemeral(channel, user_id, str(exc), blocks=exc.blocks)
     except CommandError as exc:
-        channel = (body.get("container") or {}).get("channel_id") or user_id
         services.slack.ephemeral(channel, user_id, str(exc))

@@ -29,9 +29,9 @@ def reminder_kind(action_id: int) -> str:
 
 
 def add(s: Session, *, incident_id: int, kind: str, text: str, owner_id: str | None, due_at: datetime,
-        created_by: str, now: datetime) -> Action:
+        created_by: str, now: datetime, category: str | None = None) -> Action:
     action = Action(incident_id=incident_id, kind=kind, text=text, owner_id=owner_id, due_at=due_at,
-                    created_by=created_by, created_at=now)
+                    created_by=created_by, created_at=now, category=category)
     s.add(action)
     s.flush()
     return action
@@ -57,7 +57,7 @@ def _items(s: Session, query: Any) -> list[ActionItem]:
     return [
         ActionItem(id=a.id, incident_id=a.incident_id, incident_key=key, kind=a.kind, text=a.text,
                    owner_id=a.owner_id, due_at=a.due_at, done_at=a.done_at, done_by=a.done_by,
-                   channel_id=channel_id, private=private)
+                   channel_id=channel_id, private=private, category=a.category)
         for a, key, channel_id, private in rows
     ]
 

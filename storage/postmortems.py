@@ -69,6 +69,17 @@ def record_review(s: Session, *, postmortem_id: int, reviewer_id: str, decision:
     return review
 
 
+def approved_since_last_change_request(s: Session, postmortem_id: int) -> set[str]:
+    """Who approved this round: a change request sends the postmortem back, so earlier approvals lapse."""
+    approved: set[str] = set()
+    for review in reviews(s, postmortem_id):
+        if review.decision == "changes_requested":
+            approved.clear()
+        elif review.decision == "approved":
+            approved.add(review.reviewer_id)
+    return approved
+
+
 def reviews(s: Session, postmortem_id: int) -> list[PostmortemReview]:
     return list(s.scalars(select(PostmortemReview).where(PostmortemReview.postmortem_id == postmortem_id)
                           .order_by(PostmortemReview.decided_at, PostmortemReview.id)))
@@ -91,12 +102,13 @@ def document(s: Session, incident_id: int) -> PostmortemDocument | None:
     items = tuple(TimelineItem(occurred_at=e.occurred_at, kind=e.kind, text=e.text, actor_id=e.actor_id)
                   for e in timeline.entries(s, incident_id))
     actions = tuple(
-        ActionItem(a.id, a.kind, a.text, a.owner_id, a.due_at, a.done_at)
+        ActionItem(a.id, a.kind, a.text, a.owner_id, a.due_at, a.done_at, a.category)
         for a in s.scalars(select(Action).where(Action.incident_id == incident_id).order_by(Action.id))
     )
     return PostmortemDocument(
         incident=incidents.snapshot(incident), postmortem=record_of(postmortem),
         resolution_summary=incident.resolution_summary, timeline=items, actions=actions,
+        assignments=tuple((r.role, r.user_id) for r in sorted(incident.roles, key=lambda r: r.id)),
     )
 
 

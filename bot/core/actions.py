@@ -2,7 +2,9 @@
 the handbook's advice when an action is not phrased as one.
 
 >>> parse_action_command("priority Add alerting on checkout errors <@U123|alice>")
-AddAction(kind='priority', text='Add alerting on checkout errors', owner_id='U123')
+AddAction(kind='priority', text='Add alerting on checkout errors', owner_id='U123', category=None)
+>>> parse_action_command("priority prevent-future Add a pre-submit schema check").category
+'prevent-future'
 >>> starts_with_verb("Monitoring for this scenario")
 False
 """
@@ -13,10 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.handbook import ACTION_ADVICE, ACTION_KINDS
+from bot.core.handbook import ACTION_ADVICE, ACTION_CATEGORIES, ACTION_KINDS, ACTION_QUESTIONS
 
 PRIORITY, IMPROVEMENT = ACTION_KINDS
-ADD_USAGE = "action <priority|improvement> <text> [@owner]"
+ADD_USAGE = "action <priority|improvement> [category] <text> [@owner]"
+# Short words people type for the six categories, besides their full command words.
+CATEGORY_ALIASES = {"mitigate": "mitigate-incident", "repair": "repair-damage", "detect": "detect-future",
+                    "prevent": "prevent-future"}
 DONE_USAGE = "action done <id>"
 LIST_USAGE = "action list"
 TEXT_LIMIT = 500
@@ -37,6 +42,7 @@ class AddAction:
     kind: str
     text: str
     owner_id: str | None
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,8 @@ class ListActions:
 
 def parse_action_command(args: str) -> AddAction | CloseAction | ListActions:
     """`""`/`"list"` -> ListActions; `"done 3"` or `"done #3"` -> CloseAction(3);
-    `"<priority|improvement> <text> [<@U..>]"` -> AddAction (owner None when not named)."""
+    `"<priority|improvement> [category] <text> [<@U..>]"` -> AddAction (owner and category None when
+    not named)."""
     words = args.split()
     if not words or (len(words) == 1 and words[0].lower() == "list"):
         return ListActions()
@@ -66,6 +73,9 @@ def parse_action_command(args: str) -> AddAction | CloseAction | ListActions:
         raise ActionInputError(f"`{words[0]}` is not a kind of action: say `priority` (fixes the root cause) "
                                "or `improvement` (any other action).")
     rest = args.strip()[len(words[0]):].strip()
+    category = category_named(rest.split()[0]) if rest.split() else None
+    if category:
+        rest = rest[len(rest.split()[0]):].strip()
     owner_id = None
     mention = _TRAILING_MENTION.search(rest)
     if mention:
@@ -80,7 +90,24 @@ def parse_action_command(args: str) -> AddAction | CloseAction | ListActions:
     if len(rest) > TEXT_LIMIT:
         raise ActionInputError(f"An action is one specific, bounded step: keep it under {TEXT_LIMIT} characters "
                                f"(this one has {len(rest)}).")
-    return AddAction(first, rest, owner_id)
+    return AddAction(first, rest, owner_id, category)
+
+
+def category_named(word: str) -> str | None:
+    """`prevent-future`, `Prevent-Future:` or `prevent` -> "prevent-future"; None otherwise."""
+    key = word.strip().lower().rstrip(":")
+    if key in ACTION_CATEGORIES:
+        return key
+    return CATEGORY_ALIASES.get(key)
+
+
+def category_hint(kind: str) -> str:
+    """Which of the handbook's six categories an action can be in, with the question each asks."""
+    lines = ["Tip: say which of the handbook's six categories the action is in, right after its kind, e.g. "
+             f"`/incident action {kind} prevent-future Add automated pre-submit check for schema changes`:"]
+    for word, title in ACTION_CATEGORIES.items():
+        lines.append(f"• `{word}`: {title}. {ACTION_QUESTIONS[title]}")
+    return "\n".join(lines)
 
 
 def action_due(kind: str, created_at: datetime, *, priority_weeks: int, improvement_weeks: int) -> datetime:
@@ -160,6 +187,7 @@ class ActionItem:
     done_by: str | None = None
     channel_id: str | None = None
     private: bool = False
+    category: str | None = None
 
     def state(self, now: datetime) -> str:
         if self.done_at is not None:

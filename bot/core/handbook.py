@@ -433,6 +433,14 @@ POSTMORTEM_FIELDS: tuple[PostmortemField, ...] = (
         "5. We've never done load testing and are hitting new levels of scale",
     ),
     PostmortemField(
+        "proximate_cause",
+        "Proximate cause",
+        "What directly led to this incident? Proximate causes are reasons that directly led to "
+        "this incident; root causes are at the optimal place in the chain of events where a "
+        "change will prevent this entire class of incident.",
+        "An upgrade of a dependency. Revert the upgrade.",
+    ),
+    PostmortemField(
         "root_cause",
         "Root cause",
         "What was the root cause? This is the thing that needs to change in order to stop "
@@ -517,6 +525,62 @@ CAUSE_CATEGORY_ACTION: dict[str, str] = {
     "unknown": "Improve observability by adding logging, monitoring, debugging.",
 }
 
+# "Root causes with external dependencies": the service level expectation (SLE) of the
+# external service in this incident, and what the handbook says to do about each.
+EXTERNAL_DEPENDENCY_OUTCOMES: tuple[str, ...] = ("exceeded", "met", "none")
+EXTERNAL_DEPENDENCY_MEANING: dict[str, str] = {
+    "exceeded": "Exceeded: the external service performed worse than we expected it to.",
+    "met": "Met: the external service performed as expected, but we were impacted anyways.",
+    "none": "None: we don't really have an expectation!",
+}
+EXTERNAL_DEPENDENCY_CONSEQUENCE: dict[str, str] = {
+    "exceeded": (
+        "Get and review their postmortem. We may determine that they've correctly identified and "
+        "mitigated the causes of the incident, in which case we're done. Alternatively, we may need "
+        "to adjust our expectations downward, and find ways to increase our resilience to external "
+        "failures in line with our reduced expectations. Finally, if our newly-adjusted expectations "
+        "aren't acceptable, then we need to resolve the disconnect somehow, for example by changing "
+        "service providers."
+    ),
+    "met": (
+        "Increase our resilience to failures of this type. The external service behaved as expected, "
+        "so we should either be resilient to that or accept the risk and plan for occasional outages."
+    ),
+    "none": (
+        "The person responsible for the use of the 3rd party dependency needs to establish an SLE and "
+        "share it with teams so they know what level of resilience they need to build into their "
+        "dependent services."
+    ),
+}
+
+# --- Postmortem meetings ------------------------------------------------------------
+
+POSTMORTEM_MEETING_AGENDA: tuple[str, ...] = (
+    "Remind the team that all postmortems need to be blameless, and why.",
+    "Walk through the timeline of events. Add or change it as needed.",
+    "Present your theory of the incident's causes, and where you think mitigations could best be "
+    "applied to prevent this class of incident in the future. Discuss and build a shared understanding.",
+    "Generate actions using \"open thinking\" (\"What could we do to prevent this class of incident?\"), "
+    "not \"closed thinking\" (\"Why weren't we monitoring system x?\").",
+    "Ask the team \"What went well / What could have gone better / Where did we get lucky?\"",
+    "Wrap up by thanking everyone for their time and input.",
+)
+POSTMORTEM_MEETING_INVITATION = (
+    "Please join me for a blameless postmortem of {link}, where we {summary}.\n\n"
+    "The goal of a postmortem is to maximize the value of an incident by understanding all contributing "
+    "causes, documenting the incident for future reference and pattern discovery, and enacting effective "
+    "preventative actions to reduce the likelihood or impact of recurrence.\n\n"
+    "In this meeting we'll review the incident, determine its significant causes and decide on actions to "
+    "mitigate them.\n\n"
+    "A good postmortem meeting will generate lots of mitigations and other actions. This is good, but often "
+    "postmortem meetings are a poor context for significant prioritization decisions because you don't have "
+    "the right context (for example, the rest of the backlog and other planned work that will compete for "
+    "time).\n\n"
+    "For this reason, it's usually more effective in practice to follow up with the responsible managers "
+    "after the meeting to get firmer, time-bound commitments to the actions that you identified in the "
+    "meeting, and then note that on the postmortem issue."
+)
+
 # --- Postmortem actions -----------------------------------------------------------
 
 ACTION_KINDS: tuple[str, ...] = ("priority", "improvement")
@@ -558,6 +622,19 @@ ACTION_ADVICE: tuple[ActionAdvice, ...] = (
         "Add automated pre-submit check for schema changes.",
     ),
 )
+
+# The six action categories (Lueder and Beyer, as the handbook uses them): command word -> title.
+ACTION_CATEGORIES: dict[str, str] = {
+    "investigate": "Investigate this incident",
+    "mitigate-incident": "Mitigate this incident",
+    "repair-damage": "Repair damage from this incident",
+    "detect-future": "Detect future incidents",
+    "mitigate-future": "Mitigate future incidents",
+    "prevent-future": "Prevent future incidents",
+}
+# "'Mitigate future incidents' and 'Prevent future incidents' are your most likely source of
+# actions that address the root cause. Be sure to get at least one of these."
+ROOT_CAUSE_ACTION_CATEGORIES: tuple[str, ...] = ("mitigate-future", "prevent-future")
 
 # Questions that make a postmortem cover both short- and long-term fixes.
 ACTION_QUESTIONS: dict[str, str] = {

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.core import handbook
+from bot.core.blameless import people_by_role
 from bot.core.timeline import ITERATE_KINDS, TimelineItem, kind_label
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
@@ -24,6 +25,8 @@ STATUS_LABELS = {DRAFT: "Draft", IN_REVIEW: "In review", APPROVED: "Approved"}
 REQUEST_APPROVAL, APPROVE, REQUEST_CHANGES = "request_approval", "approve", "request_changes"
 FIELDS: dict[str, handbook.PostmortemField] = {f.key: f for f in handbook.POSTMORTEM_FIELDS}
 CAUSE_CATEGORY = "cause_category"
+# Kept in `fields` like the text fields: exceeded, met or none (handbook.EXTERNAL_DEPENDENCY_OUTCOMES).
+EXTERNAL_DEPENDENCY = "external_dependency"
 # Fields the bot writes itself from the database; the owner's text is added to them.
 GENERATED = ("timeline", "corrective_actions")
 # Placeholder for what only people know, in the handbook's own <angle bracket> style.
@@ -47,7 +50,8 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("summary", "Summary and impact", ("incident_summary", "leadup", "fault", "impact")),
     Section("response", "Detection and response", ("detection", "response", "recovery", "timeline")),
-    Section("cause", "Cause", ("five_whys", "root_cause", CAUSE_CATEGORY, "backlog_check", "recurrence")),
+    Section("cause", "Cause", ("five_whys", "proximate_cause", "root_cause", CAUSE_CATEGORY, EXTERNAL_DEPENDENCY,
+                               "backlog_check", "recurrence")),
     Section("lessons", "Lessons and actions", ("went_well", "went_wrong", "got_lucky", "corrective_actions")),
 )
 
@@ -131,6 +135,15 @@ def status_after(status: str, event: str, *, approvers: tuple[str, ...] = ()) ->
     raise PostmortemError(f"unknown postmortem event {event!r}")
 
 
+def approval_complete(approved_by: set[str], required: tuple[str, ...]) -> bool:
+    """One approval is enough, unless the service names approvers: then each of them must approve.
+
+    >>> approval_complete({"U1"}, ("U1", "U2"))
+    False
+    """
+    return bool(approved_by) and set(required) <= approved_by
+
+
 def may_review(user_id: str, approvers: tuple[str, ...]) -> bool:
     """Any one named approver may approve (the handbook's approval step has one or more approvers)."""
     return user_id in approvers
@@ -147,6 +160,7 @@ class ActionItem:
     owner_id: str | None
     due_at: datetime
     done_at: datetime | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,8 @@ class PostmortemDocument:
     resolution_summary: str | None = None
     timeline: tuple[TimelineItem, ...] = ()
     actions: tuple[ActionItem, ...] = ()
+    # (role, user ID) of every role assignment, in the order they were made (relieved ones too).
+    assignments: tuple[tuple[str, str], ...] = ()
 
 
 def utc_text(moment: datetime) -> str:
@@ -267,8 +283,23 @@ def action_lines(doc: PostmortemDocument) -> list[str]:
     for action in doc.actions:
         owner = f"<@{action.owner_id}>" if action.owner_id else "no owner"
         state = f"done {action.done_at:%Y-%m-%d}" if action.done_at else f"due {action.due_at:%Y-%m-%d}"
-        lines.append(f"#{action.id} [{action.kind}] {' '.join(action.text.split())} ({owner}, {state})")
+        category = f" · {handbook.ACTION_CATEGORIES[action.category]}" if action.category in handbook.ACTION_CATEGORIES else ""
+        lines.append(f"#{action.id} [{action.kind}{category}] {' '.join(action.text.split())} ({owner}, {state})")
     return lines
+
+
+def addresses_root_cause(actions: tuple[ActionItem, ...]) -> bool:
+    """The handbook: "Mitigate future incidents" and "Prevent future incidents" are the likely
+    root-cause fixes; "Be sure to get at least one of these" among the priority actions."""
+    return any(a.kind == "priority" and a.category in handbook.ROOT_CAUSE_ACTION_CATEGORIES for a in actions)
+
+
+def external_dependency_text(outcome: str | None) -> str:
+    """`met` -> the handbook's meaning and what to do about it; "" when not chosen."""
+    if outcome not in handbook.EXTERNAL_DEPENDENCY_OUTCOMES:
+        return ""
+    return (f"{handbook.EXTERNAL_DEPENDENCY_MEANING[outcome]} "
+            f"What to do: {handbook.EXTERNAL_DEPENDENCY_CONSEQUENCE[outcome]}")
 
 
 def cause_category_text(category: str | None) -> str:
@@ -277,6 +308,24 @@ def cause_category_text(category: str | None) -> str:
     meaning = handbook.CAUSE_CATEGORY_MEANING.get(category, "")
     action = handbook.CAUSE_CATEGORY_ACTION.get(category, "")
     return f"{category.capitalize()}: {meaning} Suggested action: {action}".strip()
+
+
+def people_in(doc: PostmortemDocument) -> set[str]:
+    """Everyone the document can mention: owner, approvers, timeline authors and mentions."""
+    mentioned = _MENTION.findall(" ".join([*(i.text for i in doc.timeline), *map(str, doc.postmortem.fields.values()),
+                                           *(a.text for a in doc.actions)]))
+    return {doc.postmortem.owner_id, doc.incident.reporter_id, *doc.postmortem.approvers,
+            *(i.actor_id for i in doc.timeline if i.actor_id), *(a.owner_id for a in doc.actions if a.owner_id),
+            *(user for _, user in doc.assignments), *mentioned}
+
+
+def role_names(doc: PostmortemDocument) -> dict[str, str]:
+    """Blameless names for the export: `@incident-manager`, `@tech-lead-2`, `@responder-1`."""
+    known = {doc.postmortem.owner_id, doc.incident.reporter_id, *doc.postmortem.approvers,
+             *(user for _, user in doc.assignments)}
+    others = sorted(people_in(doc) - known)
+    return people_by_role(doc.assignments, reporter=doc.incident.reporter_id, owner=doc.postmortem.owner_id,
+                          approvers=doc.postmortem.approvers, others=others)
 
 
 def render_markdown(doc: PostmortemDocument, names: Mapping[str, str] | None = None) -> str:
@@ -309,6 +358,10 @@ def render_markdown(doc: PostmortemDocument, names: Mapping[str, str] | None = N
             category = cause_category_text(pm.cause_category)
             lines += ["", "## Cause category", "",
                       category or f"_Not chosen yet: one of {', '.join(handbook.CAUSE_CATEGORIES)}._"]
+            dependency = external_dependency_text(str(pm.fields.get(EXTERNAL_DEPENDENCY) or ""))
+            lines += ["", "## External dependency", "",
+                      dependency or "_Not chosen: the expectation of an external service was exceeded, met or "
+                                    "none (leave empty when no external dependency was involved)._"]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core.actions import ActionItem
 from bot.core.durations import format_duration
-from bot.core.handbook import ACTION_KIND_MEANING
+from bot.core.handbook import ACTION_CATEGORIES, ACTION_KIND_MEANING
 from bot.views.blocks import context, header, section
 
 LIST_LIMIT = 40  # an ephemeral message holds 50 blocks; the rest is counted, not shown
@@ -26,6 +26,12 @@ def kind_title(kind: str) -> str:
     return f"{kind.capitalize()} action"
 
 
+def category_text(item: ActionItem) -> str:
+    """` · Prevent future incidents`, or "" for an action added without a category."""
+    title = ACTION_CATEGORIES.get(item.category or "")
+    return f" · {title}" if title else ""
+
+
 def action_line(item: ActionItem, now: datetime) -> str:
     """`*#3* :red_circle: overdue · Priority action · Add alerting ... · owner <@U1> · due <date>`"""
     state = item.state(now)
@@ -35,12 +41,13 @@ def action_line(item: ActionItem, now: datetime) -> str:
         status = f":red_circle: overdue by {format_duration(now - item.due_at)}"
     else:
         status = ":large_blue_circle: open"
-    return (f"*#{item.id}* {status} · {kind_title(item.kind)} · {item.text}\n"
+    return (f"*#{item.id}* {status} · {kind_title(item.kind)}{category_text(item)} · {item.text}\n"
             f"owner {owner_text(item.owner_id)} · due {local_date(item.due_at)}")
 
 
 def added_message(item: ActionItem, *, added_by: str) -> str:
-    return (f":memo: <@{added_by}> added {kind_title(item.kind).lower()} *#{item.id}* to {item.incident_key}: "
+    return (f":memo: <@{added_by}> added {kind_title(item.kind).lower()} *#{item.id}*{category_text(item)} to "
+            f"{item.incident_key}: "
             f"{item.text}\nOwner {owner_text(item.owner_id)}, due {local_date(item.due_at)}. "
             f"Close it with `/incident action done {item.id}`.")
 

@@ -17,8 +17,10 @@ GRAMMAR = (
     ("status", "show the incident's status card"),
     ("cheatsheet", "the handbook's incident manager cheat sheet"),
     ("list", "list open incidents"),
-    ("postmortem", "show or edit the postmortem"),
-    ("action <priority|improvement> <text> [@owner]", "add a postmortem action"),
+    ("postmortem", "show or edit the postmortem; `postmortem meeting`: the meeting invitation and agenda"),
+    ("action <priority|improvement> [category] <text> [@owner]",
+     "add a postmortem action; category: investigate, mitigate-incident, repair-damage, detect-future, "
+     "mitigate-future or prevent-future"),
     ("action done <id>", "close an action; `/incident action list` shows them with state, owner and due date"),
     ("stats [days]", "incident numbers for the last 30 (or N) days"),
     ("help", "show this list"),

@@ -55,3 +55,4 @@ class Action(StrEnum):
     POSTMORTEM_EDIT_SECTION = "postmortem_edit_section"
     POSTMORTEM_EXPORT = "postmortem_export"
     POSTMORTEM_REQUEST_APPROVAL = "postmortem_request_approval"
+    POSTMORTEM_REQUEST_APPROVAL_CONFIRMED = "postmortem_request_approval_confirmed"

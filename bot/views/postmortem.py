@@ -11,6 +11,7 @@ from bot.core import handbook
 from bot.core.durations import format_duration
 from bot.core.postmortem import (
     CAUSE_CATEGORY,
+    EXTERNAL_DEPENDENCY,
     FIELDS,
     SECTIONS,
     STATUS_LABELS,
@@ -18,6 +19,7 @@ from bot.core.postmortem import (
     Section,
     action_lines,
     cause_category_text,
+    external_dependency_text,
     field_text,
     timeline_lines,
 )
@@ -71,6 +73,10 @@ def document_message(doc: PostmortemDocument, incident_id: int) -> tuple[str, li
                 body = cause_category_text(doc.postmortem.cause_category) or "_not chosen yet_"
                 blocks.append(section(f"*Cause category*\n{body}"))
                 continue
+            if key == EXTERNAL_DEPENDENCY:
+                chosen = external_dependency_text(str(doc.postmortem.fields.get(key) or ""))
+                blocks.append(section(f"*External dependency*\n{chosen or '_none involved, or not chosen yet_'}"))
+                continue
             body = _field_preview(doc, key) or "_not written yet_"
             blocks.append(section(f"*{FIELDS[key].title}*\n{body}"))
     options = [option(f"Edit: {part.title}", f"{incident_id}:{part.name}") for part in SECTIONS]
@@ -85,7 +91,8 @@ def document_message(doc: PostmortemDocument, incident_id: int) -> tuple[str, li
              "value": str(incident_id)},
         ]},
         context("`/incident postmortem edit <section>` · `export` · `owner @user` · `approvers @a @b` · "
-                "`request-approval`. Actions: `/incident action priority|improvement <text> [@owner]`."),
+                "`request-approval` · `meeting` (the handbook's invitation and agenda, prefilled). "
+                "Actions: `/incident action priority|improvement [category] <text> [@owner]`."),
     ]
     return f"Postmortem of {incident.key}: {STATUS_LABELS.get(doc.postmortem.status)}", blocks
 
@@ -106,6 +113,9 @@ def edit_modal(doc: PostmortemDocument, part: Section, incident_id: int) -> dict
             blocks.append({"type": "input", "block_id": block_id, "label": plain("Cause category"), "optional": True,
                            "element": element})
             continue
+        if key == EXTERNAL_DEPENDENCY:
+            blocks.append(_external_dependency_input(block_id, str(doc.postmortem.fields.get(key) or "")))
+            continue
         spec = FIELDS[key]
         label, hint = spec.title, spec.prompt
         if key == "timeline":
@@ -121,14 +131,30 @@ def edit_modal(doc: PostmortemDocument, part: Section, incident_id: int) -> dict
                  private_metadata=metadata)
 
 
+def _external_dependency_input(block_id: str, current: str) -> dict[str, Any]:
+    """Exceeded / met / none, each option described; the handbook's consequences as the hint."""
+    outcomes = handbook.EXTERNAL_DEPENDENCY_OUTCOMES
+    choices = [option(o.capitalize(), o, handbook.EXTERNAL_DEPENDENCY_MEANING[o].partition(": ")[2])
+               for o in outcomes]
+    element: dict[str, Any] = {"type": "static_select", "action_id": Action.VALUE, "options": choices,
+                               "placeholder": plain("The external service's expectation was...")}
+    if current in outcomes:
+        element["initial_option"] = choices[outcomes.index(current)]
+    hint = " ".join(f"{o.capitalize()}: {handbook.EXTERNAL_DEPENDENCY_CONSEQUENCE[o]}" for o in outcomes)
+    return {"type": "input", "block_id": block_id, "label": plain("External dependency"), "optional": True,
+            "hint": plain("If an external service failed: was our expectation of it exceeded, met, or did we have "
+                          "none? " + hint, limit=2000),
+            "element": element}
+
+
 def owner_dm(doc: PostmortemDocument, business_days: int) -> tuple[str, list[dict[str, Any]]]:
     incident, pm = doc.incident, doc.postmortem
     channel = f"<#{incident.channel_id}>" if incident.channel_id else incident.key
     text = f"You own the postmortem of {incident.key}, due {slack_time(pm.due_at)}."
     steps = (
         f"1. Open it with `/incident postmortem` in {channel}: the summary, times and timeline are prefilled.",
-        "2. Hold the postmortem meeting and write each section (`/incident postmortem edit <section>`); "
-        "keep it blameless.",
+        "2. Write each section (`/incident postmortem edit <section>`), then hold the postmortem meeting "
+        "(`/incident postmortem meeting` has the handbook's invitation and agenda, prefilled); keep it blameless.",
         "3. Add priority and improvement actions with owners: `/incident action priority <text> @owner`.",
         "4. Name the approvers (`/incident postmortem approvers @a @b`) and `/incident postmortem request-approval`.",
     )
@@ -178,3 +204,20 @@ def changes_modal(key: str, metadata: str) -> dict[str, Any]:
                          placeholder="e.g. The priority actions do not address the root cause")]
     return modal(Callback.POSTMORTEM_CHANGES, f"{key}: request changes", blocks, submit="Send",
                  private_metadata=metadata)
+
+
+def confirm_without_root_cause_action(key: str, incident_id: int) -> tuple[str, list[dict[str, Any]]]:
+    """The handbook: "Mitigate future incidents" and "Prevent future incidents" are the most
+    likely source of actions that address the root cause: "Be sure to get at least one of these"."""
+    text = (f"The {key} postmortem has no priority action in the categories \"Mitigate future incidents\" or "
+            "\"Prevent future incidents\", the handbook's most likely source of actions that address the root "
+            "cause: be sure to get at least one of these. Request approval anyway?")
+    blocks = [
+        section(f":warning: {text}"),
+        context("Add one with `/incident action priority prevent-future <text> [@owner]` (or `mitigate-future`)."),
+        {"type": "actions", "elements": [
+            {"type": "button", "action_id": Action.POSTMORTEM_REQUEST_APPROVAL_CONFIRMED,
+             "text": plain("Request approval anyway"), "value": str(incident_id)},
+        ]},
+    ]
+    return text, blocks

@@ -31,20 +31,20 @@ def test_priority_action_with_an_owner_gets_the_8_week_due_date_and_is_announced
     channel = bot.declare()
     now = bot.clock()
 
-    response = bot.command("action priority Add alerting for checkout 5xx over 1% <@UALICE|alice>",
+    response = bot.command("action priority detect-future Add alerting for checkout 5xx over 1% <@UALICE|alice>",
                            user="UREPORTER", channel=channel.id)
 
     assert response.status == 200 and ack_text(response) == ""
     [action] = actions_in_db(services)
-    assert (action.kind, action.text, action.owner_id, action.created_by) == (
-        "priority", "Add alerting for checkout 5xx over 1%", "UALICE", "UREPORTER")
+    assert (action.kind, action.category, action.text, action.owner_id, action.created_by) == (
+        "priority", "detect-future", "Add alerting for checkout 5xx over 1%", "UALICE", "UREPORTER")
     assert action.due_at == now + timedelta(weeks=8)
     posted = slack.messages_in(channel.id)[-1]["text"]
-    assert f"priority action *#{action.id}*" in posted and "Owner <@UALICE>" in posted
+    assert f"priority action *#{action.id}* · Detect future incidents" in posted and "Owner <@UALICE>" in posted
     assert f"{action.due_at:%Y-%m-%d} UTC" in posted
     told = slack.dm_messages("UALICE")[-1]["text"]
     assert "HOT-1" in told and "Add alerting for checkout" in told and f"/incident action done {action.id}" in told
-    # Verb-first: no hint; an owner was named: nothing else to say.
+    # Verb-first: no hint; a category and an owner were named: nothing else to say.
     assert [e for e in slack.ephemerals if e["user"] == "UREPORTER"] == []
     [entry] = action_events(services)
     assert entry.kind == "system" and entry.actor_id == "UREPORTER"
@@ -95,7 +95,7 @@ def test_refused_owner_and_input_change_nothing(bot, slack, services):
     assert any("is a bot" in t for t in told)
     assert any("can't find <@UNOBODY>" in t for t in told)
     assert "`urgent` is not a kind of action" in ack_text(wrong_kind)
-    assert "Usage: `/incident action <priority|improvement> <text> [@owner]" in ack_text(wrong_kind)
+    assert "Usage: `/incident action <priority|improvement> [category] <text> [@owner]" in ack_text(wrong_kind)
     assert "can't tell who @alice is" in ack_text(bare_at)
     assert bot_owner.status == unknown.status == 200
     assert actions_in_db(services) == [] and action_events(services) == []

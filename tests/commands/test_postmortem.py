@@ -146,14 +146,15 @@ def test_export_uploads_markdown_with_every_field_and_the_timeline(bot, slack, s
     assert len(entries) >= 3
     for entry in entries:
         assert f"{entry.occurred_at:%Y-%m-%d %H:%M} UTC: " in markdown
-    assert "declared by @reporter" in markdown  # names, not user IDs
-    assert "- Owner: @alice" in markdown and "Time to recovery (TTR): 1h 5m" in markdown
+    assert "declared by @reporter" in markdown  # blameless: roles, not names or user IDs
+    assert "- Owner: @incident-manager" in markdown and "Time to recovery (TTR): 1h 5m" in markdown
 
 
 def test_approval_draft_to_in_review_to_approved_on_the_timeline(bot, slack, services, resolved):
     bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
     assert "Name the approvers first" in told(slack, "UALICE")
 
+    bot.command("action priority prevent-future Fix the connection pool leak", user="UALICE", channel=resolved.id)
     bot.command("postmortem approvers <@UBOB|bob> <@UCAROL>", user="UALICE", channel=resolved.id)
     bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
 
@@ -184,6 +185,8 @@ def test_approval_draft_to_in_review_to_approved_on_the_timeline(bot, slack, ser
 
 def test_request_changes_sends_it_back_to_draft_with_the_comment(bot, slack, services, resolved):
     bot.command("postmortem approvers <@UBOB>", user="UALICE", channel=resolved.id)
+    bot.command("action priority mitigate-future Shed load when the pool is exhausted", user="UALICE",
+                channel=resolved.id)
     bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
     request = slack.dm_messages("UBOB")[-1]
 
@@ -253,5 +256,5 @@ def test_done_when_resolve_through_the_modal_then_export_shows_every_field_and_t
         entries = list(s.scalars(select(TimelineEntry)))
     for entry in entries:
         assert f"{entry.occurred_at:%Y-%m-%d %H:%M} UTC: " in markdown
-    assert "HOT-1 resolved by @alice: Rolled back the 07:45 deploy" in markdown
+    assert "HOT-1 resolved by @incident-manager: Rolled back the 07:45 deploy" in markdown
     assert "exported the postmortem of HOT-1" in slack.messages_in(resolved.id)[-1]["text"]

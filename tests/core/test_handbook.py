@@ -174,6 +174,7 @@ def test_postmortem_fields_are_all_present_in_the_handbooks_order():
         "recovery",
         "timeline",
         "five_whys",
+        "proximate_cause",
         "root_cause",
         "backlog_check",
         "recurrence",

@@ -1,0 +1,161 @@
+"""The postmortem as the handbook writes it: proximate cause, external dependency, action
+categories and the approval check, mandatory service approvers, the meeting invitation, and
+the per-service priority-action SLO. Signed requests, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.core import handbook
+from bot.settings import Service, TeamConfig, load_team_config
+from bot.views.ids import Action, Block, Callback
+from storage.models import Action as ActionRow
+from storage.models import Postmortem
+from tests.commands.test_postmortem import field_values, join_channel, postmortem_row
+from tests.commands.test_resolve import MONDAY_NOON, make_im, resolve_values, told
+from tests.support import Bot, make_services
+
+
+def resolve(bot, channel) -> None:
+    bot.command("resolve", user="UALICE", channel=channel.id)
+    bot.submit(bot.last_view(Callback.RESOLVE), resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
+                                                              ("2024-05-06", "08:55")), user="UALICE")
+
+
+@pytest.fixture
+def team_bot(slack, database_url, clock):
+    team = TeamConfig(services=(Service("payments-api", postmortem_approvers=("UBOB", "UCAROL"),
+                                        priority_action_weeks=4),),
+                      postmortem_approvers=("UREPORTER",))
+    services = make_services(slack, database_url, clock, team=team)
+    bot = Bot.build(services, slack)
+    yield bot
+    bot.executor.shutdown(wait=True)
+    services.sessions.kw["bind"].dispose()
+
+
+def incident_of(bot, slack, *, service: str = "Unknown"):
+    bot.clock.set(MONDAY_NOON)
+    channel = bot.declare("Checkout fails for EU customers", severity=2, service=service)
+    make_im(bot.services, channel.id, "UALICE")
+    join_channel(slack, channel.id, "UALICE", "UBOB", "UCAROL")
+    bot.clock.advance(minutes=60)
+    return channel
+
+
+def test_proximate_cause_and_external_dependency_with_the_handbooks_consequence(bot, slack, services):
+    channel = incident_of(bot, slack)
+    resolve(bot, channel)
+    bot.command("postmortem edit cause", user="UALICE", channel=channel.id)
+    view = bot.last_view(Callback.POSTMORTEM_EDIT)
+    blocks = {b["block_id"]: b for b in view["blocks"] if "block_id" in b}
+    assert blocks["pm_proximate_cause"]["label"]["text"] == "Proximate cause"
+    dependency = blocks["pm_external_dependency"]
+    assert [o["value"] for o in dependency["element"]["options"]] == ["exceeded", "met", "none"]
+    assert "Get and review their postmortem" in dependency["hint"]["text"]
+    assert "Increase our resilience to failures of this type" in dependency["hint"]["text"]
+    assert "needs to establish an SLE" in dependency["hint"]["text"]
+
+    values = field_values("cause", {"proximate_cause": "AWS fault. Get the AWS postmortem.",
+                                    "root_cause": "A connection pool leak under failure conditions"}, cause="dependency")
+    values["pm_external_dependency"] = {Action.VALUE: {"type": "static_select", "selected_option": {
+        "text": {"type": "plain_text", "text": "Met"}, "value": "met"}}}
+    assert bot.submit(view, values, user="UALICE").status == 200
+
+    pm = postmortem_row(services)
+    assert pm.fields["proximate_cause"] == "AWS fault. Get the AWS postmortem."
+    assert pm.fields["external_dependency"] == "met"
+    bot.command("postmortem export", user="UALICE", channel=channel.id)
+    markdown = slack.files[-1]["content"].decode()
+    assert "## Proximate cause\n\nAWS fault. Get the AWS postmortem." in markdown
+    assert markdown.index("## Proximate cause") < markdown.index("## Root cause")
+    assert ("## External dependency\n\nMet: the external service performed as expected, but we were impacted "
+            "anyways. What to do: Increase our resilience") in markdown
+
+
+def test_requesting_approval_without_a_root_cause_action_asks_for_confirmation(bot, slack, services):
+    channel = incident_of(bot, slack)
+    resolve(bot, channel)
+    bot.command("postmortem approvers <@UBOB>", user="UALICE", channel=channel.id)
+    bot.command("action priority detect-future Add alerting on pool exhaustion", user="UALICE", channel=channel.id)
+    bot.command("action improvement prevent-future Add load tests", user="UALICE", channel=channel.id)
+
+    bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+
+    asked = [e for e in slack.ephemerals if e["user"] == "UALICE"][-1]
+    assert "no priority action in the categories \"Mitigate future incidents\" or \"Prevent future incidents\"" \
+        in asked["text"]
+    button = next(el for b in asked["blocks"] if b["type"] == "actions" for el in b["elements"])
+    assert button["action_id"] == Action.POSTMORTEM_REQUEST_APPROVAL_CONFIRMED
+    assert postmortem_row(services).status == "draft"
+    assert not [m for m in slack.dm_messages("UBOB") if "asks you to approve" in m["text"]]
+
+    bot.action(Action.POSTMORTEM_REQUEST_APPROVAL_CONFIRMED, button["value"], user="UALICE", channel_id=channel.id)
+    assert postmortem_row(services).status == "in_review"
+    assert "asks you to approve" in slack.dm_messages("UBOB")[-1]["text"]
+
+
+def test_a_services_approvers_are_mandatory_and_must_all_approve(team_bot, slack):
+    bot, services = team_bot, team_bot.services
+    channel = incident_of(bot, slack, service="payments-api")
+    resolve(bot, channel)
+    assert postmortem_row(services).approvers == ["UREPORTER", "UBOB", "UCAROL"]
+    # Naming approvers keeps the service's: they cannot be removed.
+    bot.command("postmortem approvers <@UREPORTER>", user="UALICE", channel=channel.id)
+    assert postmortem_row(services).approvers == ["UBOB", "UCAROL", "UREPORTER"]
+    bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
+    bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+    pm_id = str(postmortem_row(services).id)
+
+    bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UREPORTER", message=slack.dm_messages("UREPORTER")[-1])
+    bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UBOB", message=slack.dm_messages("UBOB")[-1])
+    assert postmortem_row(services).status == "in_review"
+    assert "still waiting for <@UCAROL>" in slack.messages_in(channel.id)[-1]["text"]
+
+    bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UCAROL", message=slack.dm_messages("UCAROL")[-1])
+    pm = postmortem_row(services)
+    assert pm.status == "approved" and pm.approved_at is not None
+
+
+def test_the_meeting_invitation_and_agenda_are_prefilled(bot, slack):
+    channel = incident_of(bot, slack)
+    resolve(bot, channel)
+    bot.command("postmortem meeting", user="UALICE", channel=channel.id)
+    shown = json.dumps([e["blocks"] for e in slack.ephemerals if e["user"] == "UALICE"][-1])
+    assert (f"Please join me for a blameless postmortem of HOT-1 (<#{channel.id}>), where we review how checkout "
+            "fails for EU customers (Sev 2, impact lasted 1h 5m).") in shown
+    assert "The goal of a postmortem is to maximize the value of an incident" in shown
+    for step in handbook.POSTMORTEM_MEETING_AGENDA:
+        assert json.dumps(step)[1:-1] in shown
+
+
+def test_priority_actions_follow_the_services_slo_and_the_setting_otherwise(team_bot, slack):
+    bot, services = team_bot, team_bot.services
+    payments = incident_of(bot, slack, service="payments-api")
+    bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=payments.id)
+    now = bot.clock()
+    other = bot.declare("Search is slow", severity=2)
+    bot.command("action priority prevent-future Add a search canary", user="UREPORTER", channel=other.id)
+    with services.sessions() as s:
+        due = [a.due_at for a in s.scalars(select(ActionRow).order_by(ActionRow.id))]
+    assert due == [now + timedelta(weeks=4), now + timedelta(weeks=8)]
+
+
+def test_a_service_slo_other_than_4_or_8_weeks_is_refused(tmp_path):
+    path = tmp_path / "team.toml"
+    path.write_text('[[services]]\nname = "payments-api"\npriority_action_weeks = 6\n')
+    with pytest.raises(ValueError, match="the handbook allows 4 or 8"):
+        load_team_config(str(path))
+
+
+def test_postmortem_rows_unchanged_by_refused_confirmation(bot, slack, services):
+    channel = incident_of(bot, slack)
+    resolve(bot, channel)
+    bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+    assert "Name the approvers first" in told(slack, "UALICE")
+    with services.sessions() as s:
+        assert s.scalars(select(Postmortem.status)).one() == "draft"
