@@ -70,8 +70,12 @@ def _require(settings: Settings, *names: str) -> None:
 
 def _start_background(services: object) -> None:
     from bot import scheduler
+    from bot.effects.worker import EffectWorker
     from commands import catch_up, declare_setup
 
+    # Effects are delivered right after the commit that wrote them; the ones a dead process
+    # left pending (or claimed) are picked up on the worker's first round.
+    EffectWorker(services).start()  # type: ignore[arg-type]
     # Declarations a dead process left part-way are finished in the background.
     threading.Thread(target=declare_setup.resume, args=(services,), name="resume", daemon=True).start()
     # What was said and reacted in incident channels while the bot was down, read once.

@@ -23,7 +23,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.effects.errors import SLACK_TRANSIENT, VendorError
+
 log = logging.getLogger(__name__)
+
+# Message metadata naming the effect that posted a message: a retry whose first try may
+# have reached Slack finds it in the channel's history instead of posting it again.
+EFFECT_EVENT = "incident_bot_effect"
 
 # What the app needs for each kind of call, so a missing_scope answer can say what to add.
 SCOPE_HINTS = {
@@ -43,30 +49,37 @@ SCOPE_HINTS = {
 }
 
 
-class SlackFailure(Exception):
-    """A Slack call failed for good; `error` is Slack's error code."""
+class SlackFailure(VendorError):
+    """A Slack call failed; `error` is Slack's error code. Permanent unless Slack said to wait
+    (429), failed on its side (5xx) or could not be reached: the effect worker retries those."""
 
-    def __init__(self, method: str, error: str, response: dict[str, Any] | None = None) -> None:
+    def __init__(self, method: str, error: str, response: dict[str, Any] | None = None, *,
+                 status: int | None = None, retry_after: float | None = None) -> None:
         self.method = method
-        self.error = error
         self.response = response or {}
         hint = ""
         if error == "missing_scope":
             needed = self.response.get("needed") or SCOPE_HINTS.get(method, "see manifest.yml")
             hint = f" (the app needs the scope {needed}: add it in manifest.yml and reinstall the app)"
-        super().__init__(f"Slack refused {method}: {error}{hint}")
+        transient = error in SLACK_TRANSIENT or (status is not None and (status == 429 or status >= 500))
+        super().__init__("Slack", error, permanent=not transient, retry_after=retry_after,
+                         message=f"Slack refused {method}: {error}{hint}")
 
 
 class RateLimited(SlackFailure):
     """Slack answered 429 to a read: try again after `retry_after` seconds (never dropped)."""
 
     def __init__(self, method: str, retry_after: float, response: dict[str, Any] | None = None) -> None:
-        self.retry_after = retry_after
-        super().__init__(method, "ratelimited", response)
+        super().__init__(method, "ratelimited", response, status=429, retry_after=retry_after)
 
 
-def make_web_client(token: str, base_url: str, *, max_retries: int = 5) -> WebClient:
+def make_web_client(token: str, base_url: str, *, max_retries: int = 5, retries: bool = True) -> WebClient:
+    """`retries=False` for the effect worker: it retries whole effects itself, with backoff
+    capped at 30 s, instead of sleeping inside a call."""
     client = WebClient(token=token, base_url=base_url, timeout=15)
+    if not retries:
+        client.retry_handlers.clear()
+        return client
     client.retry_handlers.extend(
         [
             RateLimitErrorRetryHandler(max_retry_count=max_retries),
@@ -98,7 +111,14 @@ class Slack:
             response = self.client.api_call(method, params=_form(args))
         except SlackApiError as exc:
             data = dict(exc.response.data) if isinstance(exc.response.data, dict) else {}
-            raise SlackFailure(method, data.get("error", str(exc)), data) from exc
+            headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+            retry_after = headers.get("retry-after")
+            if isinstance(retry_after, list):
+                retry_after = retry_after[0] if retry_after else None
+            raise SlackFailure(method, data.get("error", str(exc)), data, status=exc.response.status_code,
+                               retry_after=float(retry_after) if retry_after else None) from exc
+        except OSError as exc:  # connection refused/reset, timeouts (urllib raises these)
+            raise SlackFailure(method, "connection_error", {"detail": str(exc)}) from exc
         return dict(response.data)  # type: ignore[arg-type]
 
     def read(self, method: str, **args: Any) -> dict[str, Any]:
@@ -225,12 +245,15 @@ class Slack:
     # -- messages ---------------------------------------------------------------------
     def post(
         self, channel: str, text: str, *, blocks: list[dict[str, Any]] | None = None,
-        thread_ts: str | None = None, unfurl: bool = False,
+        thread_ts: str | None = None, unfurl: bool = False, effect_id: int | None = None,
     ) -> dict[str, Any]:
         """Posts a message; a user ID as `channel` posts into the bot's DM with them.
-        In a public channel the bot has not joined, it joins once and retries."""
+        In a public channel the bot has not joined, it joins once and retries. `effect_id`
+        goes into the message's metadata (see find_effect_message)."""
+        metadata = ({"event_type": EFFECT_EVENT, "event_payload": {"effect_id": effect_id}}
+                    if effect_id is not None else None)
         args = dict(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
-                    unfurl_links=unfurl, unfurl_media=unfurl)
+                    unfurl_links=unfurl, unfurl_media=unfurl, metadata=metadata)
         try:
             return self.call("chat.postMessage", **args)
         except SlackFailure as exc:
@@ -251,8 +274,25 @@ class Slack:
                 raise
             self.post(user, text, blocks=blocks)
 
-    def dm(self, user: str, text: str, *, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        return self.post(user, text, blocks=blocks)
+    def dm(self, user: str, text: str, *, blocks: list[dict[str, Any]] | None = None,
+           effect_id: int | None = None) -> dict[str, Any]:
+        return self.post(user, text, blocks=blocks, effect_id=effect_id)
+
+    def open_dm(self, user: str) -> str:
+        """The ID of the bot's DM channel with `user` (its history can then be read)."""
+        return self.call("conversations.open", users=user)["channel"]["id"]
+
+    def find_effect_message(self, channel: str, effect_id: int, *, recent: int = 200) -> dict[str, Any] | None:
+        """The message an earlier try of effect `effect_id` posted in `channel`, or None: looked
+        up by its metadata in the channel's `recent` latest messages (a retry comes seconds or
+        minutes after the first try, so the message, if any, is among them)."""
+        page = self.call("conversations.history", channel=channel, limit=recent, include_all_metadata=True)
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_type") == EFFECT_EVENT
+                    and (metadata.get("event_payload") or {}).get("effect_id") == effect_id):
+                return {**message, "channel": channel}
+        return None
 
     def pin(self, channel: str, ts: str) -> None:
         try:

@@ -16,7 +16,7 @@ from bot.views.ids import Block, Callback
 from commands import declare_setup
 from commands.context import CommandContext
 from commands.registry import verb
-from storage import incidents, timeline
+from storage import incidents, nags, timeline
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             initial_comms_due=now + settings.initial_comms_deadline,
         )
         # The nag tick looks at it on its next run and schedules the initial-comms reminders.
-        incident.next_nag_at = now
+        nags.look_at(incident, now)
         if settings.video_url_template:
             incident.video_url = settings.video_url_template.format(
                 channel=channel_name(settings.incident_key_prefix, incident.number), key=incident.key)

@@ -41,9 +41,9 @@ from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
-from storage import incidents, timeline
+from storage import incidents, nags, timeline, updates
 from storage import roles as role_store
-from storage.models import CommsUpdate, Incident, Postmortem
+from storage.models import Incident, Postmortem
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def _resolve(s: Session, services: Services, incident: Incident, times: ResolveT
     incident.impact_ended_at = times.impact_ended_at
     incident.resolved_at = now
     incident.resolution_summary = summary
-    incident.next_nag_at = None  # the nag job stops looking; it re-checks the status too
+    nags.look_at(incident, None)  # the nag job stops looking; it re-checks the status too
     ttd, ttr = format_duration(times.time_to_detect), format_duration(times.time_to_recovery)
     timeline.record(
         s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
@@ -186,8 +186,7 @@ def _take_im_to_resolve(s: Session, incident: Incident, user_id: str, now: datet
 
 def _latest_update_impact(s: Session, incident_id: int) -> str | None:
     """What the latest comms update said the impact on customers was."""
-    fields = s.scalars(select(CommsUpdate.fields).where(CommsUpdate.incident_id == incident_id)
-                       .order_by(CommsUpdate.posted_at.desc(), CommsUpdate.id.desc()).limit(1)).first()
+    fields = updates.latest_fields(s, incident_id)
     return str((fields or {}).get("customer_impact") or "") or None
 
 
@@ -207,7 +206,7 @@ def reopen(ctx: CommandContext) -> None:
             raise CommandError(_refusal(snap, "reopen"))
         incident.resolved_at = None
         incident.next_update_due = now + services.settings.update_interval
-        incident.next_nag_at = now
+        nags.look_at(incident, now)
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=ctx.user_id, text=f"{snap.key} reopened by {mention(ctx.user_id)}: back to Fixing.",
                         data={"event": "reopened"})

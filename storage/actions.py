@@ -1,27 +1,23 @@
 """Postmortem actions, and the overdue reminders the scheduler sends their owners.
 
-Reminders are rows of the `nags` table keyed (incident, "action_overdue:<id>", start of
-the overdue period): the row is inserted already claimed, so the unique key decides which
-replica sends it, and a conditional UPDATE re-claims one whose sender died.
+Reminders are effects keyed (incident, "action_overdue:<id>", start of the overdue period):
+the unique key decides that one is planned, and the effect worker claims it once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.orm import Session
 
 from bot.core.actions import REMINDER_EVERY, ActionItem, reminder_due
-from storage.models import Action, Incident, Nag
+from storage import effects
+from storage.models import Action, Effect, Incident
 
 REMINDER_KIND = "action_overdue"
-# A claim older than this belongs to a worker that died before sending; another may take it.
-STALE_CLAIM = timedelta(minutes=10)
 
 
 def reminder_kind(action_id: int) -> str:
@@ -48,7 +44,8 @@ def close(s: Session, action: Action, *, by: str, now: datetime) -> None:
     """Marks it done; its reminders that were not sent yet are dropped."""
     action.done_at = now
     action.done_by = by
-    s.execute(delete(Nag).where(Nag.kind == reminder_kind(action.id), Nag.sent_at.is_(None)))
+    effects.skip_pending(s, incident_id=action.incident_id, kinds=[reminder_kind(action.id)], now=now,
+                         reason="action closed")
 
 
 def _items(s: Session, query: Any) -> list[ActionItem]:
@@ -79,22 +76,17 @@ def items(s: Session, action_ids: Sequence[int]) -> dict[int, ActionItem]:
 
 # -- overdue reminders ----------------------------------------------------------------
 
-def claim_reminders(s: Session, *, now: datetime, worker_id: str, late_after: timedelta,
-                    limit: int = 500) -> list[Nag]:
-    """The reminders this worker is to send now.
-
-    One row per open overdue action and overdue period (`reminder_due`), inserted already
-    claimed: the unique (incident, kind, due_at) key decides which replica wins, so a row is
-    never visible unclaimed (nor claimable by another tick job's generic query). A row whose
-    claim is older than STALE_CLAIM belongs to a worker that died before sending; it is
-    re-claimed with a conditional UPDATE (SKIP LOCKED on PostgreSQL)."""
+def plan_reminders(s: Session, *, now: datetime, limit: int = 500) -> int:
+    """Enqueues this period's reminder of every open overdue action that has none yet (one
+    per action and overdue period, `reminder_due`); returns how many were new. The effect
+    worker delivers them; of two due ones of one action only the newest goes out."""
     # The current period began in (now - REMINDER_EVERY, now]: an action with a row due in that
     # window is already reminded for it, so only the actions still owed a reminder are read.
     reminded = (
-        select(Nag.id)
-        .where(Nag.incident_id == Action.incident_id,
-               Nag.kind == literal(f"{REMINDER_KIND}:") + cast(Action.id, String),
-               Nag.due_at > now - REMINDER_EVERY)
+        select(Effect.id)
+        .where(Effect.incident_id == Action.incident_id,
+               Effect.kind == literal(f"{REMINDER_KIND}:") + cast(Action.id, String),
+               Effect.due_at > now - REMINDER_EVERY)
         .exists()
     )
     rows = s.execute(
@@ -102,47 +94,14 @@ def claim_reminders(s: Session, *, now: datetime, worker_id: str, late_after: ti
         .where(Action.done_at.is_(None), Action.due_at <= now, Action.owner_id.is_not(None), ~reminded)
         .order_by(Action.due_at, Action.id).limit(limit)
     ).all()
-    values = []
+    planned = 0
     for action_id, incident_id, owner_id, due_at in rows:
         period = reminder_due(due_at, now)
-        if period is not None:
-            values.append(dict(
-                incident_id=incident_id, kind=reminder_kind(action_id), due_at=period, recipient_id=owner_id,
-                created_at=now, claimed_at=now, claimed_by=worker_id,
-                # Sent well after its period began (the bot was down): one reminder, marked late.
-                late=now - period > late_after, data={"action_id": action_id}))
-    won: list[int] = []
-    if values:
-        insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-        won = list(s.scalars(insert(Nag).values(values).on_conflict_do_nothing(
-            index_elements=[Nag.incident_id, Nag.kind, Nag.due_at]).returning(Nag.id)))
-    stale = (
-        select(Nag.id)
-        .where(Nag.sent_at.is_(None), Nag.kind.like(f"{REMINDER_KIND}:%"), Nag.claimed_at < now - STALE_CLAIM)
-        .order_by(Nag.due_at, Nag.id).limit(limit)
-    )
-    if s.bind.dialect.name == "postgresql":
-        stale = stale.with_for_update(skip_locked=True)
-    stale_ids = list(s.scalars(stale))
-    if stale_ids:
-        won += list(s.scalars(
-            update(Nag).where(Nag.id.in_(stale_ids), Nag.sent_at.is_(None), Nag.claimed_at < now - STALE_CLAIM)
-            .values(claimed_at=now, claimed_by=worker_id).returning(Nag.id)
-            .execution_options(synchronize_session=False)))
-    if not won:
-        return []
-    return list(s.scalars(select(Nag).where(Nag.id.in_(won)).order_by(Nag.due_at, Nag.id)))
-
-
-def mark_sent(s: Session, nag_id: int, *, now: datetime, outcome: str = "sent") -> None:
-    nag = s.get(Nag, nag_id)
-    if nag is not None:
-        nag.sent_at = now
-        nag.data = {**(nag.data or {}), "outcome": outcome}
-
-
-def superseded(s: Session, nag: Nag) -> bool:
-    """An older period's reminder whose action already has a newer one: skip it."""
-    newer = s.scalar(select(Nag.id).where(Nag.incident_id == nag.incident_id, Nag.kind == nag.kind,
-                                          Nag.due_at > nag.due_at).limit(1))
-    return newer is not None
+        if period is None:
+            continue
+        kind = reminder_kind(action_id)
+        planned += effects.enqueue(
+            s, kind=kind, incident_id=incident_id, now=now, due_at=period, recipient_id=owner_id,
+            payload={"action_id": action_id}, dedupe_key=effects.reminder_key(incident_id, kind, period),
+        ) is not None
+    return planned

@@ -139,3 +139,9 @@ def open_channels(s: Session) -> list[tuple[int, str, datetime]]:
     rows = s.execute(select(Incident.id, Incident.channel_id, Incident.declared_at)
                      .where(Incident.status != RESOLVED, Incident.channel_id.is_not(None)).order_by(Incident.id))
     return [(i, c, d) for i, c, d in rows]
+
+
+def mark_handover_nudged(s: Session, incident_id: int, *, at: datetime) -> None:
+    """The incident manager was asked about a handover (once per incident manager)."""
+    s.execute(update(Incident).where(Incident.id == incident_id).values(handover_nudged_at=at)
+              .execution_options(synchronize_session=False))

@@ -145,26 +145,48 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class Nag(Base):
-    """A reminder that is due: unique per (incident, kind, due time), claimed once."""
+class Effect(Base):
+    """Something that must reach the outside world (a Slack post, DM, topic, pin, archive, a
+    reminder, a page...): written in the transaction of the change that causes it, then
+    claimed once, delivered, retried on transient errors, stopped with a reason on permanent
+    ones (the transactional outbox; bot/effects/ delivers). `due_at` in the future makes it
+    a reminder. The table was `nags`: reminders were the first effects."""
 
-    __tablename__ = "nags"
+    __tablename__ = "effects"
     __table_args__ = (
-        UniqueConstraint("incident_id", "kind", "due_at", name="uq_nags_incident_kind_due"),
-        # The tick looks only at unsent rows: its cost follows what is due, not history.
-        Index("ix_nags_unsent", "due_at", postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
+        # The worker looks only at pending rows: its cost follows what is due, not history.
+        Index("ix_effects_pending", "attempt_at", postgresql_where=text("sent_at IS NULL"),
+              sqlite_where=text("sent_at IS NULL")),
+        Index("ix_effects_ordering", "ordering_key", "id", postgresql_where=text("sent_at IS NULL"),
+              sqlite_where=text("sent_at IS NULL")),
+        Index("ix_effects_incident", "incident_id", "kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(64))
+    # When it is meant to happen (now, or a reminder's time); `late` is measured from here.
     due_at: Mapped[datetime]
+    # When the next attempt may run: due_at at first, later than it after a transient error.
+    attempt_at: Mapped[datetime]
     recipient_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # Done (sent, skipped or failed for good); NULL while pending.
     sent_at: Mapped[datetime | None]
     late: Mapped[bool] = mapped_column(Boolean, default=False)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Effects sharing a key go out one at a time in id order (the channel exists before its topic).
+    ordering_key: Mapped[str | None] = mapped_column(String(128))
+    # At most one effect per key: a reminder per (incident, kind, due time), a vendor call per change.
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # sent, skipped, failed; NULL while pending.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Who is told (one DM) when it fails for good.
+    tell: Mapped[str | None] = mapped_column(String(32))
 
 
 class CommsUpdate(Base):

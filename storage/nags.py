@@ -1,31 +1,52 @@
-"""Nag rows: created once per (incident, kind, due time), claimed once, marked sent.
+"""Comms nags and the handover nudge: reminder effects, planned by the nag tick.
 
-Any number of schedulers may run these against one database. Creating a row is
-INSERT ... ON CONFLICT DO NOTHING on the unique key; claiming is a conditional UPDATE
-(`WHERE sent_at IS NULL AND claimed_at IS NULL`, or a claim older than STALE_CLAIM) whose row count says who won; on
-PostgreSQL the candidates are read FOR UPDATE SKIP LOCKED so replicas do not queue on
-each other's rows. SQLite serializes writers (BEGIN IMMEDIATE), which gives the same.
+Any number of schedulers may plan against one database: each nag is an effect with the
+unique key (incident, kind, due time), inserted with ON CONFLICT DO NOTHING, and the effect
+worker claims it once (storage/effects.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Incident, Nag
+from bot.core.deadlines import NagPolicy, NagState, next_nag_at
+from bot.core.incident import INCIDENT_MANAGER
+from storage import effects
+from storage.models import Effect, Incident
 
-# A claim this old with no send recorded: the claiming process died; another may take it over.
-STALE_CLAIM = timedelta(minutes=5)
+
+def look_at(incident: Incident, at: datetime | None) -> None:
+    """The one writer of `next_nag_at`: when the nag tick should next look at the incident
+    (None: nothing can be due, e.g. resolved)."""
+    incident.next_nag_at = at
 
 
-def _postgres(s: Session) -> bool:
-    return s.bind is not None and s.bind.dialect.name == "postgresql"
+def nag_state(incident: Incident) -> NagState:
+    """What the core's deadline rules need of an incident (its roles loaded)."""
+    im = next((r for r in incident.roles if r.role == INCIDENT_MANAGER and r.relieved_at is None), None)
+    return NagState(
+        severity=incident.severity, status=incident.status, reporter_id=incident.reporter_id,
+        declared_at=incident.declared_at, comms_deadline=incident.next_update_due,
+        last_update_at=incident.last_update_at, incident_manager=im.user_id if im else None,
+        incident_manager_since=im.assigned_at if im else None, handover_nudged_at=incident.handover_nudged_at,
+    )
+
+
+def reschedule(incident: Incident, now: datetime, rules: NagPolicy) -> None:
+    """After a change the deadlines depend on: next_nag_at follows the core's rule."""
+    look_at(incident, next_nag_at(nag_state(incident), now, rules))
+
+
+def record_comms_update(incident: Incident, *, at: datetime, next_update_due: datetime, rules: NagPolicy) -> None:
+    """An update was posted: the comms deadline moves on, and with it the nags."""
+    incident.last_update_at = at
+    incident.next_update_due = next_update_due
+    reschedule(incident, at, rules)
 
 
 def due_incidents(s: Session, *, now: datetime, limit: int) -> list[Incident]:
@@ -34,7 +55,7 @@ def due_incidents(s: Session, *, now: datetime, limit: int) -> list[Incident]:
     looking at are skipped, not waited for."""
     query = (select(Incident).where(Incident.next_nag_at <= now).order_by(Incident.next_nag_at, Incident.id)
              .limit(limit).options(selectinload(Incident.roles)))
-    if _postgres(s):
+    if s.bind is not None and s.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Incident)
     return list(s.scalars(query))
 
@@ -43,84 +64,21 @@ def create_if_absent(
     s: Session, *, incident_id: int, kind: str, due_at: datetime, recipient_id: str | None, now: datetime,
     data: dict[str, Any] | None = None,
 ) -> bool:
-    """Inserts the nag unless (incident, kind, due_at) exists; True when this call created it."""
-    insert = pg_insert if _postgres(s) else sqlite_insert
-    result = s.execute(
-        insert(Nag).values(incident_id=incident_id, kind=kind, due_at=due_at, recipient_id=recipient_id,
-                           created_at=now, late=False, data=data)
-        .on_conflict_do_nothing(index_elements=["incident_id", "kind", "due_at"])
-    )
-    return bool(result.rowcount)
+    """Enqueues the nag unless (incident, kind, due_at) exists; True when this call created it."""
+    return effects.enqueue(
+        s, kind=kind, incident_id=incident_id, payload=data, now=now, due_at=due_at, recipient_id=recipient_id,
+        dedupe_key=effects.reminder_key(incident_id, kind, due_at),
+    ) is not None
 
 
 def skip_unsent(
     s: Session, *, incident_id: int, kinds: Sequence[str], now: datetime, reason: str,
     before: datetime | None = None,
 ) -> int:
-    """Marks unsent nags of these kinds as done without sending them (sent_at set,
-    data={"skipped": true, "reason": ...}): superseded by a newer nag, or made stale by an
-    update. Only unclaimed rows: a claimed one is its claimer's to finish."""
-    unsent = s.execute(select(Nag.id, Nag.due_at).where(
-        Nag.incident_id == incident_id, Nag.kind.in_(list(kinds)), Nag.sent_at.is_(None), Nag.claimed_at.is_(None),
-    )).all()
-    # `before` is applied here, not in SQL: SQLite 3.40 answered `kind IN (...) AND due_at < ?`
-    # through the unique (incident_id, kind, due_at) index with a row whose due_at equals the
-    # bound (bench/tick.py, 10,000 incidents after ANALYZE). The unsent rows of one incident are few.
-    ids = [nag_id for nag_id, due_at in unsent if before is None or due_at < before]
-    if not ids:
-        return 0
-    return s.execute(
-        update(Nag).where(Nag.id.in_(ids), Nag.sent_at.is_(None), Nag.claimed_at.is_(None))
-        .values(sent_at=now, data={"skipped": True, "reason": reason}).execution_options(synchronize_session=False)
-    ).rowcount or 0
+    """Pending nags of these kinds are done without being sent: superseded by a newer nag,
+    or made stale by an update."""
+    return effects.skip_pending(s, incident_id=incident_id, kinds=kinds, now=now, reason=reason, before=before)
 
 
-def claim_due(s: Session, *, now: datetime, worker: str, kinds: Sequence[str] | None = None, limit: int = 100,
-              stale_after: timedelta = STALE_CLAIM) -> list[Nag]:
-    """Claims unsent nags of `kinds` due by `now` for `worker`; returns only the rows this call won.
-
-    A claim older than `stale_after` whose nag was never marked sent belongs to a process that
-    died between claiming and sending: it is taken over, so a restart loses no reminder.
-    """
-    unclaimed_or_stale = or_(Nag.claimed_at.is_(None), Nag.claimed_at < now - stale_after)
-    candidates = (select(Nag.id, Nag.due_at, Nag.claimed_at).where(Nag.sent_at.is_(None), unclaimed_or_stale,
-                                                                   Nag.due_at <= now)
-                  .order_by(Nag.due_at, Nag.id).limit(limit))
-    if kinds is not None:
-        candidates = candidates.where(Nag.kind.in_(kinds))
-    if _postgres(s):
-        candidates = candidates.with_for_update(skip_locked=True)
-    won: list[int] = []
-    # due_at is checked again in Python: see skip_unsent on SQLite's range answers.
-    for nag_id, due_at, claimed_at in s.execute(candidates).all():
-        if due_at > now:
-            continue
-        # Conditional on the claim we saw: of two processes taking over one stale claim, one wins.
-        same_claim = Nag.claimed_at.is_(None) if claimed_at is None else Nag.claimed_at == claimed_at
-        claimed = s.execute(
-            update(Nag).where(Nag.id == nag_id, Nag.sent_at.is_(None), same_claim)
-            .values(claimed_at=now, claimed_by=worker).execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed == 1:
-            won.append(nag_id)
-    if not won:
-        return []
-    return list(s.scalars(select(Nag).where(Nag.id.in_(won)).order_by(Nag.due_at, Nag.id)))
-
-
-def mark_sent(s: Session, nag_id: int, *, now: datetime, late: bool, data: dict[str, Any] | None = None) -> None:
-    nag = s.get(Nag, nag_id)
-    if nag is None:
-        return
-    nag.sent_at = now
-    nag.late = late
-    if data is not None:
-        nag.data = {**(nag.data or {}), **data}
-
-
-def mark_skipped(s: Session, nag_id: int, *, now: datetime, reason: str) -> None:
-    mark_sent(s, nag_id, now=now, late=False, data={"skipped": True, "reason": reason})
-
-
-def for_incident(s: Session, incident_id: int) -> list[Nag]:
-    return list(s.scalars(select(Nag).where(Nag.incident_id == incident_id).order_by(Nag.due_at, Nag.id)))
+def for_incident(s: Session, incident_id: int) -> list[Effect]:
+    return list(s.scalars(select(Effect).where(Effect.incident_id == incident_id).order_by(Effect.due_at, Effect.id)))

@@ -1,17 +1,14 @@
 """Postmortems: create once per incident, read the whole document, reviews, due reminders.
 
-Reminder rows live in the shared `nags` table, unique per (incident, kind, due_at); a row is
-claimed with a conditional UPDATE so that two replicas never send the same reminder.
+Reminders are effects (storage/effects.py), unique per (incident, kind, due_at); the effect
+worker claims each once.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from bot.core.postmortem import (
@@ -23,11 +20,9 @@ from bot.core.postmortem import (
     PostmortemRecord,
     TimelineItem,
 )
-from storage import incidents, timeline
-from storage.models import Action, Nag, Postmortem, PostmortemReview
+from storage import effects, incidents, timeline
+from storage.models import Action, Effect, Postmortem, PostmortemReview
 
-# A claim older than this belongs to a worker that died before sending: it may be taken over.
-STALE_CLAIM = timedelta(minutes=10)
 # "Due soon" is one business day before the due date: at most three calendar days (Fri -> Mon).
 REMINDER_WINDOW = timedelta(days=3)
 
@@ -116,46 +111,18 @@ def document(s: Session, incident_id: int) -> PostmortemDocument | None:
 
 
 def reminder_candidates(s: Session, now: datetime) -> list[Postmortem]:
-    """Unapproved postmortems within a reminder's reach whose overdue reminder is not yet sent.
-    Bounded by the due_at index and the unsent-overdue condition: approved or fully reminded
-    postmortems cost nothing."""
-    overdue_sent = exists().where(and_(Nag.incident_id == Postmortem.incident_id, Nag.kind == OVERDUE,
-                                       Nag.due_at == Postmortem.due_at, Nag.sent_at.is_not(None)))
+    """Unapproved postmortems within a reminder's reach whose overdue reminder is not yet
+    planned. Bounded by the due_at index: approved or fully reminded postmortems cost nothing."""
+    overdue_planned = exists().where(and_(Effect.incident_id == Postmortem.incident_id, Effect.kind == OVERDUE,
+                                          Effect.due_at == Postmortem.due_at))
     query = (select(Postmortem).where(Postmortem.status != APPROVED, Postmortem.due_at <= now + REMINDER_WINDOW,
-                                      ~overdue_sent).order_by(Postmortem.due_at))
+                                      ~overdue_planned).order_by(Postmortem.due_at))
     return list(s.scalars(query))
 
 
-def ensure_reminder(s: Session, *, incident_id: int, kind: str, due_at: datetime, recipient_id: str,
-                    now: datetime, data: dict[str, Any] | None = None) -> Nag:
-    """The reminder row for (incident, kind, due_at), created if absent (ON CONFLICT DO NOTHING)."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    s.execute(insert(Nag).values(incident_id=incident_id, kind=kind, due_at=due_at, recipient_id=recipient_id,
-                                 created_at=now, late=False, data=data)
-              .on_conflict_do_nothing(index_elements=["incident_id", "kind", "due_at"]))
-    return s.scalars(select(Nag).where(Nag.incident_id == incident_id, Nag.kind == kind, Nag.due_at == due_at)).one()
-
-
-def claim(s: Session, nag_id: int, *, worker_id: str, now: datetime) -> bool:
-    """True when this worker now owns the unsent reminder; a concurrent claim gets False."""
-    result = s.execute(
-        update(Nag)
-        .where(Nag.id == nag_id, Nag.sent_at.is_(None),
-               or_(Nag.claimed_at.is_(None), Nag.claimed_at < now - STALE_CLAIM))
-        .values(claimed_at=now, claimed_by=worker_id)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def mark_sent(s: Session, nag_id: int, *, now: datetime, late: bool, data: dict[str, Any] | None = None) -> None:
-    values: dict[str, Any] = {"sent_at": now, "late": late}
-    if data is not None:
-        values["data"] = data
-    s.execute(update(Nag).where(Nag.id == nag_id).values(**values).execution_options(synchronize_session=False))
-
-
-def release(s: Session, nag_id: int) -> None:
-    """Gives a claimed reminder back after a failed send, so the next tick retries it."""
-    s.execute(update(Nag).where(Nag.id == nag_id, Nag.sent_at.is_(None)).values(claimed_at=None, claimed_by=None)
-              .execution_options(synchronize_session=False))
+def plan_reminder(s: Session, *, incident_id: int, kind: str, due_at: datetime, recipient_id: str,
+                  now: datetime) -> bool:
+    """Enqueues the reminder effect for (incident, kind, due_at) unless it exists; True when new."""
+    return effects.enqueue(s, kind=kind, incident_id=incident_id, now=now, due_at=due_at,
+                           recipient_id=recipient_id,
+                           dedupe_key=effects.reminder_key(incident_id, kind, due_at)) is not None

@@ -10,15 +10,22 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.app import create_app
+from bot.effects.worker import EffectWorker
 from bot.services import Services
 from bot.settings import Settings, TeamConfig
 from bot.slack_edge import Slack, make_web_client
 from bot.slack_queue import SlackQueue
 from bot.views.ids import Action, Block, Callback
 from storage.db import make_engine, make_sessions
+from storage.effects import SENT
 from storage.migrate import upgrade
 
 SECRET = "test-signing-secret"
+
+
+def deliver_due(services: Services, worker: str = "test-worker") -> int:
+    """Delivers the effects due at services.now() (reminders a tick planned...): how many were sent."""
+    return EffectWorker(services, worker).drain()[SENT]
 
 
 class Clock:
@@ -100,6 +107,10 @@ class Bot:
     caller: Any
     executor: TrackingExecutor
     clock: Clock
+    effects: EffectWorker
+    # Off: a test holds effects back (say, a planned nag an update then makes stale) and
+    # delivers them itself with deliver().
+    auto_deliver: bool = True
 
     @classmethod
     def build(cls, services: Services, fake: Any) -> Bot:
@@ -107,12 +118,21 @@ class Bot:
 
         executor = TrackingExecutor()
         app = create_app(services, listener_executor=executor)
-        return cls(services, fake, BoltCaller(app, SECRET, fake), executor, services.clock)  # type: ignore[arg-type]
+        return cls(services, fake, BoltCaller(app, SECRET, fake), executor, services.clock,  # type: ignore[arg-type]
+                   EffectWorker(services, "test-worker"))
+
+    def deliver(self) -> int:
+        """What the effect worker does right after a commit, in this thread: delivers every
+        effect due at the clock's now; returns how many were sent."""
+        return self.effects.drain()[SENT]
 
     def drain(self) -> None:
-        """Waits for Bolt's listeners and then for the Slack work they queued."""
+        """Waits for Bolt's listeners and the Slack work they queued, then delivers the
+        effects they committed (as the worker does right after a commit)."""
         self.executor.drain()
         self.services.slack_queue.drain()
+        if self.auto_deliver:
+            self.effects.drain()
 
     def command(self, text: str, *, user: str, channel: str) -> Any:
         response = self.caller.command(text, user_id=user, channel_id=channel)

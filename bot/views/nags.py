@@ -87,3 +87,9 @@ def handover_nudge_dm(nag: DueNag, *, key: str, channel_id: str | None, held_for
     if late:
         blocks.append(context(late))
     return text, blocks
+
+
+def handover_nudge_channel_line(nag: DueNag, *, key: str, held_for: str) -> str:
+    """The nudge in the channel, when the incident manager cannot get the DM."""
+    return (f":repeat: {mention(nag.recipient_id)} has been the incident manager of {key} for {held_for}: "
+            "plan a handover with `/incident handover @user`.")

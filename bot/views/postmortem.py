@@ -5,14 +5,17 @@ approvers' DMs. Each stays within Slack's limits (50 blocks a message, 100 a mod
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.core import handbook
 from bot.core.durations import format_duration
 from bot.core.postmortem import (
     CAUSE_CATEGORY,
+    DUE_SOON,
     EXTERNAL_DEPENDENCY,
     FIELDS,
+    IN_REVIEW,
     SECTIONS,
     STATUS_LABELS,
     PostmortemDocument,
@@ -23,6 +26,7 @@ from bot.core.postmortem import (
     field_text,
     timeline_lines,
 )
+from bot.core.incident import IncidentSnapshot
 from bot.core.resolve import slack_time
 from bot.core.topic import mention
 from bot.views.blocks import clip, context, divider, fields, header, modal, option, plain, section, text_input
@@ -221,3 +225,25 @@ def confirm_without_root_cause_action(key: str, incident_id: int) -> tuple[str, 
         ]},
     ]
     return text, blocks
+
+
+def postmortem_reminder(kind: str, incident: IncidentSnapshot, *, status: str, due_at: datetime,
+                        reminder_due_at: datetime, late: bool, approvers: tuple[str, ...],
+                        owner_unreachable: str | None = None) -> str:
+    """The owner's reminder (one business day before the due date, or overdue); when the owner
+    cannot be reached, the same words for the channel, asking someone to take it over."""
+    channel = f"<#{incident.channel_id}>" if incident.channel_id else incident.key
+    if kind == DUE_SOON:
+        text = f":spiral_note_pad: The postmortem of {incident.key} is due {slack_time(due_at)}, one business day from now."
+    else:
+        text = f":warning: The postmortem of {incident.key} is overdue: it was due {slack_time(due_at)}."
+    if late:
+        text += f" (This reminder is late: it was due {slack_time(reminder_due_at)}, while the bot was not running.)"
+    if status == IN_REVIEW:
+        text += f" It is in review: follow up with {', '.join(mention(a) for a in approvers)}."
+    else:
+        text += (f" Finish it with `/incident postmortem` in {channel}, then "
+                 "`/incident postmortem request-approval`.")
+    if owner_unreachable:
+        text = f"{mention(owner_unreachable)} cannot be reached. {text} `/incident postmortem owner me` takes it over."
+    return text

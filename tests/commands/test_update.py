@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bot.scheduler import nags as nag_job
 from bot.views.ids import Action, Block, Callback
-from storage.models import CommsUpdate, Incident, Nag, TimelineEntry
+from storage.models import CommsUpdate, Incident, Effect, TimelineEntry
+from tests.support import deliver_due
 
 
 def text_value(value: str | None) -> dict[str, Any]:
@@ -165,6 +166,7 @@ def test_the_nag_dm_button_opens_the_update_modal(bot, slack, services):
     channel = bot.declare("Checkout fails")
     bot.clock.advance(minutes=20)
     nag_job.run_due(services, "w1")
+    deliver_due(services)
     dm = slack.dm_messages("UREPORTER")[-1]
     button = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert button["action_id"] == Action.OPEN_UPDATE
@@ -174,5 +176,5 @@ def test_the_nag_dm_button_opens_the_update_modal(bot, slack, services):
     view = bot.last_view(Callback.UPDATE)
     assert "Initial communications for HOT-1" in json.dumps(view["blocks"][0])
     with services.sessions() as s:
-        assert s.scalars(select(Nag.kind)).all() == ["initial_comms_due"]
+        assert s.scalars(select(Effect.kind)).all() == ["initial_comms_due"]
     assert channel.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from .state import BOT_ID, BOT_NAME, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Channel, as_bool, ts_float
+from . import validation as v
 from .validation import SlackError, violation
 
 
@@ -30,6 +31,7 @@ class ChatMethods:
     # ------------------------------------------------------------------ chat
     def api_chat_postMessage(self, args):
         self._check_content(args)
+        v.check_metadata(args.get("metadata"))
         ch = self._channel_for_post(args.get("channel"))
         if ch.is_private and not ch.is_im and BOT_USER_ID not in ch.members:
             raise SlackError("channel_not_found", detail=f"bot is not in private channel {ch.id}")

@@ -133,7 +133,10 @@ class ConversationMethods:
         top = [m for m in ch.messages if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
         msgs = sorted(self._window(top, args), key=lambda m: ts_float(m["ts"]), reverse=True)
         page, meta = self._page(msgs, args, 100)
-        return {"messages": [self._api_message(m) for m in page], "pin_count": len(ch.pins), **meta}
+        # Slack returns a message's metadata only when include_all_metadata is set.
+        with_metadata = as_bool(args.get("include_all_metadata"))
+        return {"messages": [self._api_message(m, metadata=with_metadata) for m in page],
+                "pin_count": len(ch.pins), **meta}
 
     def api_conversations_replies(self, args):
         ch = self._channel(args.get("channel"))
@@ -145,7 +148,8 @@ class ConversationMethods:
             replies = [m for m in ch.messages if m.get("thread_ts") == target["ts"] and m is not target]
             msgs = [target] + sorted(self._window(replies, args), key=lambda m: ts_float(m["ts"]))
         page, meta = self._page(msgs, args, 1000)
-        return {"messages": [self._api_message(m) for m in page], **meta}
+        return {"messages": [self._api_message(m, metadata=as_bool(args.get("include_all_metadata"))) for m in page],
+                **meta}
 
     def api_conversations_open(self, args):
         users = split_list(args.get("users"))

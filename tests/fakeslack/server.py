@@ -109,6 +109,12 @@ class FakeSlack(Workspace):
         with self.lock:
             self._faults[method].append(_Fault("ratelimit", times, retry_after=retry_after))
 
+    def lose_answer_next(self, method: str, times: int = 1) -> None:
+        """Slack carries the call out, but the answer never reaches the bot (a 503 from a
+        proxy on the way back): the bot cannot tell whether it happened."""
+        with self.lock:
+            self._faults[method].append(_Fault("lost", times))
+
     def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
         with self.lock:
             self._faults[method].append(_Fault("status", times, status=status))
@@ -177,13 +183,17 @@ class FakeSlack(Workspace):
                 return self._reject(method, SlackError("invalid_arguments", violation=True,
                                                        detail=f"missing required argument(s) {missing}"))
             fault = self._take_fault(method)
-            if fault is not None:
+            if fault is not None and fault.kind == "lost":
+                lost = True
+            elif fault is not None:
                 if fault.kind == "error":
                     return 200, {}, {"ok": False, "error": fault.info["error"]}
                 if fault.kind == "ratelimit":
                     self.rate_limited_count += 1
                     return 429, {"Retry-After": str(fault.info["retry_after"])}, {"ok": False, "error": "ratelimited"}
                 return fault.info["status"], {}, {"ok": False, "error": "fatal_error"}
+            else:
+                lost = False
             retry_after = self._tier_retry_after(method, args)
             if retry_after is not None:
                 self.rate_limited_count += 1
@@ -202,6 +212,8 @@ class FakeSlack(Workspace):
             except Exception as e:  # a bug in the fake or a badly typed argument
                 return self._reject(method, SlackError("invalid_arguments", violation=True,
                                                        detail=f"fake crashed: {type(e).__name__}: {e}"))
+            if lost:
+                return 503, {}, {"ok": False, "error": "service_unavailable"}
             body = {"ok": True}
             body.update(result or {})
             return 200, {}, body

@@ -120,3 +120,16 @@ def check_view(view, *, home: bool = False) -> dict:
     except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError) as e:
         raise violation("invalid_arguments", f"view: {_err_detail(e)}")
     return view
+
+
+def check_metadata(metadata) -> None:
+    """Message metadata (chat.postMessage `metadata`): an object with a string `event_type`
+    and an object `event_payload`, as Slack's message-metadata reference requires."""
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        raise violation("invalid_metadata_format", f"metadata is not a JSON object: {metadata!r:.200}")
+    if not isinstance(metadata.get("event_type"), str) or not metadata["event_type"]:
+        raise violation("invalid_metadata_schema", "metadata.event_type must be a non-empty string")
+    if not isinstance(metadata.get("event_payload"), dict):
+        raise violation("invalid_metadata_schema", "metadata.event_payload must be a JSON object")

@@ -190,8 +190,8 @@ class Workspace(ChatMethods, ConversationMethods, ViewAndFileMethods):
         return msg
 
     @staticmethod
-    def _api_message(m: dict) -> dict:
-        out = {k: val for k, val in m.items() if val is not None and k != "channel"}
+    def _api_message(m: dict, *, metadata: bool = True) -> dict:
+        out = {k: val for k, val in m.items() if val is not None and k != "channel" and (metadata or k != "metadata")}
         if not out.get("blocks"):
             out.pop("blocks", None)
         return out

@@ -14,6 +14,7 @@ from bot import scheduler
 from bot.views.ids import Callback
 from tests.commands.test_resolve import resolve_values
 from tests.commands.test_update import update_values
+from tests.support import deliver_due
 
 SECRET_SUMMARY = "Zebracorn credentials leaked"
 SECRET_IMPACT = "Zebracorn customer tokens exposed"
@@ -56,13 +57,15 @@ def test_the_summary_of_a_private_incident_reaches_no_non_member(bot, slack, ser
     bot.command("severity 1", user="UALICE", channel=channel.id)
     bot.command(f"note observation: {SECRET_SUMMARY} seen in logs", user="UALICE", channel=channel.id)
     bot.clock.advance(minutes=25)
-    scheduler.tick(services, "w1")  # initial-comms nag
+    scheduler.tick(services, "w1")
+    deliver_due(services)  # initial-comms nag
     bot.command("update", user="UALICE", channel=channel.id)
     bot.submit(bot.last_view(Callback.UPDATE),
                update_values(services.now() + timedelta(minutes=60), state=f"{SECRET_SUMMARY}: rotating keys."),
                user="UALICE")
     bot.clock.advance(minutes=40)
     scheduler.tick(services, "w1")
+    deliver_due(services)
 
     for outsider in OUTSIDERS:
         bot.command("list", user=outsider, channel=slack.general_channel_id)

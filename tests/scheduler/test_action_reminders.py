@@ -10,8 +10,15 @@ from sqlalchemy import select
 
 from bot import scheduler
 from bot.scheduler import actions as reminders
-from storage.models import Action, Nag
-from tests.support import make_services
+from storage import effects
+from storage.models import Action, Effect
+from tests.support import deliver_due, make_services
+
+
+def remind(services, worker="w1"):
+    """The tick plans, the effect worker delivers: how many reminders were sent."""
+    reminders.run_due(services, worker)
+    return deliver_due(services, worker)
 
 
 def add_action(bot, channel, text="Add alerting for checkout errors <@UALICE|alice>", kind="priority"):
@@ -26,7 +33,7 @@ def reminders_to(slack, user):
 
 def nags(services):
     with services.sessions() as s:
-        return list(s.scalars(select(Nag).where(Nag.kind.like("action_overdue:%")).order_by(Nag.id)))
+        return list(s.scalars(select(Effect).where(Effect.kind.like("action_overdue:%")).order_by(Effect.id)))
 
 
 def test_the_tick_runs_the_action_reminders():
@@ -38,13 +45,13 @@ def test_owner_is_reminded_once_when_overdue_then_weekly_until_done(bot, slack, 
     action = add_action(bot, channel)
 
     bot.clock.set(action.due_at - timedelta(minutes=1))
-    assert reminders.run_due(services, "w1") == 0
+    assert remind(services, "w1") == 0
     bot.clock.set(action.due_at)
-    assert reminders.run_due(services, "w1") == 1
+    assert remind(services, "w1") == 1
     bot.clock.advance(minutes=30)
-    assert reminders.run_due(services, "w1") == 0
+    assert remind(services, "w1") == 0
     bot.clock.advance(days=6)
-    assert reminders.run_due(services, "w1") == 0
+    assert remind(services, "w1") == 0
 
     [first] = reminders_to(slack, "UALICE")
     assert f"Priority action #{action.id} of HOT-1 is overdue" in first
@@ -52,12 +59,12 @@ def test_owner_is_reminded_once_when_overdue_then_weekly_until_done(bot, slack, 
     assert "sent late" not in first
 
     bot.clock.set(action.due_at + timedelta(weeks=1))
-    assert reminders.run_due(services, "w1") == 1
+    assert remind(services, "w1") == 1
     assert "overdue by 7d" in reminders_to(slack, "UALICE")[-1]
 
     bot.command(f"action done {action.id}", user="UREPORTER", channel=channel.id)
     bot.clock.set(action.due_at + timedelta(weeks=2))
-    assert reminders.run_due(services, "w1") == 0
+    assert remind(services, "w1") == 0
     assert len(reminders_to(slack, "UALICE")) == 2
     assert [n.due_at for n in nags(services)] == [action.due_at, action.due_at + timedelta(weeks=1)]
     assert all(n.sent_at is not None and n.recipient_id == "UALICE" for n in nags(services))
@@ -68,8 +75,8 @@ def test_after_weeks_of_downtime_one_late_reminder_not_a_burst(bot, slack, servi
     action = add_action(bot, channel)
 
     bot.clock.set(action.due_at + timedelta(weeks=5, days=2))
-    assert reminders.run_due(services, "w1") == 1
-    assert reminders.run_due(services, "w1") == 0
+    assert remind(services, "w1") == 1
+    assert remind(services, "w1") == 0
 
     [text] = reminders_to(slack, "UALICE")
     assert "sent late" in text and "overdue by 37d" in text
@@ -88,7 +95,7 @@ def test_two_replicas_ticking_at_once_send_each_reminder_once(bot, slack, servic
 
     def tick(replica, name):
         start.wait()
-        sent.append(reminders.run_due(replica, name))
+        sent.append(remind(replica, name))
 
     threads = [threading.Thread(target=tick, args=(r, f"replica-{i}")) for i, r in enumerate(replicas)]
     for thread in threads:
@@ -106,20 +113,31 @@ def test_a_claim_whose_worker_died_is_sent_by_another_after_the_stale_window(bot
     channel = bot.declare()
     action = add_action(bot, channel)
     bot.clock.set(action.due_at)
-    slack.fail_next("chat.postMessage", "internal_error")  # the first worker's DM does not go out
+    reminders.run_due(services, "w1")
+    with services.sessions.begin() as s:  # w1 claims it and dies before sending
+        [claimed] = effects.claim(s, now=bot.clock(), worker="w1")
 
-    assert reminders.run_due(services, "w1") == 0
-    assert reminders_to(slack, "UALICE") == []
-    [nag] = nags(services)
-    assert nag.claimed_by == "w1" and nag.sent_at is None
-
-    bot.clock.advance(minutes=5)
-    assert reminders.run_due(services, "w2") == 0  # still w1's
-    bot.clock.advance(minutes=6)
-    assert reminders.run_due(services, "w2") == 1
+    bot.clock.advance(minutes=4)
+    assert deliver_due(services, "w2") == 0  # still w1's
+    bot.clock.advance(minutes=2)
+    assert deliver_due(services, "w2") == 1
     assert len(reminders_to(slack, "UALICE")) == 1
     [nag] = nags(services)
-    assert nag.claimed_by == "w2" and nag.sent_at == bot.clock()
+    assert nag.id == claimed.id and nag.claimed_by == "w2" and nag.sent_at == bot.clock()
+
+
+def test_a_slack_error_on_its_side_is_retried_after_a_short_backoff(bot, slack, services):
+    channel = bot.declare()
+    action = add_action(bot, channel)
+    bot.clock.set(action.due_at)
+    slack.fail_next("chat.postMessage", "internal_error")
+
+    assert remind(services, "w1") == 0
+    [nag] = nags(services)
+    assert nag.sent_at is None and nag.claimed_by is None and nag.error == "internal_error"
+    bot.clock.advance(seconds=1)
+    assert deliver_due(services, "w1") == 1
+    assert len(reminders_to(slack, "UALICE")) == 1
 
 
 def test_an_owner_who_cannot_be_reached_is_given_up_not_retried_forever(bot, slack, services):
@@ -128,11 +146,11 @@ def test_an_owner_who_cannot_be_reached_is_given_up_not_retried_forever(bot, sla
     bot.clock.set(action.due_at)
     slack.fail_next("chat.postMessage", "account_inactive")
 
-    assert reminders.run_due(services, "w1") == 0
+    assert remind(services, "w1") == 0
     [nag] = nags(services)
-    assert nag.sent_at is not None and nag.data["outcome"] == "failed: account_inactive"
+    assert nag.sent_at is not None and (nag.outcome, nag.error) == ("failed", "Slack: account_inactive")
     bot.clock.advance(minutes=20)
-    assert reminders.run_due(services, "w1") == 0
+    assert remind(services, "w1") == 0
     assert reminders_to(slack, "UALICE") == []
 
 
@@ -146,7 +164,6 @@ def test_more_overdue_actions_than_one_batch_all_get_their_reminder(bot, slack, 
     batches = []
     for _ in range(3):
         with services.sessions.begin() as s:
-            batches.append(len(storage_actions.claim_reminders(
-                s, now=bot.clock(), worker_id="w1", late_after=timedelta(minutes=1), limit=2)))
+            batches.append(storage_actions.plan_reminders(s, now=bot.clock(), limit=2))
     assert batches == [2, 1, 0]
-    assert sorted(n.data["action_id"] for n in nags(services)) == [a.id for a in made]
+    assert sorted(n.payload["action_id"] for n in nags(services)) == [a.id for a in made]

@@ -9,11 +9,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.core.deadlines import COMMS_KINDS, HANDOVER_NUDGE
+from bot.effects.worker import EffectWorker
 from bot.scheduler import nags as nag_job
 from bot.views.ids import Action, Callback
-from storage.models import Incident, Nag, RoleAssignment, TimelineEntry
+from storage import effects
+from storage.models import Incident, Effect, RoleAssignment, TimelineEntry
 from tests.commands.test_update import update_values
-from tests.support import make_services
+from tests.support import deliver_due, make_services
 
 NAG_MARK = ":alarm_clock:"
 
@@ -27,8 +30,13 @@ def channel_lines(slack: Any, channel_id: str) -> list[str]:
     return [m["text"] for m in slack.messages_in(channel_id) if m["text"].startswith(NAG_MARK)]
 
 
+OWN_KINDS = (*COMMS_KINDS, HANDOVER_NUDGE)
+
+
 def tick(services: Any, worker: str = "w1") -> int:
-    return nag_job.run_due(services, worker)
+    """The nag tick plans, the effect worker delivers: how many nags were sent."""
+    nag_job.run_due(services, worker)
+    return deliver_due(services, worker)
 
 
 def make_im(services: Any, user: str = "UALICE", *, at_minutes: float = 0) -> None:
@@ -52,7 +60,8 @@ def rows(services: Any) -> list[tuple[str, int, bool, bool]]:
     with services.sessions() as s:
         declared = s.scalars(select(Incident.declared_at)).one()
         return [(n.kind, int((n.due_at - declared).total_seconds() // 60), n.sent_at is not None,
-                 bool((n.data or {}).get("skipped"))) for n in s.scalars(select(Nag).order_by(Nag.due_at, Nag.id))]
+                 n.outcome == "skipped")
+                for n in s.scalars(select(Effect).where(Effect.kind.in_(OWN_KINDS)).order_by(Effect.due_at, Effect.id))]
 
 
 def test_reporter_is_reminded_lead_before_initial_comms_and_the_channel_hears_it_too(bot, slack, services):
@@ -124,12 +133,13 @@ def test_an_update_satisfies_the_deadline_and_the_next_nags_follow_the_new_one(b
 def test_a_nag_made_stale_by_an_update_is_not_sent(bot, slack, services):
     channel = bot.declare("Checkout fails")
     at(bot, 20)
+    bot.auto_deliver = False
     nag_job.plan(services, services.now(), nag_job.policy(services.settings))  # the row exists, unsent
     bot.command("update", user="UREPORTER", channel=channel.id)
     bot.submit(bot.last_view(Callback.UPDATE), update_values(services.now() + timedelta(minutes=60)),
                user="UREPORTER")
 
-    assert tick(services) == 0
+    tick(services)
     assert nag_dms(slack, "UREPORTER") == []
     assert rows(services) == [("initial_comms_due", 20, True, True)]
 
@@ -139,9 +149,9 @@ def test_a_claimed_nag_is_rechecked_at_send_time(bot, slack, services):
     at(bot, 20)
     nag_job.plan(services, services.now(), nag_job.policy(services.settings))
     with services.sessions.begin() as s:
-        [nag] = nag_job.nags.claim_due(s, now=services.now(), worker="w1")
+        [nag] = effects.claim(s, now=services.now(), worker="w1")
         s.execute(update(Incident).values(status="Resolved"))
-    assert nag_job.send(services, nag.id, nag.incident_id, nag.kind, nag.due_at, nag_job.policy(services.settings)) == 0
+    assert EffectWorker(services, "w1").deliver(nag) == "skipped"
     assert nag_dms(slack, "UREPORTER") == []
     assert rows(services) == [("initial_comms_due", 20, True, True)]
 
@@ -199,7 +209,7 @@ def test_a_dm_slack_refuses_falls_back_to_the_channel(bot, slack, services):
     [line] = channel_lines(slack, channel.id)
     assert "<@UALICE> cannot be reached" in line
     with services.sessions() as s:
-        assert s.scalars(select(Nag.data)).one()["delivered"] == ["channel"]
+        assert s.scalars(select(Effect.result)).one()["delivered"] == ["channel"]
 
 
 def test_the_im_is_asked_once_about_a_handover_after_four_hours(bot, slack, services):
@@ -236,6 +246,7 @@ def test_two_schedulers_on_one_database_send_each_nag_exactly_once(bot, slack, s
             def run(svc: Any, worker: str) -> None:
                 start.wait()
                 nag_job.run_due(svc, worker)
+                deliver_due(svc, worker)
 
             threads = [threading.Thread(target=run, args=(svc, w)) for svc, w in ((services, "a"), (replica, "b"))]
             for t in threads:
@@ -247,7 +258,7 @@ def test_two_schedulers_on_one_database_send_each_nag_exactly_once(bot, slack, s
 
     dms = nag_dms(slack, "UREPORTER")
     with services.sessions() as s:
-        sent = list(s.scalars(select(Nag).where(Nag.sent_at.is_not(None))))
+        sent = list(s.scalars(select(Effect).where(Effect.sent_at.is_not(None), Effect.kind.in_(OWN_KINDS))))
         claimers = {n.claimed_by for n in sent}
     # Per incident: reminder at 20, overdue at 30 and 40.
     assert len(sent) == 12 and len(dms) == 12
@@ -285,7 +296,7 @@ def test_restart_across_the_deadline_sends_the_missed_nag_once_late_and_repeats_
     assert rows(services) == [("initial_comms_due", 20, True, False), ("initial_comms_overdue", 30, True, True),
                               ("initial_comms_overdue", 70, True, False)]
     with services.sessions() as s:
-        late = s.scalars(select(Nag).where(Nag.due_at == max(s.scalars(select(Nag.due_at))))).one()
+        late = s.scalars(select(Effect).where(Effect.due_at == max(s.scalars(select(Effect.due_at))))).one()
         assert late.late and late.claimed_by == "restarted"
 
 
@@ -295,7 +306,7 @@ def test_a_nag_claimed_by_a_process_that_died_is_taken_over_and_sent_once(bot, s
     nag_job.plan(services, services.now(), nag_job.policy(services.settings))
     with services.sessions.begin() as s:
         # Worker w1 claims the nag and dies before sending it.
-        [claimed] = nag_job.nags.claim_due(s, now=services.now(), worker="w1", kinds=nag_job.OWN_KINDS)
+        [claimed] = effects.claim(s, now=services.now(), worker="w1")
     assert tick(services, "w2") == 0, "a fresh claim belongs to its worker"
 
     at(bot, 26)  # the claim is older than STALE_CLAIM (5 minutes)
@@ -304,21 +315,8 @@ def test_a_nag_claimed_by_a_process_that_died_is_taken_over_and_sent_once(bot, s
     [dm] = nag_dms(slack, "UREPORTER")
     assert "HOT-1" in dm["text"]
     with services.sessions() as s:
-        nag = s.get(Nag, claimed.id)
+        nag = s.get(Effect, claimed.id)
         assert (nag.claimed_by, nag.sent_at is not None) == ("w2", True)
-
-
-def test_the_comms_tick_leaves_other_jobs_reminders_alone(bot, services):
-    bot.declare("Checkout fails")
-    with services.sessions.begin() as s:
-        incident_id = s.scalars(select(Incident.id)).one()
-        nag_job.nags.create_if_absent(s, incident_id=incident_id, kind="postmortem_due", due_at=services.now(),
-                                      recipient_id="UREPORTER", now=services.now(), data={})
-    at(bot, 1)
-    tick(services)
-    with services.sessions() as s:
-        other = s.scalars(select(Nag).where(Nag.kind == "postmortem_due")).one()
-        assert (other.claimed_at, other.sent_at) == (None, None)
 
 
 def test_an_archived_incident_channel_does_not_stop_the_dm(bot, slack, services):

@@ -1,0 +1,27 @@
+"""Deliverer of the overdue-action reminders ("action_overdue:<action id>"): a DM to the
+action's owner, unless the action was closed meanwhile. A person who cannot be reached
+stops the reminder with the reason recorded (errors.CANNOT_REACH are permanent)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.effects.errors import Skip
+from bot.effects.registry import deliverer
+from bot.effects.slack_messages import post_once
+from bot.views.actions import reminder
+from storage import actions
+from storage.effects import PendingEffect
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+@deliverer(actions.REMINDER_KIND, reminder=True)
+def deliver(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    action_id = effect.payload.get("action_id")
+    with services.sessions.begin() as s:
+        item = actions.items(s, [action_id]).get(action_id) if action_id else None
+    if item is None or item.done_at is not None or not effect.recipient_id:
+        raise Skip("action closed")
+    return post_once(services, effect, effect.recipient_id, reminder(item, services.now(), late=effect.late), dm=True)

@@ -1,0 +1,93 @@
+"""Slack messages as effects: `slack.post` (a channel) and `slack.dm` (a person).
+
+Every message carries the effect id in its metadata. A retry whose first try may have
+reached Slack (the process died mid-call, or the answer was lost) first looks for that id in
+the channel's recent history and, if the message is there, records it instead of posting
+a second one.
+
+Payload of `slack.post`: `channel` is a channel ID, "incident" (the incident's channel, read
+when it is delivered: it may not exist when the effect is written) or "incidents" (the
+INCIDENTS_CHANNEL setting); `text`, `blocks`, `thread_ts`; `record` names where the message's
+ts goes (see RECORDS). `slack.dm` goes to `recipient_id`: `text`, `blocks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.effects.errors import Skip
+from bot.effects.registry import deliverer
+from storage import incidents, updates
+from storage.effects import PendingEffect
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+INCIDENT_CHANNEL, INCIDENTS_CHANNEL = "incident", "incidents"
+
+
+def target_channel(effect: PendingEffect, services: Services, where: str) -> str:
+    if where == INCIDENT_CHANNEL:
+        if effect.incident_id is None:
+            raise Skip("no incident to post in")
+        with services.sessions.begin() as s:
+            channel_id = incidents.get(s, effect.incident_id).channel_id
+        if not channel_id:
+            raise Skip("the incident has no channel")
+        return channel_id
+    if where == INCIDENTS_CHANNEL:
+        target = services.settings.incidents_channel
+        if not target:
+            raise Skip("no INCIDENTS_CHANNEL set")
+        return services.slack.resolve_channel(target)
+    return where
+
+
+def post_once(services: Services, effect: PendingEffect, channel: str, text: str,
+              blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None, *,
+              dm: bool = False) -> dict[str, Any]:
+    """Posts the effect's message unless an earlier try already did; returns {channel, ts}.
+    `dm`: `channel` is a user ID (their DM's history is read through conversations.open)."""
+    if effect.may_have_landed:
+        history_channel = services.slack.open_dm(channel) if dm else channel
+        found = services.slack.find_effect_message(history_channel, effect.id)
+        if found is not None:
+            return {"channel": found["channel"], "ts": found["ts"], "found_in_history": True}
+    posted = services.slack.post(channel, text, blocks=blocks, thread_ts=thread_ts, effect_id=effect.id)
+    return {"channel": posted["channel"], "ts": posted["ts"]}
+
+
+@deliverer("slack.post")
+def post(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    p = effect.payload
+    channel = target_channel(effect, services, p["channel"])
+    return post_once(services, effect, channel, p["text"], p.get("blocks"), p.get("thread_ts"))
+
+
+@deliverer("slack.dm")
+def dm(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    if not effect.recipient_id:
+        raise Skip("nobody to DM")
+    return post_once(services, effect, effect.recipient_id, effect.payload["text"], effect.payload.get("blocks"),
+                     dm=True)
+
+
+def _comms_update(s: Session, record: dict[str, Any], result: dict[str, Any]) -> None:
+    updates.set_posted(s, record["id"], **{record["field"]: result["ts"]})
+
+
+# Where a posted message's ts is written: record={"as": <name>, ...}.
+RECORDS: dict[str, Callable[[Session, dict[str, Any], dict[str, Any]], None]] = {
+    "comms_update": _comms_update,
+}
+
+
+@post.recorder
+def _record(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
+    record = effect.payload.get("record")
+    if record:
+        RECORDS[record["as"]](s, record, result)

@@ -1,0 +1,211 @@
+"""The effect worker: claims pending effects, delivers them, records the outcome.
+
+In `serve`/`run` a thread runs it, woken right after every commit that enqueued an effect
+(and when a delivery finishes, so the next effect of the same ordering key goes out), else
+at the next attempt time. Deliveries run on a pool: a slow or failing destination holds up
+only its own effects. Tests call `drain()` instead: the same steps, in the caller's thread,
+at the injected clock's `now`.
+
+Outcomes: sent (the result kept), skipped (moot), failed (a permanent error: the reason is
+recorded and logged, and `tell` gets one DM), or tried again later: transient errors back off
+1, 2, 4 ... s, or Slack's Retry-After, capped at MAX_BACKOFF.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import event
+
+from bot.core.reminders import is_late
+from bot.effects import registry
+from bot.effects.errors import Skip, VendorError
+from bot.slack_edge import Slack, make_web_client
+from storage import effects
+from storage.effects import PendingEffect
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(seconds=30)
+# Idle, the worker still looks this often (a stale claim to take over, another process's rows).
+POLL = timedelta(seconds=5)
+HELD_UP_POLL = 0.5
+TELL_KIND = "slack.dm"
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    wait = timedelta(seconds=retry_after) if retry_after else timedelta(seconds=2 ** max(0, attempts - 1))
+    return min(wait, MAX_BACKOFF)
+
+
+class EffectWorker:
+    def __init__(self, services: Services, worker_id: str | None = None, *, threads: int = 16) -> None:
+        self.services = services
+        self.worker_id = worker_id or default_worker_id()
+        settings = services.settings
+        # Its own Slack client without in-call retries: a 429 releases the effect (and the
+        # thread) instead of sleeping in it; the row says when to try again.
+        self.delivering = replace(services, slack=Slack(make_web_client(
+            settings.slack_bot_token, settings.slack_api_url, retries=False)))
+        self.threads = threads
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight = 0
+        self._lock = threading.Lock()
+
+    # -- deterministic, for tests and one-shot use ----------------------------------------
+    def drain(self, *, rounds: int = 1000) -> Counter[str]:
+        """Delivers everything due at services.now(), in this thread, until nothing is left
+        (effects held up by an ordering key come in later rounds); returns the outcomes
+        (sent, skipped, failed, retry) and how often each happened."""
+        outcomes: Counter[str] = Counter()
+        for _ in range(rounds):
+            claimed = self._claim(50)
+            if not claimed:
+                break
+            for effect in claimed:
+                outcomes[self.deliver(effect)] += 1
+        return outcomes
+
+    # -- one effect ------------------------------------------------------------------------
+    def deliver(self, effect: PendingEffect) -> str:
+        now = self.services.now()
+        entry = registry.get(effect.kind)
+        if entry is None:
+            return self._fail(effect, f"no deliverer for kind {effect.kind!r}")
+        if entry.reminder:
+            with self.services.sessions.begin() as s:
+                if effects.newer_due(s, effect, now=now):
+                    effects.skip(s, effect.id, now=now, reason="superseded", worker=self.worker_id)
+                    return effects.SKIPPED
+        late = is_late(effect.due_at, now, self.services.settings.scheduler_tick)
+        try:
+            result = entry(replace(effect, late=late), self.delivering) or {}
+        except Skip as exc:
+            with self.services.sessions.begin() as s:
+                effects.skip(s, effect.id, now=self.services.now(), reason=exc.reason, worker=self.worker_id)
+            log.info("effect %s (%s) skipped: %s", effect.id, effect.kind, exc.reason)
+            return effects.SKIPPED
+        except VendorError as exc:
+            if exc.permanent:
+                return self._fail(effect, f"{exc.vendor}: {exc.error}", vendor=exc.vendor)
+            return self._retry(effect, exc.error, exc.retry_after)
+        except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, never lost
+            log.exception("effect %s (%s) failed; trying again", effect.id, effect.kind)
+            return self._retry(effect, type(exc).__name__, None)
+        done_at = self.services.now()
+        with self.services.sessions.begin() as s:
+            if effects.complete(s, effect.id, now=done_at, late=late, result=result,
+                                worker=self.worker_id) and entry.record is not None:
+                entry.record(s, effect, result, done_at)
+        return effects.SENT
+
+    def _retry(self, effect: PendingEffect, error: str, retry_after: float | None) -> str:
+        at = self.services.now() + backoff(effect.attempts, retry_after)
+        log.warning("effect %s (%s of incident %s): %s; try %s at %s", effect.id, effect.kind, effect.incident_id,
+                    error, effect.attempts + 1, at.isoformat())
+        with self.services.sessions.begin() as s:
+            effects.retry(s, effect.id, at=at, error=error, worker=self.worker_id)
+        return "retry"
+
+    def _fail(self, effect: PendingEffect, error: str, *, vendor: str = "the bot") -> str:
+        now = self.services.now()
+        log.error("effect %s (%s of incident %s) stopped: %s", effect.id, effect.kind, effect.incident_id, error)
+        with self.services.sessions.begin() as s:
+            if effects.fail(s, effect.id, now=now, error=error, worker=self.worker_id) and effect.tell \
+                    and effect.kind != TELL_KIND:
+                what = effect.payload.get("what") or effect.kind
+                effects.enqueue(s, kind=TELL_KIND, incident_id=effect.incident_id, now=now,
+                                recipient_id=effect.tell,
+                                payload={"text": f":warning: {what} did not reach {vendor}: {error}."})
+        return effects.FAILED
+
+    def _claim(self, limit: int) -> list[PendingEffect]:
+        with self.services.sessions.begin() as s:
+            return effects.claim(s, now=self.services.now(), worker=self.worker_id, limit=limit)
+
+    # -- the thread -----------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> EffectWorker:
+        event.listen(self.services.sessions, "after_commit", self._after_commit)
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="effect")
+        self._thread = threading.Thread(target=self._loop, name="effect-worker", daemon=True)
+        self._thread.start()
+        log.info("effect worker %s started", self.worker_id)
+        return self
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+        if event.contains(self.services.sessions, "after_commit", self._after_commit):
+            event.remove(self.services.sessions, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: object) -> None:
+        if getattr(session, "info", {}).pop(effects.ENQUEUED, False):
+            self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                with self._lock:
+                    free = self.threads - self._inflight
+                claimed = self._claim(free) if free > 0 else []
+                for effect in claimed:
+                    with self._lock:
+                        self._inflight += 1
+                    assert self._pool is not None
+                    self._pool.submit(self._run, effect)
+                if claimed:
+                    continue
+                wait = self._until_next()
+            except Exception:  # noqa: BLE001 - the database may be down for a moment; keep going
+                log.exception("effect worker round failed")
+                wait = POLL.total_seconds()
+            self._wake.wait(wait)
+
+    def _run(self, effect: PendingEffect) -> None:
+        try:
+            self.deliver(effect)
+        except Exception:  # noqa: BLE001 - recording failed: the claim goes stale and is taken over
+            log.exception("effect %s (%s): recording its outcome failed", effect.id, effect.kind)
+        finally:
+            with self._lock:
+                self._inflight -= 1
+            self._wake.set()
+
+    def _until_next(self) -> float:
+        with self.services.sessions.begin() as s:
+            upcoming = effects.next_attempt_at(s)
+        if upcoming is None:
+            return POLL.total_seconds()
+        seconds = (upcoming - self.services.now()).total_seconds()
+        if seconds <= 0:
+            # Due but not claimable: held up behind an effect in flight (its end wakes us) or
+            # claimed by another process (look again soon).
+            with self._lock:
+                return POLL.total_seconds() if self._inflight else HELD_UP_POLL
+        return min(seconds, POLL.total_seconds())
