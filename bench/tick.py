@@ -1,11 +1,12 @@
-"""The cost of one scheduler tick (the nag job) against a database with history.
+"""The cost of one scheduler tick (every tick job) plus one effect-worker round, against a
+database with history.
 
-For 10, 1,000 and 10,000 open incidents, with 100,000 already-sent nags in the table:
+For 10, 1,000 and 10,000 open incidents, with 100,000 already-sent effects in the table:
 - an idle tick: nothing is due (the common case, every SCHEDULER_TICK);
-- a busy tick: 10 incidents have just reached their reminder point, so the tick plans,
-  claims and sends 10 DMs and 10 channel lines through the fake Slack (answering at once).
-The tick reads incidents through the index on next_nag_at and unsent nags through the
-partial index ix_nags_unsent, so both should stay flat as open incidents and history grow;
+- a busy tick: 10 incidents have just reached their reminder point, so the tick plans them
+  and the worker claims and sends 10 DMs and 10 channel lines through the fake Slack.
+The tick reads incidents through the index on next_nag_at and the worker pending effects
+through the partial index ix_effects_pending, so both should stay flat as open incidents and history grow;
 the query plans are printed to show it. SQLite always; PostgreSQL too when
 INCIDENT_BOT_TEST_POSTGRES_URL is set (a scratch schema, dropped afterwards).
 
@@ -35,10 +36,12 @@ from bot.scheduler import nags as nag_job  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack_edge import Slack, make_web_client  # noqa: E402
-from storage import nags as nag_rows  # noqa: E402
+from bot import scheduler  # noqa: E402
+from bot.effects.worker import EffectWorker  # noqa: E402
+from storage import effects as effect_rows  # noqa: E402
 from storage.db import make_engine, make_sessions  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Incident, Nag  # noqa: E402
+from storage.models import Effect, Incident  # noqa: E402
 
 BUSY = 10
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -82,13 +85,15 @@ def populate(engine: Engine, open_incidents: int, sent_nags: int, channels: list
         batch = []
         for n in range(sent_nags):
             due = T0 - timedelta(minutes=n)
-            batch.append(dict(incident_id=ids[n % len(ids)], kind="update_overdue", due_at=due, recipient_id="UREPORTER",
-                              created_at=due, claimed_at=due, claimed_by="bench", sent_at=due, late=False, data=None))
+            batch.append(dict(incident_id=ids[n % len(ids)], kind="update_overdue", due_at=due, attempt_at=due,
+                              recipient_id="UREPORTER", created_at=due, claimed_at=due, claimed_by="bench",
+                              sent_at=due, late=False, payload=None, attempts=1, outcome="sent",
+                              dedupe_key=f"bench:{n}"))
             if len(batch) == 10000:
-                conn.execute(insert(Nag), batch)
+                conn.execute(insert(Effect), batch)
                 batch = []
         if batch:
-            conn.execute(insert(Nag), batch)
+            conn.execute(insert(Effect), batch)
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -97,12 +102,12 @@ def populate(engine: Engine, open_incidents: int, sent_nags: int, channels: list
 def plans(engine: Engine, now: datetime) -> list[str]:
     """The query plans of the tick's two selects, as the database reports them."""
     due = select(Incident.id).where(Incident.next_nag_at <= now).order_by(Incident.next_nag_at, Incident.id).limit(200)
-    unsent = (select(Nag.id).where(Nag.sent_at.is_(None), Nag.claimed_at.is_(None), Nag.due_at <= now)
-              .order_by(Nag.due_at, Nag.id).limit(100))
+    unsent = (select(Effect.id).where(Effect.sent_at.is_(None), Effect.claimed_at.is_(None), Effect.attempt_at <= now)
+              .order_by(Effect.attempt_at, Effect.id).limit(100))
     out = []
     with engine.connect() as conn:
         prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
-        for name, query in (("due incidents", due), ("unsent nags", unsent)):
+        for name, query in (("due incidents", due), ("pending effects", unsent)):
             sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
             lines = [" ".join(str(c) for c in row[-1:]) for row in conn.exec_driver_sql(prefix + sql)]
             out.append(f"  {name}: " + " / ".join(line.strip() for line in lines))
@@ -123,23 +128,27 @@ def measure(kind: str, size: int, sent_nags: int, repeat: int) -> tuple[list[obj
             services = Services(settings=settings, sessions=make_sessions(engine),
                                 slack=Slack(make_web_client(settings.slack_bot_token, fake.url)),
                                 clock=lambda: clock["now"])
+            worker = EffectWorker(services, "bench")
             idle = []
             for _ in range(repeat):
+                # An idle tick: every tick job plans nothing, the worker's round claims nothing.
                 started = time.perf_counter()
-                sent = nag_job.run_due(services, "bench")
+                scheduler.tick(services, "bench")
+                outcomes = worker.drain()
                 idle.append(time.perf_counter() - started)
-                assert sent == 0
+                assert not outcomes
             # BUSY incidents reach their reminder point (deadline in 10 minutes).
             with engine.begin() as conn:
                 conn.execute(update(Incident).where(Incident.number <= BUSY).values(
                     next_nag_at=clock["now"], next_update_due=clock["now"] + timedelta(minutes=10)))
             fake.reset_calls()
             started = time.perf_counter()
-            sent = nag_job.run_due(services, "bench")
+            nag_job.run_due(services, "bench")
+            sent = worker.drain()["sent"]
             busy = time.perf_counter() - started
             slack_calls = len(fake.calls)
             with services.sessions() as s:
-                unsent = len(nag_rows.claim_due(s, now=clock["now"], worker="check"))
+                unsent = effect_rows.pending_count(s)
             query_plans = plans(engine, clock["now"])
             engine.dispose()
     finally:
@@ -162,11 +171,11 @@ def main() -> None:
             row, plan_lines = measure(kind, size, args.sent_nags, args.repeat)
             rows.append(row)
             notes.extend(plan_lines)
-    print(f"Scheduler tick (nag job), {machine()}")
+    print(f"Scheduler tick (every tick job) + the effect worker's round, {machine()}")
     print(f"idle: nothing due, median/max of {args.repeat} ticks; busy: {BUSY} incidents reach their reminder "
-          f"point, the tick sends {BUSY} DMs + {BUSY} channel lines (fake Slack answers at once)\n")
+          f"point, the tick plans and the worker sends {BUSY} DMs + {BUSY} channel lines (fake Slack answers at once)\n")
     print(table(["database", "open incidents", "sent nags", "idle ms (median)", "idle ms (max)", "busy tick ms",
-                 "nags sent", "Slack calls", "left unsent"], rows))
+                 "nags sent", "Slack calls", "left pending"], rows))
     print("\nQuery plans (the tick's two selects):")
     print("\n".join(notes))
 

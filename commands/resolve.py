@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.durations import format_duration
