@@ -18,7 +18,7 @@ class VendorError(Exception):
         self.error = error
         self.permanent = permanent
         self.retry_after = retry_after
-        super().__init__(message or f"{vendor} refused: {error}")
+        super().__init__(message or f"{vendor}: {error}")
 
 
 class Skip(Exception):  # noqa: N818 - not an error: the effect is not wanted any more
