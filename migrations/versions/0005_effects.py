@@ -1,7 +1,7 @@
 """effects: the nags table grown into the outbox of every outside effect
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01
 
 Reminders were the first effects: their rows move over with their history (sent, late,
@@ -18,8 +18,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -93,4 +93,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("effects cannot be folded back into nags: restore a backup taken before 0004")
+    raise NotImplementedError("effects cannot be folded back into nags: restore a backup taken before 0005")
