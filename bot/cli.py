@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="incident-bot", description="Runs major incidents in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="Socket Mode (needs SLACK_APP_TOKEN); the default way to run")
-    sub.add_parser("serve", help="HTTP mode on $PORT: POST /slack/events, GET /healthz")
+    sub.add_parser("serve", help="HTTP mode on $PORT: POST /slack/events, POST /webhooks/<source>, GET /healthz")
     db = sub.add_parser("db", help="database")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("check", help="validate the configuration and the token (auth.test)")
@@ -93,6 +93,8 @@ def run(settings: Settings) -> int:
     services = build_services(settings)
     app = create_app(services)
     _start_background(services)
+    if settings.webhooks_enabled:
+        _serve_inbound(services, settings.port)
     from commands.catch_up import Reconnects
 
     log.info("incident-bot running in Socket Mode")
@@ -101,6 +103,19 @@ def run(settings: Settings) -> int:
     handler.client.on_message_listeners.append(Reconnects(services).on_message)
     handler.start()
     return 0
+
+
+def _serve_inbound(services: object, port: int) -> None:
+    """Socket Mode needs no public URL, but vendors' webhooks do: `run` listens on $PORT for
+    /healthz and /webhooks/* only, when a webhook secret or token is set."""
+    import waitress
+
+    from bot.server import inbound_app
+
+    server = waitress.create_server(inbound_app(services), host="0.0.0.0", port=port, threads=4,  # type: ignore[arg-type]
+                                    ident="incident-bot")
+    threading.Thread(target=server.run, name="webhooks", daemon=True).start()
+    log.info("incident-bot serving webhooks on port %s (POST /webhooks/<source>, GET /healthz)", port)
 
 
 def serve(settings: Settings) -> int:
@@ -114,7 +129,8 @@ def serve(settings: Settings) -> int:
     services = build_services(settings)
     app = create_app(services)
     _start_background(services)
-    log.info("incident-bot serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
+    log.info("incident-bot serving HTTP on port %s (POST /slack/events, POST /webhooks/<source>, GET /healthz)",
+             settings.port)
     waitress.serve(wsgi_app(app, services), host="0.0.0.0", port=settings.port, threads=16, ident="incident-bot")
     return 0
 
@@ -166,10 +182,16 @@ def check(settings: Settings) -> int:
     return 0
 
 
+SECRETS = ("slack_bot_token", "slack_app_token", "slack_signing_secret", "statuspage_api_key", "pagerduty_api_token",
+           "pagerduty_webhook_secret", "alertmanager_webhook_token")
+
+
 def _mask(name: str, value: object) -> str:
-    if name in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "statuspage_api_key") and value:
+    if name in SECRETS and value:
         text = str(value)
-        return text[:5] + "…" + f" ({len(text)} characters)"
+        # Slack tokens' first five characters say their kind (xoxb-, xapp-); others show nothing.
+        shown = text[:5] if name.startswith("slack_") else ""
+        return shown + "…" + f" ({len(text)} characters)"
     if name == "database_url":
         return _safe_url(str(value))
     if name == "smtp_url" and value:

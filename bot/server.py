@@ -1,4 +1,5 @@
-"""HTTP mode: Slack posts commands, interactivity and events to /slack/events; /healthz."""
+"""HTTP mode: Slack posts commands, interactivity and events to /slack/events; /healthz;
+the vendors' webhooks on /webhooks/<source> (also served by `run`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot import webhooks
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -17,13 +19,33 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 
 
-def wsgi_app(app: App, services: Services) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def wsgi_app(app: App, services: Services) -> WsgiApp:
     slack_handler = SlackRequestHandler(app, path="/slack/events")
+    inbound = inbound_app(services, fallback=slack_handler)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        return inbound(environ, start_response)
+
+    return application
+
+
+def inbound_app(services: Services, fallback: WsgiApp | None = None) -> WsgiApp:
+    """`/healthz` and `/webhooks/<source>`; anything else goes to `fallback` (Slack's
+    /slack/events in `serve`) or is 404 (`run`, where Slack comes over the socket)."""
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or ""
+        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return _healthz(services, start_response)
-        return slack_handler(environ, start_response)
+        if path.startswith("/webhooks/"):
+            return webhooks.handle(services, environ, start_response)
+        if fallback is not None:
+            return fallback(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found: this process serves /healthz and /webhooks/* (Slack comes over Socket Mode)\n"]
 
     return application
 

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     email_from: str = ""
     internal_comms_email: str = ""
+    # Paging (INTEGRATIONS.md): off until a service has a routing key.
+    pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    pagerduty_api_url: str = "https://api.pagerduty.com"
+    pagerduty_api_token: str = ""
+    # Comma-separated: during a rotation both the old and the new secret are accepted.
+    pagerduty_webhook_secret: str = ""
+    page_severities: Annotated[frozenset[int], NoDecode, BeforeValidator(_int_set)] = frozenset({1, 2})
+    alertmanager_webhook_token: str = ""
 
     @field_validator("incident_key_prefix")
     @classmethod
@@ -115,6 +123,15 @@ class Settings(BaseSettings):
         return self.incident_key_prefix.lower()
 
     @property
+    def pagerduty_webhook_secrets(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.pagerduty_webhook_secret.split(",") if part.strip())
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        """Any inbound webhook is configured: `run` then listens on $PORT too."""
+        return bool(self.pagerduty_webhook_secrets or self.alertmanager_webhook_token)
+
+    @property
     def statuspage_enabled(self) -> bool:
         return bool(self.statuspage_api_key and self.statuspage_page_id)
 
@@ -146,6 +163,10 @@ class Service:
     postmortem_approvers: tuple[str, ...] = ()
     # The handbook: the priority-action SLO is "either 4 or 8 weeks, depending on the service".
     priority_action_weeks: int | None = None
+    # Events API v2 integration key: the service is paged when set.
+    pagerduty_routing_key: str = ""
+    # Who is on call for it (GET /oncalls), with PAGERDUTY_API_TOKEN.
+    pagerduty_escalation_policy: str = ""
 
     def __post_init__(self) -> None:
         if self.priority_action_weeks is not None and self.priority_action_weeks not in PRIORITY_ACTION_SLO_WEEKS:
@@ -185,6 +206,8 @@ def load_team_config(path: str) -> TeamConfig:
     statuspage_components = ["8kbf7d35c070"]
     postmortem_approvers = ["U0HEAD"]
     priority_action_weeks = 4
+    pagerduty_routing_key = "0123456789abcdef0123456789abcdef"
+    pagerduty_escalation_policy = "PPAYESC"
     [roles]
     problem-manager = "Owns the problem record after the incident."
     [timeline_emoji]
@@ -195,15 +218,22 @@ def load_team_config(path: str) -> TeamConfig:
         return TeamConfig()
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     return TeamConfig(
-        services=tuple(Service(s["name"], tuple(s.get("on_call", ())),
-                               statuspage_components=tuple(s.get("statuspage_components", ())),
-                               postmortem_approvers=tuple(s.get("postmortem_approvers", ())),
-                               priority_action_weeks=s.get("priority_action_weeks"))
-                       for s in data.get("services", ())),
+        services=tuple(_service(s) for s in data.get("services", ())),
         products=tuple(data.get("products", ())),
         extra_roles=dict(data.get("roles", {})),
         timeline_emoji=dict(data.get("timeline_emoji", {})),
         postmortem_approvers=tuple(data.get("postmortem_approvers", ())),
+    )
+
+
+def _service(entry: dict[str, Any]) -> Service:
+    return Service(
+        entry["name"], tuple(entry.get("on_call", ())),
+        statuspage_components=tuple(entry.get("statuspage_components", ())),
+        postmortem_approvers=tuple(entry.get("postmortem_approvers", ())),
+        priority_action_weeks=entry.get("priority_action_weeks"),
+        pagerduty_routing_key=str(entry.get("pagerduty_routing_key", "")).strip(),
+        pagerduty_escalation_policy=str(entry.get("pagerduty_escalation_policy", "")).strip(),
     )
 
 

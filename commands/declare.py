@@ -13,7 +13,7 @@ from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.declare import declare_modal
 from bot.views.ids import Block, Callback
-from commands import declare_setup
+from commands import declare_setup, declare_sources
 from commands.context import CommandContext
 from commands.registry import verb
 from storage import incidents, nags, timeline
@@ -57,12 +57,18 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         return
     reporter = body["user"]["id"]
     settings = services.settings
+    source = declare_sources.read(body["view"].get("private_metadata"))
+    taken = declare_sources.taken_by(services, source)
+    if taken:
+        ack(response_action="errors", errors={Block.SUMMARY: taken})
+        return
+    permalink = declare_sources.permalink_of(services, source)
     now = services.now()
     # The row is written before the modal closes: once the reporter sees it accepted, it exists.
     with services.sessions.begin() as s:
         incident = incidents.create(
             s, declaration=declaration, prefix=settings.incident_key_prefix, reporter_id=reporter,
-            origin_channel_id=body["view"].get("private_metadata") or None, now=now,
+            origin_channel_id=source.origin_channel_id, now=now,
             initial_comms_due=now + settings.initial_comms_deadline,
         )
         # The nag tick looks at it on its next run and schedules the initial-comms reminders.
@@ -75,6 +81,8 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             f"{incident.severity}: {incident.summary}", occurred_at=now, recorded_at=now, actor_id=reporter,
             data={"event": "declared"},
         )
+        declare_sources.attach(s, incident, source, permalink=permalink, now=now)
         incident_id = incident.id
     ack()
     declare_setup.run(services, incident_id)
+    declare_sources.after_setup(services, incident_id, source)

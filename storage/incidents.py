@@ -145,3 +145,8 @@ def mark_handover_nudged(s: Session, incident_id: int, *, at: datetime) -> None:
     """The incident manager was asked about a handover (once per incident manager)."""
     s.execute(update(Incident).where(Incident.id == incident_id).values(handover_nudged_at=at)
               .execution_options(synchronize_session=False))
+
+
+def open_ones(s: Session) -> list[Incident]:
+    """Incidents not yet resolved, newest first (a shortcut's choice of where a message goes)."""
+    return list(s.scalars(select(Incident).where(Incident.status != RESOLVED).order_by(Incident.id.desc()).limit(100)))

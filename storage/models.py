@@ -272,3 +272,41 @@ class ChannelMessage(Base):
     posted_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+class AlertGroup(Base):
+    """An Alertmanager alert group (one `groupKey`) while it is open: its card in the
+    incidents channel and, once declared, its incident. `open_key` is the group's hash while
+    open and NULL after, so one open group never gets a second card (a unique column, NULLs
+    apart, on SQLite and PostgreSQL alike)."""
+
+    __tablename__ = "alert_groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_hash: Mapped[str] = mapped_column(String(64), index=True)
+    open_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    group_key: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    card_channel_id: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
+
+
+class Page(Base):
+    """A PagerDuty page this incident sent: resolving the incident resolves each of them."""
+
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("incident_id", "dedup_key", name="uq_pages_incident_dedup_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    service: Mapped[str] = mapped_column(String(255))
+    routing_key: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    paged_by: Mapped[str | None] = mapped_column(String(32))
+    triggered_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]

@@ -14,28 +14,34 @@ from bot.views.ids import Action, Block, Callback
 LINK_TITLES = {"video": "Video call", "doc": "Incident state document", "issue": "Incident issue"}
 
 
-def declare_modal(*, summary: str, services: tuple[str, ...], products: tuple[str, ...], origin_channel: str) -> dict[str, Any]:
+def declare_modal(*, summary: str, services: tuple[str, ...], products: tuple[str, ...], origin_channel: str,
+                  impact: str = "", severity: int = 3, faulty_service: str | None = None,
+                  metadata: str | None = None) -> dict[str, Any]:
+    """The declare form; an alert or a message prefills it (`metadata` then says where it came from)."""
     severity_options = [
         option(f"Sev {s.level} – {s.label}", str(s.level), s.short) for s in handbook.SEVERITIES.values()
     ]
     service_options = [option(UNKNOWN, UNKNOWN)] + [option(name, name) for name in services[:99]]
     product_options = [option(UNKNOWN, UNKNOWN)] + [option(name, name) for name in products[:99]]
+    chosen_severity = next((o for o in severity_options if o["value"] == str(severity)), severity_options[2])
+    chosen_service = next((o for o in service_options if o["value"] == faulty_service), service_options[0])
     blocks = [
         text_input(Block.SUMMARY, handbook.DECLARE_SUMMARY_LABEL, initial=summary[:SUMMARY_MAX], max_length=SUMMARY_MAX,
                    placeholder="e.g. Checkout fails for EU customers"),
-        text_input(Block.IMPACT, handbook.DECLARE_IMPACT_LABEL, multiline=True, optional=True, max_length=3000),
+        text_input(Block.IMPACT, handbook.DECLARE_IMPACT_LABEL, initial=impact, multiline=True, optional=True,
+                   max_length=3000),
         {
             "type": "input", "block_id": Block.SEVERITY, "label": plain("Severity"),
             "hint": plain("Choosing Sev 2 or 1 means you believe this must be resolved right now - people will be paged.", limit=2000),
             "element": {"type": "static_select", "action_id": Action.VALUE, "options": severity_options,
-                        "initial_option": severity_options[2]},
+                        "initial_option": chosen_severity},
         },
         {
             "type": "input", "block_id": Block.FAULTY_SERVICE, "label": plain("Faulty service"),
             "hint": plain("The service that has the fault that's causing the incident. Take your best guess if unsure. "
                           "Select \"Unknown\" if you have no idea.", limit=2000),
             "element": {"type": "static_select", "action_id": Action.VALUE, "options": service_options,
-                        "initial_option": service_options[0]},
+                        "initial_option": chosen_service},
         },
         {
             "type": "input", "block_id": Block.AFFECTED_PRODUCTS, "label": plain("Affected products"), "optional": True,
@@ -50,7 +56,8 @@ def declare_modal(*, summary: str, services: tuple[str, ...], products: tuple[st
             ]},
         },
     ]
-    return modal(Callback.DECLARE, "Declare an incident", blocks, submit="Declare", private_metadata=origin_channel)
+    return modal(Callback.DECLARE, "Declare an incident", blocks, submit="Declare",
+                  private_metadata=metadata if metadata is not None else origin_channel)
 
 
 def info_message(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]:

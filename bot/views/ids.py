@@ -12,6 +12,10 @@ class Callback(StrEnum):
     EDIT = "incident_edit"
     POSTMORTEM_EDIT = "postmortem_edit"
     POSTMORTEM_CHANGES = "postmortem_request_changes"
+    # INTEGRATIONS.md: the message shortcuts' callback ids (a contract).
+    DECLARE_FROM_MESSAGE = "declare_from_message"
+    ADD_TO_TIMELINE = "add_to_timeline"
+    ADD_TO_TIMELINE_SUBMIT = "add_to_timeline_submit"
 
 
 class Block(StrEnum):
@@ -44,6 +48,8 @@ class Block(StrEnum):
     # Postmortem modals: a field's block is this prefix + its handbook key.
     POSTMORTEM_FIELD_PREFIX = "pm_"
     REVIEW_COMMENT = "review_comment"
+    TIMELINE_KIND = "timeline_kind"
+    TIMELINE_INCIDENT = "timeline_incident"
 
 
 class Action(StrEnum):
@@ -56,3 +62,4 @@ class Action(StrEnum):
     POSTMORTEM_EXPORT = "postmortem_export"
     POSTMORTEM_REQUEST_APPROVAL = "postmortem_request_approval"
     POSTMORTEM_REQUEST_APPROVAL_CONFIRMED = "postmortem_request_approval_confirmed"
+    ALERT_DECLARE = "alert_declare"

@@ -1,0 +1,116 @@
+"""`POST /webhooks/alertmanager` (bearer token): a firing group not seen before posts a card
+with a Declare button to the incidents channel; once declared, the group's later
+notifications go on the incident's timeline. One card per open group (`groupKey`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.core.alerts import AlertNotification, AlertPayloadError, read_notification
+from bot.core.incident import RESOLVED
+from bot.services import Services
+from bot.views.alerts import alert_card, alert_timeline_text
+from storage import alerts, incidents, timeline
+from storage.models import AlertGroup
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CardWork:
+    """What to do in Slack after the commit: post a new card or edit the existing one."""
+
+    group_id: int
+    channel_id: str | None
+    ts: str | None
+
+
+def authorized(header: str | None, token: str) -> bool:
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
+    token = services.settings.alertmanager_webhook_token
+    if not token:
+        return 404, "Alertmanager webhooks are off: ALERTMANAGER_WEBHOOK_TOKEN is not set"
+    if not authorized(headers.get("authorization"), token):
+        log.warning("Alertmanager webhook refused: missing or wrong bearer token")
+        return 401, "missing or wrong bearer token"
+    try:
+        note = read_notification(json.loads(body.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, AlertPayloadError) else "the body is not JSON"
+        return 400, message
+    now = services.now()
+    work: CardWork | None = None
+    answer = "recorded"
+    with services.sessions.begin() as s:
+        group = alerts.open_group(s, note.group_hash, for_update=True)
+        if group is not None and group.incident_id is not None:
+            incident = incidents.get(s, group.incident_id)
+            if incident.status == RESOLVED and note.firing:
+                alerts.close(group, now)  # its incident is over: this is a new episode
+                s.flush()
+                group = None
+            else:
+                answer = _to_timeline(s, group, note, now)
+                return 200, answer
+        if group is None:
+            if not note.firing:
+                return 200, "ignored: a resolved group the bot never saw firing"
+            group = alerts.open_new(s, note, now)
+            if group is None:  # another delivery opened it a moment ago
+                return 200, "already open"
+            work, answer = CardWork(group.id, None, None), "card posted"
+        else:
+            alerts.seen_again(group, note, now)
+            if not note.firing:
+                alerts.close(group, now)
+            work, answer = CardWork(group.id, group.card_channel_id, group.card_ts), "card updated"
+    _show_card(services, work, note)
+    return 200, answer
+
+
+def _to_timeline(s: Session, group: AlertGroup, note: AlertNotification, now: datetime) -> str:
+    """A declared group's notification: on the incident's timeline, once per distinct state."""
+    again = group.status != "firing"
+    alerts.seen_again(group, note, now)
+    state = "|".join([note.status, str(note.starts_at), str(note.ends_at), *sorted(note.fingerprints)])
+    digest = hashlib.sha256(state.encode("utf-8")).hexdigest()[:32]
+    inserted = timeline.record_once(
+        s, dedupe_key=f"alert:{group.id}:{digest}", incident_id=group.incident_id or 0, kind="system",
+        text=alert_timeline_text(summary=note.summary, status=note.status, ends_at=note.ends_at, again=again),
+        occurred_at=(note.ends_at if not note.firing and note.ends_at else now), recorded_at=now,
+        source="webhook", data={"event": "alertmanager", "status": note.status, "group_key": note.group_key},
+    )
+    return "on the incident's timeline" if inserted else "already on the timeline"
+
+
+def _show_card(services: Services, work: CardWork | None, note: AlertNotification) -> None:
+    if work is None:
+        return
+    text, blocks = alert_card(group_id=work.group_id, summary=note.summary, labels=note.labels,
+                              description=note.description, status=note.status, starts_at=note.starts_at,
+                              ends_at=note.ends_at, external_url=note.external_url)
+    if work.channel_id and work.ts:
+        services.slack.update_message(work.channel_id, work.ts, text, blocks=blocks)
+        return
+    target = services.settings.incidents_channel
+    if not target:
+        log.warning("alert %r: INCIDENTS_CHANNEL is not set, so its card goes nowhere", note.summary)
+        return
+    posted = services.slack.post(services.slack.resolve_channel(target), text, blocks=blocks)
+    with services.sessions.begin() as s:
+        alerts.set_card(s, work.group_id, posted["channel"], posted["ts"])

@@ -1,0 +1,117 @@
+"""Where a declaration came from, beyond `/incident declare`: an alert's Declare button or the
+"Declare incident" message shortcut. The declare modal carries it in `private_metadata`;
+on submit the source becomes the first timeline entry (the detection) and, for an alert,
+the group is tied to the incident so its later notifications go on the timeline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.core.timeline import OBSERVATION, ts_to_datetime
+from bot.services import Services
+from bot.views.alerts import alert_card
+from storage import alerts, incidents, timeline
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Incident
+
+log = logging.getLogger(__name__)
+
+# Slack's private_metadata holds 3000 characters; the message text gets what is left.
+MESSAGE_TEXT_KEEP = 2000
+
+
+@dataclass(frozen=True)
+class Source:
+    origin_channel_id: str | None
+    alert_group_id: int | None = None
+    message: dict[str, Any] | None = None
+
+
+def metadata(origin: str, *, alert_group_id: int | None = None, message: dict[str, Any] | None = None) -> str:
+    data: dict[str, Any] = {"origin": origin}
+    if alert_group_id is not None:
+        data["alert_group"] = alert_group_id
+    if message is not None:
+        data["message"] = {"channel": message.get("channel"), "ts": message.get("ts"), "user": message.get("user"),
+                           "text": (message.get("text") or "")[:MESSAGE_TEXT_KEEP]}
+    return json.dumps(data, separators=(",", ":"))
+
+
+def read(raw: str | None) -> Source:
+    """`private_metadata`: a bare channel ID (`/incident declare`) or the JSON above."""
+    if not raw or not raw.startswith("{"):
+        return Source(origin_channel_id=raw or None)
+    data = json.loads(raw)
+    group = data.get("alert_group")
+    return Source(origin_channel_id=data.get("origin") or None, alert_group_id=int(group) if group else None,
+                  message=data.get("message") if isinstance(data.get("message"), dict) else None)
+
+
+def taken_by(services: Services, source: Source) -> str | None:
+    """Why this alert cannot be declared (again), or None; said in the modal, nothing created."""
+    if source.alert_group_id is None:
+        return None
+    with services.sessions() as s:
+        group = alerts.get(s, source.alert_group_id)
+        if group is None:
+            return "That alert is gone; declare with `/incident declare` instead."
+        if group.incident_id is not None:
+            return f"This alert was already declared as {incidents.get(s, group.incident_id).key}."
+    return None
+
+
+def attach(s: Session, incident: Incident, source: Source, *, permalink: str | None, now: datetime) -> None:
+    """In the declaration's transaction: the detection entry, and the alert group's incident."""
+    if source.alert_group_id is not None:
+        # Locked: of two declarations from one card at the same moment, the first takes the group.
+        group = alerts.get(s, source.alert_group_id, for_update=True)
+        if group is not None and group.incident_id is None:
+            group.incident_id = incident.id
+            detected = group.starts_at or now
+            incident.detected_at = detected
+            timeline.record(
+                s, incident_id=incident.id, kind="system", occurred_at=detected, recorded_at=now, source="webhook",
+                text=f"Detected: Alertmanager alert {group.summary} firing", actor_id=None,
+                data={"event": "detection", "source": "alertmanager", "group_key": group.group_key},
+            )
+    if source.message and source.message.get("ts"):
+        message = source.message
+        detected = ts_to_datetime(str(message["ts"]))
+        incident.detected_at = detected
+        timeline.record(
+            s, incident_id=incident.id, kind=OBSERVATION, occurred_at=detected, recorded_at=now, source="shortcut",
+            text=message.get("text") or "", actor_id=message.get("user"), message_ts=str(message["ts"]),
+            permalink=permalink, data={"event": "detection", "channel": message.get("channel")},
+        )
+
+
+def permalink_of(services: Services, source: Source) -> str | None:
+    message = source.message or {}
+    if not message.get("channel") or not message.get("ts"):
+        return None
+    return services.slack.permalink(str(message["channel"]), str(message["ts"]))
+
+
+def after_setup(services: Services, incident_id: int, source: Source) -> None:
+    """The alert's card says which incident took it."""
+    if source.alert_group_id is None:
+        return
+    with services.sessions() as s:
+        group = alerts.get(s, source.alert_group_id)
+        if group is None or group.incident_id != incident_id or not group.card_ts or not group.card_channel_id:
+            return
+        incident = incidents.get(s, incident_id)
+        text, blocks = alert_card(
+            group_id=group.id, summary=group.summary, labels=group.labels or {}, description=group.description,
+            status=group.status, starts_at=group.starts_at, ends_at=group.ends_at, incident_key=incident.key,
+            incident_channel_id=incident.channel_id, incident_private=incident.private)
+        channel_id, ts = group.card_channel_id, group.card_ts
+    services.slack.update_message(channel_id, ts, text, blocks=blocks)

@@ -1,0 +1,1 @@
+"""Alertmanager's webhook notifications as Alertmanager sends them (REFERENCE.md)."""
