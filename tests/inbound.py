@@ -42,7 +42,7 @@ def post(services: Any, path: str, body: bytes, headers: dict[str, str]) -> Webh
 
 
 def message_shortcut(bot: Any, callback_id: str, *, user: str, channel: str, message: dict[str, Any]) -> Any:
-    """A signed `message_action` (slack-reference payloads: MessageShortcutPayload)."""
+    """A signed `message_action`, shaped like Slack's MessageShortcutPayload."""
     from urllib.parse import urlencode
 
     payload = {
