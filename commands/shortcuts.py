@@ -18,7 +18,8 @@ from bot.views.declare import declare_modal
 from bot.views.ids import Action, Block, Callback
 from bot.views.shortcuts import add_to_timeline_modal, incident_choice_label, nothing_open_modal
 from commands import declare_sources
-from commands.timeline import acknowledge, message_text
+from commands.channel_messages import message_text
+from commands.timeline_events import acknowledge
 from storage import alerts, incidents, timeline
 
 log = logging.getLogger(__name__)
