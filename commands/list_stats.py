@@ -75,5 +75,6 @@ def incident_stats(ctx: CommandContext) -> Reply:
         declared = queries.incidents_declared_since(s, now - timedelta(days=days))
         postmortems = queries.open_postmortems(s)
         priority = queries.open_priority_actions(s)
-    text, blocks = stats_answer(compute_stats(declared, postmortems, priority, now=now, days=days))
+        risk = queries.repeat_incident_risk(s)
+    text, blocks = stats_answer(compute_stats(declared, postmortems, priority, now=now, days=days), risk)
     return Reply(text, blocks)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.incident import RESOLVED, IncidentSnapshot
+from bot.core.risk import RepeatRisk
 from bot.core.stats import ActionRecord, IncidentRecord, PostmortemRecord
 from storage import incidents
 from storage.models import Action, Incident, Postmortem
@@ -60,3 +61,15 @@ def open_incidents(s: Session) -> list[IncidentSnapshot]:
     found = s.scalars(select(Incident).where(Incident.status != RESOLVED)
                       .options(selectinload(Incident.roles)).order_by(Incident.declared_at, Incident.id))
     return [incidents.snapshot(i) for i in found]
+
+
+def repeat_incident_risk(s: Session) -> RepeatRisk:
+    """Open priority actions counted by their incident's severity, and the incidents that have
+    any: two aggregate queries, whatever the history's size."""
+    open_priority = (Action.kind == "priority", Action.done_at.is_(None))
+    by_severity = dict(s.execute(
+        select(Incident.severity, func.count(Action.id)).join(Incident, Incident.id == Action.incident_id)
+        .where(*open_priority).group_by(Incident.severity)
+    ).tuples().all())
+    at_risk = s.scalar(select(func.count(func.distinct(Action.incident_id))).where(*open_priority)) or 0
+    return RepeatRisk(open_priority_by_severity=by_severity, incidents_at_risk=at_risk)

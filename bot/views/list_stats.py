@@ -8,6 +8,7 @@ from typing import Any
 from bot.core.durations import format_duration
 from bot.core.handbook import SEVERITIES
 from bot.core.incident import IncidentSnapshot
+from bot.core.risk import RepeatRisk, risk_lines
 from bot.core.stats import Spread, Stats
 from bot.views.blocks import context, fields, header, section
 
@@ -59,9 +60,10 @@ def stats_lines(stats: Stats) -> list[str]:
     ]
 
 
-def stats_answer(stats: Stats) -> tuple[str, list[dict[str, Any]]]:
+def stats_answer(stats: Stats, risk: RepeatRisk | None = None) -> tuple[str, list[dict[str, Any]]]:
     title = f"Incident stats, last {stats.days} day{'s' if stats.days != 1 else ''}"
     lines = stats_lines(stats)
+    risk_text = risk_lines(risk) if risk is not None else []
     since = f"Since {stats.since:%Y-%m-%d %H:%M} UTC. TTD: start of impact to detection; TTR: start to end of impact."
     blocks = [
         header(title),
@@ -70,6 +72,6 @@ def stats_answer(stats: Stats) -> tuple[str, list[dict[str, Any]]]:
                + [("Minutes of impact", str(stats.impact_minutes))]),
         section("\n".join(f"• {line}" for line in lines[1:3])),
         context(since),
-        section("*Backlog now (all incidents)*\n" + "\n".join(f"• {line}" for line in lines[4:])),
+        section("*Backlog now (all incidents)*\n" + "\n".join(f"• {line}" for line in [*lines[4:], *risk_text])),
     ]
-    return "\n".join([title, *lines, since]), blocks
+    return "\n".join([title, *lines, *risk_text, since]), blocks
