@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.core.postmortem import people_in, render_markdown, role_names
+from bot.core.postmortem_text import people_in, render_markdown, role_names
 from bot.core.topic import mention
 from bot.services import Services
 from bot.settings import Settings

@@ -20,13 +20,10 @@ from bot.core.postmortem import (
     STATUS_LABELS,
     PostmortemDocument,
     Section,
-    action_lines,
-    cause_category_text,
-    external_dependency_text,
     field_text,
-    timeline_lines,
 )
 from bot.core.incident import IncidentSnapshot
+from bot.core.postmortem_text import action_lines, cause_category_text, external_dependency_text, timeline_lines
 from bot.core.resolve import slack_time
 from bot.core.topic import mention
 from bot.views.blocks import clip, context, divider, fields, header, modal, option, plain, section, text_input

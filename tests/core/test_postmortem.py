@@ -25,13 +25,12 @@ from bot.core.postmortem import (
     TimelineItem,
     business_days_after,
     missing_fields,
-    plain_mentions,
     prefilled_summary,
     reminder_due,
     reminders_due,
-    render_markdown,
     status_after,
 )
+from bot.core.postmortem_text import plain_mentions, render_markdown
 
 
 def utc(day: int, hour: int = 9, minute: int = 0) -> datetime:
