@@ -53,8 +53,6 @@ class Settings(BaseSettings):
     nag_severities: Annotated[frozenset[int], NoDecode, BeforeValidator(_int_set)] = frozenset({1, 2})
     # A long-serving IM is asked once whether to plan a handover.
     handover_nudge_after: Duration = timedelta(hours=4)
-    # Only the IM, the backup IM, or anyone while no IM holds the role may steer.
-    restrict_to_incident_manager: bool = True
     # e.g. https://meet.example.com/{channel}: prefills the video link at declaration.
     video_url_template: str = ""
     # The bot reacts to a message it put on the timeline, so people see it was taken.

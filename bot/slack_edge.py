@@ -247,20 +247,14 @@ class Slack:
         self, channel: str, text: str, *, blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None, unfurl: bool = False, effect_id: int | None = None,
     ) -> dict[str, Any]:
-        """Posts a message; a user ID as `channel` posts into the bot's DM with them.
-        In a public channel the bot has not joined, it joins once and retries. `effect_id`
-        goes into the message's metadata (see find_effect_message)."""
+        """Posts a message; a user ID as `channel` posts into the bot's DM with them (chat:write
+        is enough, no conversations.open). chat:write.public posts into public channels the bot
+        is not in, so there is no join-and-retry. `effect_id` goes into the message's metadata
+        (see find_effect_message)."""
         metadata = ({"event_type": EFFECT_EVENT, "event_payload": {"effect_id": effect_id}}
                     if effect_id is not None else None)
-        args = dict(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
-                    unfurl_links=unfurl, unfurl_media=unfurl, metadata=metadata)
-        try:
-            return self.call("chat.postMessage", **args)
-        except SlackFailure as exc:
-            if exc.error != "not_in_channel":
-                raise
-            self.call("conversations.join", channel=channel)
-            return self.call("chat.postMessage", **args)
+        return self.call("chat.postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
+                         unfurl_links=unfurl, unfurl_media=unfurl, metadata=metadata)
 
     def update_message(self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None) -> None:
         self.call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)

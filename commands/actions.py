@@ -12,10 +12,12 @@ from bot.core.actions import (
     parse_action_command, phrasing_hint,
 )
 from bot.views import actions as views
+from bot.core.authority import Act
+from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
-from storage import actions, incidents, timeline
+from storage import actions, incidents, postmortems, timeline
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def add(ctx: CommandContext, request: AddAction) -> None:
     settings = services.settings
     with services.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id, for_update=True)
+        authority.check(s, ctx.user_id, Act.ADD_ACTION, incidents.snapshot(incident), typed_in=ctx.channel_id)
         # The service's own priority-action SLO (4 or 8 weeks) wins over the global setting.
         service = services.team.service(incident.faulty_service)
         priority_weeks = (service.priority_action_weeks if service and service.priority_action_weeks
@@ -95,6 +98,11 @@ def close(ctx: CommandContext, action_id: int) -> None:
         if row is None or row.incident_id != ctx.incident_id:
             key = incidents.get(s, ctx.incident_id).key
             raise CommandError(f"{key} has no action #{action_id}. `/incident action list` shows its actions.")
+        snap = incidents.snapshot(incidents.get(s, row.incident_id))
+        found = postmortems.get_by_incident(s, row.incident_id)
+        authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
+                        postmortem=authority.people(services, found, snap) if found else None,
+                        doing=f"close action #{row.id} of")
         if row.done_at is not None:
             item = actions.items(s, [row.id])[row.id]
             closed = False

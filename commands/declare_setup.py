@@ -18,7 +18,7 @@ from bot.core.topic import render_topic
 from bot.services import Services
 from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES, announcement, info_message
-from storage import incidents
+from storage import incidents, members
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,19 @@ def _invite(services: Services, setup: Setup) -> None:
         for service in services.team.services:
             if service.name == snap.faulty_service:
                 people.extend(service.on_call)
-    unknown = services.slack.invite(snap.channel_id or "", people)
+    unknown = services.slack.invite(snap.channel_id or "", people)  # the seed below records who joined
     if unknown:
         log.warning("%s: could not invite %s", snap.key, ", ".join(unknown))
+    # Membership is read once here and then kept by member_joined/left events, so authority
+    # checks and private listings never ask Slack inside an ack.
+    seed_members(services, snap.channel_id or "")
     _mark(services, setup.incident_id, INVITE)
+
+
+def seed_members(services: Services, channel_id: str) -> None:
+    listed = services.slack.members(channel_id)
+    with services.sessions.begin() as s:
+        members.replace(s, channel_id=channel_id, user_ids=listed, now=services.now())
 
 
 def _topic(services: Services, setup: Setup) -> None:

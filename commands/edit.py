@@ -9,20 +9,17 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.core.edit import FieldChange, change_sentence, changes, validate_edit
-from bot.core.incident import may_steer
-from bot.core.roles import refusal
+from bot.core.authority import Act
 from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.edit import edit_modal, edited_in_channel, summary_change_announcement
 from bot.views.ids import Block, Callback
+from commands import authority
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
 from storage import incidents, timeline
-
-STEER_ACTION = "edit the incident"
-
 
 def _no_args(args: str) -> None:
     if args.strip():
@@ -30,14 +27,12 @@ def _no_args(args: str) -> None:
                            "and affected products.")
 
 
-@verb("edit", usage="edit", parse=_no_args)
+@verb("edit", usage="edit", parse=_no_args, act=Act.EDIT)
 def edit(ctx: CommandContext) -> None:
     services = ctx.services
     with services.sessions.begin() as s:
         snap = incidents.snapshot(incidents.get(s, ctx.incident_id or 0))
-    if not may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager):
-        ctx.reply(refusal(snap, STEER_ACTION))
-        return
+        authority.check(s, ctx.user_id, Act.EDIT, snap, typed_in=ctx.channel_id)
     team = services.team
     services.slack.open_view(ctx.trigger_id, edit_modal(
         snap, incident_id=ctx.incident_id or 0, services=tuple(s.name for s in team.services), products=team.products))
@@ -59,8 +54,9 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         incident = incidents.get(s, incident_id, for_update=True)
         before = incidents.snapshot(incident)
         # Asked again at submit: the IM may have changed while the form was open.
-        if not may_steer(before, actor, restricted=services.settings.restrict_to_incident_manager):
-            ack(response_action="errors", errors={Block.SUMMARY: refusal(before, STEER_ACTION)})
+        decision = authority.decide(s, actor, Act.EDIT, before)
+        if not decision:
+            ack(response_action="errors", errors={Block.SUMMARY: decision.reason})
             return
         edited, errors = validate_edit(
             summary=input_value(values, Block.SUMMARY), impact=input_value(values, Block.IMPACT),

@@ -3,10 +3,12 @@ checklist with who is in and out of which roles; both people are told."""
 
 from __future__ import annotations
 
+from bot.core.authority import Act
 from bot.core import handbook
 from bot.core.incident import INCIDENT_MANAGER
 from bot.core.roles import RoleError, parse_person, plan_handover
 from bot.views import roles as views
+from commands import channel_members
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -27,24 +29,23 @@ def parse(args: str) -> str:
     return words[0]
 
 
-@verb("handover", usage=USAGE, parse=parse)
+@verb("handover", usage=USAGE, parse=parse, act=Act.HANDOVER)
 def handover(ctx: CommandContext) -> None:
     services, actor = ctx.services, ctx.user_id
     try:
         person = person_named(services, ctx.parsed, actor, allow_none=False)
     except RoleError as exc:
         raise CommandError(str(exc)) from None
-    restricted = services.settings.restrict_to_incident_manager
     try:
-        applied = apply(services, ctx.incident_id or 0, actor=actor, event="handover",
-                        decide=lambda snap: plan_handover(snap, person, actor=actor, restricted=restricted))
+        applied = apply(services, ctx.incident_id or 0, actor=actor, event="handover", typed_in=ctx.channel_id,
+                        decide=lambda snap, who: plan_handover(snap, person, actor=who))
     except RoleError as exc:
         ctx.reply(str(exc))
         return
     change, snap = applied.change, applied.after
     incoming, outgoing = change.assign or "", change.relieve[0]
     role = handbook.ROLES[INCIDENT_MANAGER]
-    services.slack.invite(snap.channel_id or "", [incoming])
+    channel_members.invite(services, snap.channel_id or "", [incoming])
     sync_channel(services, applied.incident_id)
     text, blocks = views.handover_message(
         snap, outgoing=outgoing, incoming=incoming, by=actor,

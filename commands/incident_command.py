@@ -10,10 +10,11 @@ from slack_bolt import Ack, App
 from bot.services import Services
 from bot.slack_edge import SlackFailure
 from bot.views.help import help_text
+from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError
+from commands.errors import CommandError, Refusal
 from commands.registry import VERBS, Reply
-from storage import incidents
+from storage import incidents, members
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,21 @@ def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
         trigger_id=body.get("trigger_id", ""), body=body,
     )
     if entry.in_incident:
+        refusal = None
         with services.sessions.begin() as s:
             incident = incidents.get_by_channel(s, ctx.channel_id)
             ctx.incident_id = incident.id if incident else None
+            if incident is not None and not members.is_member(s, channel_id=ctx.channel_id, user_id=ctx.user_id):
+                # Typing in the channel proves membership; a join event lost or not yet seen is healed here.
+                members.add(s, channel_id=ctx.channel_id, user_ids=[ctx.user_id], now=services.now())
+            if incident is not None and entry.act is not None:
+                decision = authority.decide(s, ctx.user_id, entry.act, incidents.snapshot(incident),
+                                            typed_in=ctx.channel_id)
+                refusal = None if decision else decision.reason
+        if refusal:
+            # Refused in the ack: nothing ran, nothing changed.
+            ack(text=refusal)
+            return
         if ctx.incident_id is None:
             ack(text=f"`/incident {entry.name}` works in an incident channel (like #{services.settings.channel_prefix}-1). "
                      "`/incident list` shows the open incidents.")
@@ -63,6 +76,8 @@ def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
     ack()
     try:
         entry.run(ctx)
+    except Refusal as exc:
+        ctx.reply(str(exc))
     except CommandError as exc:
         ctx.reply(f"{exc}\nUsage: `/incident {entry.usage}`")
     except SlackFailure as exc:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.core.authority import Act
 from bot.core.incident import LINK_KINDS
 from bot.views.declare import LINK_TITLES
+from commands import authority
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -56,13 +58,14 @@ def parse(args: str) -> LinkArgs:
     return LinkArgs(words[0].lower(), url)
 
 
-@verb("link", usage=USAGE, parse=parse)
+@verb("link", usage=USAGE, parse=parse, act=Act.LINK)
 def link(ctx: CommandContext) -> None:
     services, kind, url = ctx.services, ctx.parsed.kind, ctx.parsed.url
     incident_id = ctx.incident_id or 0
     now = services.now()
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
+        authority.check(s, ctx.user_id, Act.LINK, incidents.snapshot(incident), typed_in=ctx.channel_id)
         unchanged = getattr(incident, URL_COLUMNS[kind]) == url
         if not unchanged:
             setattr(incident, URL_COLUMNS[kind], url)

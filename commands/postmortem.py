@@ -18,7 +18,8 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from bot.core import handbook
-from bot.core.incident import IncidentSnapshot, may_steer
+from bot.core.authority import Act
+from bot.core.incident import IncidentSnapshot
 from bot.core.postmortem import (
     APPROVED,
     CAUSE_CATEGORY,
@@ -36,6 +37,7 @@ from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import document_message, edit_modal, owner_dm
 from bot.views.postmortem_meeting import meeting_message
+from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.postmortem_export import export
@@ -45,7 +47,7 @@ from storage import incidents, postmortems, timeline
 from storage.models import Incident, Postmortem
 
 log = logging.getLogger(__name__)
-USAGE = (f"postmortem [edit <{section_names()}> | export | owner <@user|me> | approvers <@user> [@user...] | "
+USAGE = (f"postmortem [edit <{section_names()}> | export | owner <@user|me> | approvers [remove] <@user> [@user...] | "
          "request-approval | meeting]")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 SUBCOMMANDS = ("show", "edit", "export", "owner", "approvers", "request-approval", "meeting")
@@ -57,6 +59,8 @@ class PostmortemCommand:
     section: str | None = None
     users: tuple[str, ...] = ()
     me: bool = False
+    # `approvers remove @a`: takes named approvers off (configured ones stay).
+    remove: bool = False
 
 
 def parse(args: str) -> PostmortemCommand:
@@ -75,10 +79,12 @@ def parse(args: str) -> PostmortemCommand:
     if action in ("owner", "approvers"):
         if action == "owner" and len(rest) == 1 and rest[0].lower() == "me":
             return PostmortemCommand("owner", me=True)
+        remove = action == "approvers" and bool(rest) and rest[0].lower() == "remove"
+        rest = rest[1:] if remove else rest
         users = [_USER.match(word) for word in rest]
         if not users or not all(users) or (action == "owner" and len(users) != 1):
             raise CommandError(f"Name {'one person' if action == 'owner' else 'the approvers'} with @mentions.")
-        return PostmortemCommand(action, users=tuple(dict.fromkeys(m.group(1) for m in users if m)))
+        return PostmortemCommand(action, users=tuple(dict.fromkeys(m.group(1) for m in users if m)), remove=remove)
     if rest:
         raise CommandError(f"`{action}` takes nothing after it.")
     return PostmortemCommand(action)
@@ -122,20 +128,21 @@ def postmortem(ctx: CommandContext) -> None:
     if command.action == "show":
         show(ctx.services, incident_id, ctx.user_id, ctx.channel_id)
     elif command.action == "edit":
-        open_editor(ctx.services, incident_id, ctx.user_id, command.section or "", ctx.trigger_id)
+        open_editor(ctx.services, incident_id, ctx.user_id, command.section or "", ctx.trigger_id,
+                    typed_in=ctx.channel_id)
     elif command.action == "export":
         export(ctx.services, incident_id, ctx.user_id)
     elif command.action == "owner":
         change_owner(ctx, ctx.user_id if command.me else command.users[0])
     elif command.action == "approvers":
-        name_approvers(ctx, command.users)
+        name_approvers(ctx, command.users, remove=command.remove)
     elif command.action == "meeting":
         with ctx.services.sessions.begin() as s:
             snap = incidents.snapshot(incidents.get(s, incident_id))
         ctx.reply(*meeting_message(snap))
     else:
         try:
-            request_approval(ctx.services, incident_id, ctx.user_id)
+            request_approval(ctx.services, incident_id, ctx.user_id, typed_in=ctx.channel_id)
         except NeedsConfirmation as exc:
             ctx.reply(str(exc), exc.blocks)
             return
@@ -159,21 +166,23 @@ def show(services: Services, incident_id: int, user_id: str, channel_id: str) ->
 
 
 def _owned(services: Services, incident_id: int, user_id: str, *, for_update: bool = False,
-           s: Session) -> Postmortem:
+           s: Session, typed_in: str | None = None) -> Postmortem:
+    """The postmortem, if this person may edit it (the owner, the IM, an approver) and it is not final."""
     found = postmortems.get_by_incident(s, incident_id, for_update=for_update)
     if found is None:
         raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
-    if found.owner_id != user_id:
-        raise CommandError(f"Only the postmortem's owner {mention(found.owner_id)} may edit it; "
-                           "`/incident postmortem owner me` takes it over if they agree.")
+    snap = incidents.snapshot(incidents.get(s, incident_id))
+    authority.check(s, user_id, Act.POSTMORTEM_EDIT, snap, typed_in=typed_in,
+                    postmortem=authority.people(services, found, snap))
     if found.status == APPROVED:
         raise CommandError("The postmortem is approved, so it is final.")
     return found
 
 
-def open_editor(services: Services, incident_id: int, user_id: str, section: str, trigger_id: str) -> None:
+def open_editor(services: Services, incident_id: int, user_id: str, section: str, trigger_id: str,
+                typed_in: str | None = None) -> None:
     with services.sessions.begin() as s:
-        _owned(services, incident_id, user_id, s=s)
+        _owned(services, incident_id, user_id, s=s, typed_in=typed_in)
         doc = postmortems.document(s, incident_id)
     chosen = section_named(section)
     if doc is None or chosen is None:
@@ -181,24 +190,22 @@ def open_editor(services: Services, incident_id: int, user_id: str, section: str
     services.slack.open_view(trigger_id, edit_modal(doc, chosen, incident_id))
 
 
-def _locked_postmortem(s: Session, ctx: CommandContext) -> tuple[Incident, Postmortem, IncidentSnapshot, bool]:
-    """The incident and its postmortem, locked for a change, and whether the caller may steer."""
+def _locked_postmortem(s: Session, ctx: CommandContext) -> tuple[Incident, Postmortem, IncidentSnapshot]:
+    """The incident and its postmortem, locked for a change."""
     incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
     found = postmortems.get_by_incident(s, incident.id, for_update=True)
     if found is None:
         raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
-    snap = incidents.snapshot(incident)
-    steer = may_steer(snap, ctx.user_id, restricted=ctx.services.settings.restrict_to_incident_manager)
-    return incident, found, snap, steer
+    return incident, found, incidents.snapshot(incident)
 
 
 def change_owner(ctx: CommandContext, new_owner: str) -> None:
     services, now = ctx.services, ctx.services.now()
     _real_person(services, new_owner)
     with services.sessions.begin() as s:
-        incident, found, snap, steer = _locked_postmortem(s, ctx)
-        if ctx.user_id not in (found.owner_id, new_owner) and not steer:
-            raise CommandError(f"The owner {mention(found.owner_id)} or the incident manager may change the owner.")
+        incident, found, snap = _locked_postmortem(s, ctx)
+        authority.check(s, ctx.user_id, Act.POSTMORTEM_OWNER, snap, typed_in=ctx.channel_id,
+                        postmortem=authority.people(services, found, snap))
         if found.owner_id == new_owner:
             raise CommandError(f"{mention(new_owner)} already owns the postmortem.")
         found.owner_id = new_owner
@@ -210,20 +217,30 @@ def change_owner(ctx: CommandContext, new_owner: str) -> None:
     tell_owner(services, incident.id)
 
 
-def name_approvers(ctx: CommandContext, approvers: tuple[str, ...]) -> None:
+def name_approvers(ctx: CommandContext, named: tuple[str, ...], *, remove: bool = False) -> None:
+    """`approvers @a @b` adds them; `approvers remove @a` takes them off. The team's configured
+    approvers cannot be removed, and the owner is never an approver of their own postmortem."""
     services, now = ctx.services, ctx.services.now()
-    for person in approvers:
-        _real_person(services, person)
+    if not remove:
+        for person in named:
+            _real_person(services, person)
     with services.sessions.begin() as s:
-        incident, found, snap, steer = _locked_postmortem(s, ctx)
-        if ctx.user_id != found.owner_id and not steer:
-            raise CommandError(f"The owner {mention(found.owner_id)} or the incident manager names the approvers.")
+        incident, found, snap = _locked_postmortem(s, ctx)
+        current = tuple(found.approvers or ())
+        act = Act.POSTMORTEM_APPROVERS_REMOVE if remove else Act.POSTMORTEM_APPROVERS_ADD
+        authority.check(s, ctx.user_id, act, snap, typed_in=ctx.channel_id,
+                        postmortem=authority.people(services, found, snap), removing=named if remove else ())
         if found.status == APPROVED:
             raise CommandError("The postmortem is already approved.")
-        # The service's approvers stay: each of them must approve its postmortems.
-        approvers = tuple(dict.fromkeys((*services.team.required_approvers(incident.faulty_service), *approvers)))
+        if not remove and found.owner_id in named:
+            raise CommandError(f"{mention(found.owner_id)} owns the postmortem, so they cannot approve it: name "
+                               "someone else.")
+        approvers = tuple(a for a in current if a not in named) if remove else tuple(dict.fromkeys(current + named))
+        if approvers == current:
+            raise CommandError("Nothing changed: " + (f"the approvers are {', '.join(mention(a) for a in current)}."
+                                                      if current else "no approvers are named."))
         found.approvers = list(approvers)
-        names = ", ".join(mention(a) for a in approvers)
+        names = ", ".join(mention(a) for a in approvers) or "none"
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=ctx.user_id, text=f"Postmortem approvers: {names}.",
                         data={"event": "postmortem_approvers", "approvers": list(approvers)})

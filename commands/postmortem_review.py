@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.core.incident import may_steer
+from bot.core.authority import Act
 from bot.core.postmortem import (
     APPROVE,
     APPROVED,
@@ -23,7 +23,6 @@ from bot.core.postmortem import (
     PostmortemError,
     addresses_root_cause,
     approval_complete,
-    may_review,
     missing_fields,
     status_after,
 )
@@ -32,6 +31,7 @@ from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import approval_request, changes_modal, confirm_without_root_cause_action, review_done
+from commands import authority
 from commands.errors import CommandError
 from storage import incidents, postmortems, timeline
 
@@ -46,7 +46,8 @@ class NeedsConfirmation(CommandError):
         self.blocks = blocks
 
 
-def request_approval(services: Services, incident_id: int, user_id: str, *, confirmed: bool = False) -> None:
+def request_approval(services: Services, incident_id: int, user_id: str, *, confirmed: bool = False,
+                     typed_in: str | None = None) -> None:
     """Moves the draft into review and DMs every approver; refused input changes nothing.
     Without a "mitigate future" or "prevent future" priority action, the person is asked
     to confirm first (NeedsConfirmation): the handbook says to be sure to get one."""
@@ -57,9 +58,8 @@ def request_approval(services: Services, incident_id: int, user_id: str, *, conf
         if found is None:
             raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
         snap = incidents.snapshot(incident)
-        steer = may_steer(snap, user_id, restricted=services.settings.restrict_to_incident_manager)
-        if user_id != found.owner_id and not steer:
-            raise CommandError(f"The owner {mention(found.owner_id)} requests approval.")
+        authority.check(s, user_id, Act.POSTMORTEM_REQUEST_APPROVAL, snap, typed_in=typed_in,
+                        postmortem=authority.people(services, found, snap))
         try:
             new_status = status_after(found.status, REQUEST_APPROVAL, approvers=tuple(found.approvers or ()))
         except PostmortemError as exc:
@@ -93,9 +93,8 @@ def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: s
         found = postmortems.get(s, postmortem_id, for_update=True)
         if found is None:
             raise CommandError("That postmortem no longer exists.")
-        if not may_review(reviewer_id, tuple(found.approvers or ())):
-            raise CommandError(f"Only the postmortem's approvers may decide: "
-                               f"{', '.join(mention(a) for a in found.approvers) or 'none named'}.")
+        reviewed = incidents.snapshot(incidents.get(s, found.incident_id))
+        authority.check(s, reviewer_id, Act.POSTMORTEM_REVIEW, reviewed, postmortem=authority.people(services, found, reviewed))
         try:
             new_status = status_after(found.status, event)
         except PostmortemError as exc:
@@ -152,8 +151,13 @@ def register(app: App, services: Services) -> None:
         with services.sessions.begin() as s:
             found = postmortems.get(s, postmortem_id)
             refusal = None
-            if found is None or not may_review(user_id, tuple(found.approvers or ())):
-                refusal = "Only the postmortem's approvers may request changes."
+            reviewed = incidents.snapshot(incidents.get(s, found.incident_id)) if found else None
+            decision = authority.decide(s, user_id, Act.POSTMORTEM_REVIEW, reviewed,
+                                        postmortem=authority.people(services, found, reviewed)) if found else None
+            if found is None:
+                refusal = "That postmortem no longer exists."
+            elif not decision:
+                refusal = decision.reason if decision is not None else ""
             elif found.status != IN_REVIEW:
                 refusal = "The postmortem is not in review any more."
             key = incidents.get(s, found.incident_id).key if found else ""

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.core.authority import Act
+
 if TYPE_CHECKING:
     from commands.context import CommandContext
 
@@ -24,8 +26,10 @@ class Verb:
     in_incident: bool = True
     # Answers in the ack (fast, read-only verbs: help, list, stats); `run` returns the Reply.
     answers_in_ack: bool = False
-    # Opens a modal: `run` gets the trigger_id right after the ack.
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    # The authority table's row, checked in the ack (from the database, no Slack call); verbs
+    # whose row depends on their arguments (role, postmortem, action) decide in `run`.
+    act: Act | None = None
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,10 @@ VERBS: dict[str, Verb] = {}
 
 def verb(
     name: str, *, usage: str, parse: Callable[[str], Any] | None = None, in_incident: bool = True,
-    answers_in_ack: bool = False, aliases: tuple[str, ...] = (),
+    answers_in_ack: bool = False, aliases: tuple[str, ...] = (), act: Act | None = None,
 ) -> Callable[[Callable[[CommandContext], Any]], Callable[[CommandContext], Any]]:
     def register(run: Callable[[CommandContext], Any]) -> Callable[[CommandContext], Any]:
-        entry = Verb(name, usage, run, parse, in_incident, answers_in_ack, aliases)
+        entry = Verb(name, usage, run, parse, in_incident, answers_in_ack, aliases, act)
         for word in (name, *aliases):
             if word in VERBS:
                 raise ValueError(f"verb {word!r} registered twice")

@@ -15,9 +15,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
+from bot.core.authority import Act
 from bot.core.durations import format_duration
 from bot.core.comms import parse_support_cases
-from bot.core.incident import FIXING, INCIDENT_MANAGER, PENDING, TransitionError, may_steer, status_after
+from bot.core.incident import FIXING, INCIDENT_MANAGER, PENDING, TransitionError, status_after
 from bot.core.postmortem import utc_text
 from bot.core.resolve import (
     DETECTED,
@@ -36,6 +37,7 @@ from bot.views.blocks import input_value
 from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
 from commands import postmortem
+from commands import authority
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -47,22 +49,16 @@ from storage.models import Incident, Postmortem
 log = logging.getLogger(__name__)
 
 
-def _refusal(snap: Any, what: str) -> str:
-    return (f"Only the incident manager {mention(snap.incident_manager)} (or the backup IM) may {what} "
-            f"{snap.key}. Ask them, or have the role handed over with `/incident handover @you`.")
-
-
-@verb("resolve", usage="resolve")
+@verb("resolve", usage="resolve", act=Act.RESOLVE)
 def resolve(ctx: CommandContext) -> None:
     services = ctx.services
     with services.sessions.begin() as s:
         snap = incidents.snapshot(incidents.get(s, ctx.incident_id))
+        authority.check(s, ctx.user_id, Act.RESOLVE, snap, typed_in=ctx.channel_id)
     try:
         status_after(snap.status, "resolve")
     except TransitionError as exc:
         raise CommandError(f"{snap.key}: {exc}. `/incident reopen` returns it to Fixing.") from None
-    if not may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager):
-        raise CommandError(_refusal(snap, "resolve"))
     user = services.slack.user(ctx.user_id) or {}
     view = resolve_modal(incident=snap, incident_id=ctx.incident_id or 0, tz=zone(user.get("tz")), now=services.now())
     services.slack.open_view(ctx.trigger_id, view)
@@ -105,8 +101,9 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             new_status = status_after(incident.status, "resolve")
         except TransitionError as exc:
             refusal = f"{snap.key}: {exc}."
-        if refusal is None and not may_steer(snap, user_id, restricted=settings.restrict_to_incident_manager):
-            refusal = _refusal(snap, "resolve")
+        if refusal is None:
+            decision = authority.decide(s, user_id, Act.RESOLVE, snap)
+            refusal = None if decision else decision.reason
         created = None
         latest_impact = None
         if refusal is None:
@@ -189,7 +186,7 @@ def _latest_update_impact(s: Session, incident_id: int) -> str | None:
     return str((fields or {}).get("customer_impact") or "") or None
 
 
-@verb("reopen", usage="reopen")
+@verb("reopen", usage="reopen", act=Act.REOPEN)
 def reopen(ctx: CommandContext) -> None:
     """Back to Fixing: the comms deadline restarts, so the nag job looks again right away."""
     services = ctx.services
@@ -197,12 +194,11 @@ def reopen(ctx: CommandContext) -> None:
     with services.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id, for_update=True)
         snap = incidents.snapshot(incident)
+        authority.check(s, ctx.user_id, Act.REOPEN, snap, typed_in=ctx.channel_id)
         try:
             incident.status = status_after(incident.status, "reopen")
         except TransitionError as exc:
             raise CommandError(f"{snap.key}: {exc}.") from None
-        if not may_steer(snap, ctx.user_id, restricted=services.settings.restrict_to_incident_manager):
-            raise CommandError(_refusal(snap, "reopen"))
         incident.resolved_at = None
         incident.next_update_due = now + services.settings.update_interval
         nags.look_at(incident, now)

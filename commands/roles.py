@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core.authority import Actor
 from bot.core.handbook import Role
 from bot.core.incident import IncidentSnapshot
 from bot.core.roles import (
@@ -19,6 +20,7 @@ from bot.core.roles import (
 from bot.services import Services
 from bot.slack_edge import SlackFailure
 from bot.views import roles as views
+from commands import authority, channel_members
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -66,11 +68,9 @@ def role(ctx: CommandContext) -> None:
         person = person_named(services, ctx.parsed.who, ctx.user_id, allow_none=True)
     except RoleError as exc:
         raise CommandError(str(exc)) from None
-    restricted = services.settings.restrict_to_incident_manager
     try:
-        applied = apply(services, ctx.incident_id or 0, actor=ctx.user_id,
-                        decide=lambda snap: plan_role_change(snap, wanted, person, actor=ctx.user_id,
-                                                             restricted=restricted))
+        applied = apply(services, ctx.incident_id or 0, actor=ctx.user_id, typed_in=ctx.channel_id,
+                        decide=lambda snap, who: plan_role_change(snap, wanted, person, actor=who))
     except RoleError as exc:
         ctx.reply(str(exc))
         return
@@ -88,15 +88,15 @@ class Applied:
     incident_id: int
 
 
-def apply(services: Services, incident_id: int, *, actor: str,
-          decide: Callable[[IncidentSnapshot], RoleChange], event: str = "role") -> Applied:
+def apply(services: Services, incident_id: int, *, actor: str, typed_in: str | None,
+          decide: Callable[[IncidentSnapshot, Actor], RoleChange], event: str = "role") -> Applied:
     """Decides on the locked row and writes the change and its timeline entries in one transaction.
     A RoleError from `decide` rolls back: nothing changed."""
     now = services.now()
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         before = incidents.snapshot(incident)
-        change = decide(before)
+        change = decide(before, authority.actor(s, actor, before, typed_in=typed_in))
         if not change.changes_anything:
             return Applied(change, before, before, incident_id)
         title = views.role_title(change.role, services.team.extra_roles).lower()
@@ -131,7 +131,7 @@ def announce(services: Services, applied: Applied, role: Role, *, actor: str) ->
     change, snap = applied.change, applied.after
     channel = snap.channel_id or ""
     if change.assign:
-        unknown = services.slack.invite(channel, [change.assign])
+        unknown = channel_members.invite(services, channel, [change.assign])
         if unknown:
             log.warning("%s: could not invite %s", snap.key, change.assign)
     # The topic first: it is the one place everyone looks.

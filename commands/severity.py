@@ -6,10 +6,10 @@ raising to one of them says so.
 
 from __future__ import annotations
 
+from bot.core.authority import Act
 from bot.core import handbook
-from bot.core.incident import may_steer
-from bot.core.roles import refusal
 from bot.views.status import severity_note, severity_announcement
+from commands import authority
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -29,7 +29,7 @@ def parse(args: str) -> int:
     return int(word)
 
 
-@verb("severity", usage=USAGE, parse=parse)
+@verb("severity", usage=USAGE, parse=parse, act=Act.SEVERITY)
 def severity(ctx: CommandContext) -> None:
     services, new, actor = ctx.services, ctx.parsed, ctx.user_id
     now = services.now()
@@ -38,8 +38,9 @@ def severity(ctx: CommandContext) -> None:
         incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
         snap = incidents.snapshot(incident)
         old = incident.severity
-        if not may_steer(snap, actor, restricted=services.settings.restrict_to_incident_manager):
-            answer = refusal(snap, "change the severity")
+        decision = authority.decide(s, actor, Act.SEVERITY, snap, typed_in=ctx.channel_id)
+        if not decision:
+            answer = decision.reason
         elif old == new:
             answer = f"{snap.key} is already Sev {new}; nothing changed."
         else:

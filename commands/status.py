@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.authority import Act
 from bot.core.timeline import ITERATE_KINDS, TimelineItem
 from bot.views.status import THEORIES_SHOWN, status_card
 from commands.context import CommandContext
@@ -9,7 +10,7 @@ from commands.registry import Reply, verb
 from storage import incidents, timeline
 
 
-@verb("status", usage="status", answers_in_ack=True)
+@verb("status", usage="status", answers_in_ack=True, act=Act.STATUS)
 def status(ctx: CommandContext) -> Reply:
     with ctx.services.sessions.begin() as s:
         snap = incidents.snapshot(incidents.get(s, ctx.incident_id or 0))

@@ -8,6 +8,7 @@ import logging
 import re
 from typing import Any
 
+from bot.core.authority import Act
 from bot.core import timeline as core
 from bot.services import Services
 from bot.views import timeline as views
@@ -27,7 +28,7 @@ def _parse_note(args: str) -> tuple[str, str]:
         raise CommandError(str(exc)) from None
 
 
-@verb("note", usage="note <text>", parse=_parse_note)
+@verb("note", usage="note <text>", parse=_parse_note, act=Act.NOTE)
 def note(ctx: CommandContext) -> None:
     """Posts the note in the channel (everyone sees it) and records it now, by its author."""
     kind, text = ctx.parsed
@@ -43,7 +44,7 @@ def note(ctx: CommandContext) -> None:
         )
 
 
-@verb("timeline", usage="timeline")
+@verb("timeline", usage="timeline", act=Act.TIMELINE)
 def show_timeline(ctx: CommandContext) -> None:
     """Shown to the person who asked, as ephemeral messages: a timeline lists every author with
     <@mentions>, which in a channel message would ping them all. Past MAX_TIMELINE_MESSAGES

@@ -8,19 +8,22 @@ be sent.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.core.authority import Act
 from bot.core import deadlines
 from bot.core.comms import CommsUpdateDraft, render_title, update_defaults, validate_update
-from bot.core.incident import RESOLVED
+from bot.core.incident import INCIDENT_MANAGER, RESOLVED
 from bot.scheduler.nags import policy
 from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.update import FIELD_BLOCKS, posted_update, private_update_notice, update_modal
+from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -34,15 +37,26 @@ def _no_args(args: str) -> None:
         raise CommandError("`update` takes no arguments: it opens a form for the update.")
 
 
-@verb("update", usage="update", parse=_no_args)
+@verb("update", usage="update", parse=_no_args, act=Act.UPDATE)
 def update(ctx: CommandContext) -> None:
-    open_modal(ctx.services, ctx.incident_id or 0, ctx.trigger_id)
+    open_modal(ctx.services, ctx.incident_id or 0, ctx.trigger_id, user_id=ctx.user_id, typed_in=ctx.channel_id)
 
 
-def open_modal(services: Services, incident_id: int, trigger_id: str) -> None:
+def _authorize(s: Any, incident: Any, user_id: str, *, nag_role: str | None, typed_in: str | None = None) -> None:
+    """The command and the modal: who may post updates; a nag's button: who holds its role now."""
+    snap = incidents.snapshot(incident)
+    if nag_role:
+        authority.check(s, user_id, Act.UPDATE_FROM_NAG, snap, nag_role=nag_role)
+    else:
+        authority.check(s, user_id, Act.UPDATE, snap, typed_in=typed_in)
+
+
+def open_modal(services: Services, incident_id: int, trigger_id: str, *, user_id: str, nag_role: str | None = None,
+               typed_in: str | None = None) -> None:
     settings = services.settings
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id)
+        _authorize(s, incident, user_id, nag_role=nag_role, typed_in=typed_in)
         if incident.status == RESOLVED:
             raise CommandError(f"{incident.key} is resolved: its final communications are part of the resolve. "
                                "`/incident reopen` first if the impact is back.")
@@ -56,7 +70,7 @@ def open_modal(services: Services, incident_id: int, trigger_id: str) -> None:
         key = incident.key
     minutes = int(settings.initial_comms_deadline.total_seconds() // 60)
     services.slack.open_view(trigger_id, update_modal(incident_id=incident_id, key=key, defaults=defaults,
-                                                      initial_comms_minutes=minutes))
+                                                      initial_comms_minutes=minutes, nag_role=nag_role))
 
 
 def register(app: App, services: Services) -> None:
@@ -69,8 +83,10 @@ def register(app: App, services: Services) -> None:
         ack()
         user = body["user"]["id"]
         try:
-            incident_id = int(body["actions"][0]["value"])
-            open_modal(services, incident_id, body["trigger_id"])
+            # `<incident id>:<role>`; buttons from before roles were named were sent to the IM.
+            value, _, role = str(body["actions"][0]["value"]).partition(":")
+            incident_id = int(value)
+            open_modal(services, incident_id, body["trigger_id"], user_id=user, nag_role=role or INCIDENT_MANAGER)
         except CommandError as exc:
             services.slack.dm(user, str(exc))
         except (ValueError, LookupError):
@@ -88,7 +104,7 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
     settings = services.settings
     now = services.now()
     author = body["user"]["id"]
-    incident_id = int(body["view"]["private_metadata"])
+    incident_id, nag_role = _metadata(body["view"].get("private_metadata") or "")
     with services.sessions.begin() as s:
         # The first update is the short initial message; the 2-4 bullet rule is for follow-ups.
         first = incidents.get(s, incident_id).last_update_at is None
@@ -109,20 +125,34 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         ack(response_action="errors", errors=errors)
         return
     try:
-        _save(services, incident_id, draft, author)
+        _save(services, incident_id, draft, author, nag_role=nag_role)
     except _Refused as exc:
         ack(response_action="errors", errors={Block.UPDATE_STATE: str(exc)})
         return
     ack()
 
 
-def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author: str) -> int:
+def _metadata(text: str) -> tuple[int, str | None]:
+    """The modal's incident and nag role; a bare number is a modal opened before roles were named."""
+    if text.strip().isdigit():
+        return int(text), None
+    meta = json.loads(text)
+    return int(meta["incident_id"]), meta.get("nag_role") or None
+
+
+def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author: str, *,
+          nag_role: str | None = None) -> int:
     """The update, the new deadline, the timeline entry and the posts (effects), in one
     transaction: once the modal closes, the update exists and will be posted."""
     settings = services.settings
     now = services.now()
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
+        try:
+            # Checked again on submit: the role may have moved since the modal opened.
+            _authorize(s, incident, author, nag_role=nag_role)
+        except CommandError as exc:
+            raise _Refused(str(exc)) from None
         if incident.status == RESOLVED:
             raise _Refused(f"{incident.key} was resolved meanwhile; this update was not posted.")
         first = incident.last_update_at is None

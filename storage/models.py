@@ -74,6 +74,8 @@ class Incident(Base):
     # When the scheduler should next look at this incident; NULL when nothing can be due.
     next_nag_at: Mapped[datetime | None] = mapped_column(index=True)
     handover_nudged_at: Mapped[datetime | None]
+    # When channel_members was filled from conversations.members; events keep it current.
+    members_synced_at: Mapped[datetime | None]
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="incident", order_by="RoleAssignment.id", cascade="all, delete-orphan"
@@ -92,6 +94,16 @@ class SetupStep(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     step: Mapped[str] = mapped_column(String(32))
     done_at: Mapped[datetime]
+
+
+class ChannelMember(Base):
+    """Who is in an incident channel, kept by member_joined_channel / member_left_channel
+    and seeded at declaration: authority and private listings read it, never Slack."""
+
+    __tablename__ = "channel_members"
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    joined_at: Mapped[datetime]
 
 
 class RoleAssignment(Base):

@@ -25,6 +25,10 @@ EVENTS = {
                          "text": "hello", "ts": "1700000000.000300", "event_ts": "1700000000.000300"},
     "message.groups": {"type": "message", "channel": "GNOTOURS", "channel_type": "group", "user": "UALICE",
                        "text": "hello", "ts": "1700000000.000400", "event_ts": "1700000000.000400"},
+    "member_joined_channel": {"type": "member_joined_channel", "user": "UALICE", "channel": "CNOTOURS",
+                              "channel_type": "C", "team": "T1", "event_ts": "1700000000.000500"},
+    "member_left_channel": {"type": "member_left_channel", "user": "UALICE", "channel": "CNOTOURS",
+                            "channel_type": "C", "team": "T1", "event_ts": "1700000000.000600"},
 }
 
 

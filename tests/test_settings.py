@@ -48,10 +48,10 @@ def test_the_suite_ignores_the_callers_env_file_and_variables(tmp_path, monkeypa
 
 def test_the_bot_itself_reads_its_env_file(tmp_path):
     env_file = tmp_path / ".env"
-    env_file.write_text("INCIDENT_KEY_PREFIX=SEV\nRESTRICT_TO_INCIDENT_MANAGER=false\n")
+    env_file.write_text("INCIDENT_KEY_PREFIX=SEV\nUPDATE_INTERVAL=2h\n")
     settings = load_settings(_env_file=env_file)
     assert settings.incident_key_prefix == "SEV"
-    assert settings.restrict_to_incident_manager is False
+    assert settings.update_interval == timedelta(hours=2)
 
 
 def test_child_processes_get_none_of_the_callers_settings(monkeypatch):

@@ -39,14 +39,16 @@ def test_name_taken_moves_to_the_next_free_name(edge, slack):
     assert slack.channels[channel_id].name == "hot-7-3"
 
 
-def test_not_in_channel_joins_a_public_channel_and_posts(edge, slack):
+def test_a_public_channel_the_bot_is_not_in_is_posted_to_without_joining(edge, slack):
     public = slack.create_channel("ops", members=["UALICE"])
-    # A workspace that did not grant chat:write.public answers not_in_channel.
-    slack.fail_next("chat.postMessage", "not_in_channel")
+    # chat:write.public (in the manifest) posts without joining: no channels:join scope.
     edge.post(public, "hello")
-    assert slack.calls_to("conversations.join")[0]["channel"] == public
-    assert "UBOT" in slack.channels[public].members
+    assert slack.calls_to("conversations.join") == []
     assert [m["text"] for m in slack.messages_in(public)] == ["hello"]
+    slack.fail_next("chat.postMessage", "not_in_channel")
+    with pytest.raises(SlackFailure) as raised:
+        edge.post(public, "again")
+    assert raised.value.error == "not_in_channel"
 
 
 def test_ephemeral_where_the_bot_cannot_post_falls_back_to_a_dm(edge, slack):

@@ -94,11 +94,3 @@ def status_after(status: str, event: str) -> str:
             raise TransitionError(f"the incident is {status}, not resolved, so there is nothing to reopen")
         return FIXING
     raise TransitionError(f"unknown event {event!r}")
-
-
-def may_steer(incident: IncidentSnapshot, user_id: str, *, restricted: bool) -> bool:
-    """Who may assign roles, change severity, hand over and resolve: the IM, the backup IM,
-    or anyone while no IM holds the role (or anyone at all when the restriction is off)."""
-    if not restricted or incident.incident_manager is None:
-        return True
-    return user_id == incident.incident_manager or user_id in incident.holders(BACKUP_IM)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from bot.core import handbook
 from bot.core.handbook import Role
-from bot.core.incident import BACKUP_IM, INCIDENT_MANAGER, IncidentSnapshot, may_steer, status_after_role_change
+from bot.core.authority import Act, Actor, may
+from bot.core.incident import BACKUP_IM, INCIDENT_MANAGER, IncidentSnapshot, status_after_role_change
 
 ME, NONE = "me", "none"
 # Slack escapes mentions in command text: `<@U123|alice>` or `<@U123>`.
@@ -121,51 +122,48 @@ class RoleChange:
         return self.note is None
 
 
-def refusal(incident: IncidentSnapshot, action: str) -> str:
-    """The polite refusal for someone who may not steer; it names the current IM."""
-    im = incident.incident_manager
-    backups = incident.holders(BACKUP_IM)
-    who = f"the incident manager <@{im}>" + (
-        f" or the backup IM {', '.join(f'<@{b}>' for b in backups)}" if backups else "")
-    return f"Sorry, only {who} can {action} in {incident.key}. Ask <@{im}> if it should change."
-
-
-def plan_role_change(
-    incident: IncidentSnapshot, role: Role, person: Person, *, actor: str, restricted: bool,
-) -> RoleChange:
+def plan_role_change(incident: IncidentSnapshot, role: Role, person: Person, *, actor: Actor) -> RoleChange:
     """Decides a `/incident role` command, or raises RoleError saying why it is refused.
 
     The IM (and one holder of each single role) at a time: a new holder relieves the old.
-    Anyone may take a free role for themselves (a role held by several, like tech lead, is
-    never full); everything else needs the IM, the backup IM, or no IM at all.
+    Who may is the authority table's: anyone in the channel takes a free role (not backup
+    IM) for themselves or leaves their own; everything else is steering.
     """
     holders = incident.holders(role.name)
-    steer = may_steer(incident, actor, restricted=restricted)
+    user_id = actor.user_id
     status = incident.status
+    steering = Act.BACKUP_IM if role.name == BACKUP_IM else Act.ASSIGN_ROLE
     if person.is_nobody:
         if not holders:
             return RoleChange(role.name, None, (), status, status, note=f"Nobody holds the {role.title.lower()} role.")
         if role.name == INCIDENT_MANAGER and incident.is_open:
             raise RoleError(f"{incident.key} needs an incident manager while it is open: hand the role over "
                             "with `/incident handover @someone` instead.")
-        if not steer and actor not in holders:
-            raise RoleError(refusal(incident, f"clear the {role.title.lower()} role"))
-        leaving = tuple(holders) if steer else (actor,)
-        return RoleChange(role.name, None, leaving, status, status)
+        steer = may(actor, steering, incident, doing=f"clear the {role.title.lower()} role in")
+        if not steer and user_id in holders:
+            own = may(actor, Act.TAKE_ROLE, incident)
+            if not own:
+                raise RoleError(own.reason)
+            return RoleChange(role.name, None, (user_id,), status, status)
+        if not steer:
+            raise RoleError(steer.reason)
+        return RoleChange(role.name, None, tuple(holders), status, status)
     user = person.user_id or ""
     if user in holders:
-        who = "You are" if user == actor else f"<@{user}> is"
+        who = "You are" if user == user_id else f"<@{user}> is"
         return RoleChange(role.name, None, (), status, status, note=f"{who} already the {role.title.lower()}.")
     if role.name == BACKUP_IM and user == incident.incident_manager:
         raise RoleError("The backup IM is a second person who checks the IM: pick someone other than the IM.")
     free = role.multiple or not holders
-    if not steer and not (free and user == actor):
-        raise RoleError(refusal(incident, f"assign the {role.title.lower()} role"))
+    act = Act.TAKE_ROLE if free and user == user_id and role.name != BACKUP_IM else steering
+    decision = may(actor, act, incident, doing=f"assign the {role.title.lower()} role in")
+    if not decision:
+        raise RoleError(decision.reason)
     relieve = () if role.multiple else tuple(holders)
     return RoleChange(role.name, user, relieve, status, status_after_role_change(status, role.name))
 
 
-def plan_handover(incident: IncidentSnapshot, person: Person, *, actor: str, restricted: bool) -> RoleChange:
+def plan_handover(incident: IncidentSnapshot, person: Person, *, actor: Actor) -> RoleChange:
     """`/incident handover @someone`: the IM role moves from the current IM to them."""
     im = incident.incident_manager
     if im is None:
@@ -173,8 +171,9 @@ def plan_handover(incident: IncidentSnapshot, person: Person, *, actor: str, res
                         "over: take it with `/incident role incident-manager @someone`.")
     user = person.user_id or ""
     if user == im:
-        who = "You are" if user == actor else f"<@{user}> is"
+        who = "You are" if user == actor.user_id else f"<@{user}> is"
         raise RoleError(f"{who} already the incident manager: hand over to someone else.")
-    if not may_steer(incident, actor, restricted=restricted):
-        raise RoleError(refusal(incident, "hand over the incident"))
+    decision = may(actor, Act.HANDOVER, incident)
+    if not decision:
+        raise RoleError(decision.reason)
     return RoleChange(INCIDENT_MANAGER, user, (im,), incident.status, incident.status)

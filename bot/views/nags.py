@@ -9,6 +9,7 @@ from bot.core import handbook
 from bot.core.comms import slack_date
 from bot.core.deadlines import DueNag
 from bot.core.durations import format_duration
+from bot.core.incident import INCIDENT_MANAGER
 from bot.core.topic import mention
 from bot.views.blocks import context, section
 from bot.views.ids import Action
@@ -36,9 +37,11 @@ def _late_note(nag: DueNag) -> str | None:
             "when it was due.")
 
 
-def update_button(incident_id: int) -> dict[str, Any]:
+def update_button(incident_id: int, role: str = INCIDENT_MANAGER) -> dict[str, Any]:
+    """The nag's button names the role it was sent to: pressed later, it works only for whoever
+    holds that role then (an old reminder after a handover is refused)."""
     return {"type": "actions", "elements": [{
-        "type": "button", "action_id": Action.OPEN_UPDATE, "style": "primary", "value": str(incident_id),
+        "type": "button", "action_id": Action.OPEN_UPDATE, "style": "primary", "value": f"{incident_id}:{role}",
         "text": {"type": "plain_text", "text": "Post an update", "emoji": True},
     }]}
 

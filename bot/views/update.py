@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 from bot.core import handbook
@@ -33,7 +35,8 @@ EXTERNAL_REMINDER = (
 
 
 def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults,
-                 initial_comms_minutes: int = handbook.INITIAL_COMMS_MINUTES) -> dict[str, Any]:
+                 initial_comms_minutes: int = handbook.INITIAL_COMMS_MINUTES,
+                 nag_role: str | None = None) -> dict[str, Any]:
     checklist = "\n".join(f"• {question}" for question in handbook.UPDATE_CHECKLIST)
     first = defaults.first
     bullets_hint = INITIAL_BULLETS_HINT if first else BULLETS_HINT
@@ -71,7 +74,9 @@ def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults,
         section(f"*External (Statuspage) draft, ready to copy:*\n```{defaults.external_draft}```"),
         context("The update is posted in the incident channel and the incidents channel."),
     ]
-    return modal(Callback.UPDATE, "Post an update", blocks, submit="Post update", private_metadata=str(incident_id))
+    # Which incident, and the reminder's role when opened from a nag: checked again on submit.
+    metadata = json.dumps({"incident_id": incident_id, "nag_role": nag_role})
+    return modal(Callback.UPDATE, "Post an update", blocks, submit="Post update", private_metadata=metadata)
 
 
 def posted_update(*, key: str, severity: int, summary: str, draft: CommsUpdateDraft,

@@ -109,14 +109,18 @@ def test_action_done_closes_it_once_and_politely_refuses_twice(bot, slack, servi
     bot.clock.advance(days=3)
 
     bot.command(f"action done {action.id}", user="UALICE", channel=channel.id)
-    again = bot.command(f"action done #{action.id}", user="UBOB", channel=channel.id)
+    refused = [e["text"] for e in slack.ephemerals if e["user"] == "UALICE"][-1]
+    assert refused == f"Only the action's owner <@UREPORTER> may close action #{action.id} of HOT-1."
+    assert actions_in_db(services)[0].done_at is None
+    bot.command(f"action done {action.id}", user="UREPORTER", channel=channel.id)
+    again = bot.command(f"action done #{action.id}", user="UREPORTER", channel=channel.id)
 
     [closed] = actions_in_db(services)
-    assert closed.done_at == bot.clock() and closed.done_by == "UALICE"
-    assert f"<@UALICE> closed action *#{action.id}*" in slack.messages_in(channel.id)[-1]["text"]
+    assert closed.done_at == bot.clock() and closed.done_by == "UREPORTER"
+    assert f"<@UREPORTER> closed action *#{action.id}*" in slack.messages_in(channel.id)[-1]["text"]
     assert again.status == 200
-    polite = [e["text"] for e in slack.ephemerals if e["user"] == "UBOB"][-1]
-    assert f"Action #{action.id} is already closed by <@UALICE>" in polite
+    polite = [e["text"] for e in slack.ephemerals if e["user"] == "UREPORTER"][-1]
+    assert f"Action #{action.id} is already closed by <@UREPORTER>" in polite
     assert [e.data["change"] for e in action_events(services)] == ["added", "closed"]
 
 

@@ -10,7 +10,7 @@ from bot.settings import Service, TeamConfig
 from bot.views.ids import Action, Block, Callback
 from storage.models import Incident, TimelineEntry
 from tests.commands.test_roles import state, told
-from tests.support import Bot, make_services
+from tests.support import Bot, ack_text, make_services
 
 
 def edit_values(*, summary: str, impact: str = "", service: str = "Unknown",
@@ -91,11 +91,11 @@ def test_only_the_im_may_edit_and_a_refused_or_empty_edit_changes_nothing(bot, s
     view = bot.last_view(Callback.EDIT)
     before = state(slack, services, channel.id)
 
-    bot.command("edit", user="UBOB", channel=channel.id)
-    assert "only the incident manager <@UALICE> can edit the incident" in told(slack, "UBOB")
+    refused = ack_text(bot.command("edit", user="UBOB", channel=channel.id))
+    assert refused == "Only the incident manager <@UALICE> may edit HOT-1."
     # The IM changed while Bob had a form open: the submit is refused too.
     response = bot.submit(view, edit_values(summary="Bob's summary"), user="UBOB")
-    assert "only the incident manager <@UALICE> can edit the incident" in response.body
+    assert "Only the incident manager <@UALICE> may edit HOT-1." in response.body
     response = bot.submit(view, edit_values(summary="   "), user="UALICE")
     assert "The summary cannot be empty" in response.body
     assert state(slack, services, channel.id) == before

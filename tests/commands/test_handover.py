@@ -47,8 +47,8 @@ def test_bad_handovers_change_nothing(bot, slack, services):
     assert "is not a person" in ack_text(bot.command("handover bob", user="UALICE", channel=channel.id))
     bot.command("handover <@UOTHERBOT>", user="UALICE", channel=channel.id)
     bot.command("handover me", user="UALICE", channel=channel.id)
-    bot.command("handover <@UCAROL>", user="UBOB", channel=channel.id)
+    refused = ack_text(bot.command("handover <@UCAROL>", user="UBOB", channel=channel.id))
     assert "<@UOTHERBOT> is a bot" in told(slack, "UALICE")
     assert "You are already the incident manager" in told(slack, "UALICE")
-    assert "only the incident manager <@UALICE> can hand over the incident" in told(slack, "UBOB")
+    assert refused == "Only the incident manager <@UALICE> may hand over HOT-1."
     assert state(slack, services, channel.id) == before

@@ -107,10 +107,11 @@ def test_the_owner_edits_a_section_in_a_modal_within_slacks_limits(bot, slack, s
     assert "Saved *Cause*" in told(slack, "UALICE") and "Still empty" in told(slack, "UALICE")
 
 
-def test_only_the_owner_may_edit(bot, slack, services, resolved):
+def test_only_the_owner_the_im_or_an_approver_may_edit(bot, slack, services, resolved):
     bot.command("postmortem edit summary", user="UBOB", channel=resolved.id)
 
-    assert "Only the postmortem's owner <@UALICE>" in told(slack, "UBOB")
+    assert told(slack, "UBOB") == ("Only the postmortem owner <@UALICE> (the incident manager) may edit the "
+                                   "postmortem of HOT-1.")
     assert not [v for v in slack.views_opened if v.get("callback_id") == Callback.POSTMORTEM_EDIT]
 
 
@@ -168,7 +169,8 @@ def test_approval_draft_to_in_review_to_approved_on_the_timeline(bot, slack, ser
 
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UREPORTER", message=request)
     assert postmortem_row(services).status == "in_review"
-    assert "Only the postmortem's approvers" in told(slack, "UREPORTER")
+    assert ("Only the named approvers of the HOT-1 postmortem (<@UBOB> and <@UCAROL>) may approve it or request "
+            "changes.") in told(slack, "UREPORTER")
 
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UBOB", message=request)
 
@@ -206,7 +208,8 @@ def test_request_changes_sends_it_back_to_draft_with_the_comment(bot, slack, ser
 
 def test_changing_the_owner_tells_the_new_owner(bot, slack, services, resolved):
     bot.command("postmortem owner <@UCAROL|carol>", user="UBOB", channel=resolved.id)
-    assert "or the incident manager may change the owner" in told(slack, "UBOB")
+    assert told(slack, "UBOB") == ("Only the postmortem owner <@UALICE> (the incident manager) may change the "
+                                   "postmortem owner of HOT-1.")
 
     bot.command("postmortem owner <@UCAROL|carol>", user="UALICE", channel=resolved.id)
 

@@ -104,9 +104,9 @@ def test_a_services_approvers_are_mandatory_and_must_all_approve(team_bot, slack
     channel = incident_of(bot, slack, service="payments-api")
     resolve(bot, channel)
     assert postmortem_row(services).approvers == ["UREPORTER", "UBOB", "UCAROL"]
-    # Naming approvers keeps the service's: they cannot be removed.
-    bot.command("postmortem approvers <@UREPORTER>", user="UALICE", channel=channel.id)
-    assert postmortem_row(services).approvers == ["UBOB", "UCAROL", "UREPORTER"]
+    # The service's approvers cannot be removed.
+    bot.command("postmortem approvers remove <@UBOB>", user="UALICE", channel=channel.id)
+    assert postmortem_row(services).approvers == ["UREPORTER", "UBOB", "UCAROL"]
     bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
     bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
     pm_id = str(postmortem_row(services).id)

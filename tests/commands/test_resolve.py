@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.views.ids import Action, Block, Callback
 from storage.models import Incident, Postmortem, RoleAssignment, TimelineEntry
+from tests.support import ack_text
 
 MONDAY_NOON = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)  # 08:00 in New York (UALICE's zone)
 
@@ -144,9 +145,9 @@ def test_an_empty_resolution_summary_is_refused_inline(bot, incident):
 
 
 def test_only_the_incident_manager_may_resolve_and_the_refusal_names_them(bot, slack, incident):
-    bot.command("resolve", user="UBOB", channel=incident.id)
+    answer = ack_text(bot.command("resolve", user="UBOB", channel=incident.id))
 
-    assert "Only the incident manager <@UALICE>" in told(slack, "UBOB")
+    assert answer == "Only the incident manager <@UALICE> may resolve HOT-1."
     assert not [v for v in slack.views_opened if v.get("callback_id") == Callback.RESOLVE]
 
 

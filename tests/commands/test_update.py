@@ -52,7 +52,7 @@ def test_update_opens_the_checklist_modal_prefilled_from_the_initial_templates(b
     bot.command("update", user="UREPORTER", channel=channel.id)
 
     view = bot.last_view(Callback.UPDATE)
-    assert view["private_metadata"].isdigit()
+    assert json.loads(view["private_metadata"]) == {"incident_id": 1, "nag_role": None}
     state = block(view, Block.UPDATE_STATE)["element"]["initial_value"]
     assert state.startswith("We are investigating an incident affecting some of our services.")
     assert block(view, Block.UPDATE_ROOT_CAUSE)["element"]["initial_value"] == "The root cause is currently unknown."

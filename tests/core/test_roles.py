@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from bot.core.authority import Actor
 from bot.core.handbook import ROLES
 from bot.core.incident import FIXING, INCIDENT_MANAGER, PENDING, IncidentSnapshot, RoleHolder
 from bot.core.roles import (
@@ -61,56 +62,62 @@ def test_roles_by_name_alias_and_configured_extras():
 
 
 def test_taking_the_im_role_moves_pending_to_fixing():
-    change = plan_role_change(incident(status=PENDING), IM, Person("UALICE"), actor="UALICE", restricted=True)
+    change = plan_role_change(incident(status=PENDING), IM, Person("UALICE"), actor=Actor("UALICE", in_channel=True))
     assert (change.assign, change.relieve, change.status_after) == ("UALICE", (), FIXING)
 
 
 def test_a_new_im_relieves_the_old_one_but_tech_leads_accumulate():
     snap = incident((INCIDENT_MANAGER, "UALICE"), ("tech-lead", "UBOB"))
-    assert plan_role_change(snap, IM, Person("UCAROL"), actor="UALICE", restricted=True).relieve == ("UALICE",)
-    assert plan_role_change(snap, TL, Person("UCAROL"), actor="UALICE", restricted=True).relieve == ()
+    assert plan_role_change(snap, IM, Person("UCAROL"), actor=Actor("UALICE", in_channel=True)).relieve == ("UALICE",)
+    assert plan_role_change(snap, TL, Person("UCAROL"), actor=Actor("UALICE", in_channel=True)).relieve == ()
 
 
 def test_anyone_may_take_a_free_role_but_not_assign_or_take_a_held_one():
     snap = incident((INCIDENT_MANAGER, "UALICE"))
-    assert plan_role_change(snap, ROLES["communications-manager"], Person("UBOB"), actor="UBOB",
-                            restricted=True).assign == "UBOB"
-    with pytest.raises(RoleError, match="only the incident manager <@UALICE>"):
-        plan_role_change(snap, TL, Person("UCAROL"), actor="UBOB", restricted=True)
+    assert plan_role_change(snap, ROLES["communications-manager"], Person("UBOB"), actor=Actor("UBOB", in_channel=True)).assign == "UBOB"
+    with pytest.raises(RoleError, match="Only the incident manager <@UALICE>"):
+        plan_role_change(snap, TL, Person("UCAROL"), actor=Actor("UBOB", in_channel=True))
     with pytest.raises(RoleError, match="<@UALICE>"):
-        plan_role_change(snap, IM, Person("UBOB"), actor="UBOB", restricted=True)
-    # The restriction off: anyone steers.
-    assert plan_role_change(snap, IM, Person("UBOB"), actor="UBOB", restricted=False).relieve == ("UALICE",)
+        plan_role_change(snap, IM, Person("UBOB"), actor=Actor("UBOB", in_channel=True))
+    # Someone outside the channel may not even take a free role.
+    with pytest.raises(RoleError, match="Only people in"):
+        plan_role_change(snap, TL, Person("UBOB"), actor=Actor("UBOB", in_channel=False))
+
+
+def test_nobody_makes_themselves_backup_im_the_im_or_the_backup_im_names_one():
+    snap = incident((INCIDENT_MANAGER, "UALICE"))
+    with pytest.raises(RoleError, match="Only the incident manager <@UALICE> may assign the backup incident manager role"):
+        plan_role_change(snap, BACKUP, Person("UBOB"), actor=Actor("UBOB", in_channel=True))
+    assert plan_role_change(snap, BACKUP, Person("UBOB"), actor=Actor("UALICE", in_channel=True)).assign == "UBOB"
 
 
 def test_the_backup_im_steers_too():
     snap = incident((INCIDENT_MANAGER, "UALICE"), ("backup-im", "UBOB"))
-    assert plan_role_change(snap, TL, Person("UCAROL"), actor="UBOB", restricted=True).assign == "UCAROL"
+    assert plan_role_change(snap, TL, Person("UCAROL"), actor=Actor("UBOB", in_channel=True)).assign == "UCAROL"
     with pytest.raises(RoleError, match="someone other than the IM"):
-        plan_role_change(snap, BACKUP, Person("UALICE"), actor="UALICE", restricted=True)
+        plan_role_change(snap, BACKUP, Person("UALICE"), actor=Actor("UALICE", in_channel=True))
 
 
 def test_clearing_a_role_but_never_the_ims_while_open():
     snap = incident((INCIDENT_MANAGER, "UALICE"), ("tech-lead", "UBOB"), ("tech-lead", "UCAROL"))
-    assert plan_role_change(snap, TL, Person(None), actor="UALICE", restricted=True).relieve == ("UBOB", "UCAROL")
-    assert plan_role_change(snap, TL, Person(None), actor="UBOB", restricted=True).relieve == ("UBOB",)
+    assert plan_role_change(snap, TL, Person(None), actor=Actor("UALICE", in_channel=True)).relieve == ("UBOB", "UCAROL")
+    assert plan_role_change(snap, TL, Person(None), actor=Actor("UBOB", in_channel=True)).relieve == ("UBOB",)
     with pytest.raises(RoleError, match="handover"):
-        plan_role_change(snap, IM, Person(None), actor="UALICE", restricted=True)
-    assert plan_role_change(snap, BACKUP, Person(None), actor="UALICE", restricted=True).note
+        plan_role_change(snap, IM, Person(None), actor=Actor("UALICE", in_channel=True))
+    assert plan_role_change(snap, BACKUP, Person(None), actor=Actor("UALICE", in_channel=True)).note
 
 
 def test_holding_the_role_already_is_a_polite_no_change():
-    change = plan_role_change(incident((INCIDENT_MANAGER, "UALICE")), IM, Person("UALICE"), actor="UALICE",
-                              restricted=True)
+    change = plan_role_change(incident((INCIDENT_MANAGER, "UALICE")), IM, Person("UALICE"), actor=Actor("UALICE", in_channel=True))
     assert not change.changes_anything and change.note == "You are already the incident manager."
 
 
 def test_handover_needs_an_im_someone_else_and_the_right_person():
     snap = incident((INCIDENT_MANAGER, "UALICE"))
-    assert plan_handover(snap, Person("UBOB"), actor="UALICE", restricted=True).relieve == ("UALICE",)
+    assert plan_handover(snap, Person("UBOB"), actor=Actor("UALICE", in_channel=True)).relieve == ("UALICE",)
     with pytest.raises(RoleError, match="already the incident manager"):
-        plan_handover(snap, Person("UALICE"), actor="UALICE", restricted=True)
+        plan_handover(snap, Person("UALICE"), actor=Actor("UALICE", in_channel=True))
     with pytest.raises(RoleError, match="<@UALICE>"):
-        plan_handover(snap, Person("UCAROL"), actor="UBOB", restricted=True)
+        plan_handover(snap, Person("UCAROL"), actor=Actor("UBOB", in_channel=True))
     with pytest.raises(RoleError, match="Nobody holds"):
-        plan_handover(incident(status=PENDING), Person("UBOB"), actor="UBOB", restricted=True)
+        plan_handover(incident(status=PENDING), Person("UBOB"), actor=Actor("UBOB", in_channel=True))

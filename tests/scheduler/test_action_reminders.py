@@ -62,7 +62,7 @@ def test_owner_is_reminded_once_when_overdue_then_weekly_until_done(bot, slack, 
     assert remind(services, "w1") == 1
     assert "overdue by 7d" in reminders_to(slack, "UALICE")[-1]
 
-    bot.command(f"action done {action.id}", user="UREPORTER", channel=channel.id)
+    bot.command(f"action done {action.id}", user="UALICE", channel=channel.id)
     bot.clock.set(action.due_at + timedelta(weeks=2))
     assert remind(services, "w1") == 0
     assert len(reminders_to(slack, "UALICE")) == 2

@@ -1,0 +1,51 @@
+"""Who is in an incident channel, kept in the database: the member events Slack sends, and
+the people the bot itself invites. Authority checks and private listings read only this."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import Services
+from storage import incidents, members
+
+log = logging.getLogger(__name__)
+
+
+def invite(services: Services, channel_id: str, user_ids: Sequence[str]) -> list[str]:
+    """Invites them and records the ones now in the channel; returns those Slack did not know."""
+    unknown = services.slack.invite(channel_id, user_ids)
+    joined = [u for u in user_ids if u not in unknown]
+    if joined and channel_id:
+        with services.sessions.begin() as s:
+            members.add(s, channel_id=channel_id, user_ids=joined, now=services.now())
+    return unknown
+
+
+def joined(services: Services, event: dict[str, Any]) -> None:
+    channel_id, user_id = event.get("channel") or "", event.get("user") or ""
+    with services.sessions.begin() as s:
+        if channel_id and user_id and incidents.get_by_channel(s, channel_id) is not None:
+            members.add(s, channel_id=channel_id, user_ids=[user_id], now=services.now())
+
+
+def left(services: Services, event: dict[str, Any]) -> None:
+    channel_id, user_id = event.get("channel") or "", event.get("user") or ""
+    with services.sessions.begin() as s:
+        if channel_id and user_id:
+            members.remove(s, channel_id=channel_id, user_id=user_id)
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("member_joined_channel")
+    def member_joined(ack: Ack, event: dict[str, Any]) -> None:
+        ack()
+        joined(services, event)
+
+    @app.event("member_left_channel")
+    def member_left(ack: Ack, event: dict[str, Any]) -> None:
+        ack()
+        left(services, event)

@@ -1,0 +1,157 @@
+"""Who may do what, end to end: the takeovers issue 11 found, tried through signed requests.
+
+A refusal names who may and changes nothing: the topic, the channel, the roles, the timeline
+and the incident row are compared before and after.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.settings import TeamConfig
+from bot.views.ids import Action, Callback
+from storage.models import Action as ActionRow
+from storage.models import Postmortem, TimelineEntry
+from tests.commands.test_resolve import MONDAY_NOON, resolve_values
+from tests.commands.test_roles import state, told
+from tests.support import Bot, ack_text, make_services
+
+STEERING = {
+    "role tl <@UREPORTER>": "assign the tech lead role in HOT-1",
+    "role backup-im me": "assign the backup incident manager role in HOT-1",
+    "role im me": "assign the incident manager role in HOT-1",
+    "role tl none": "clear the tech lead role in HOT-1",
+    "severity 1": "change the severity of HOT-1",
+    "link video https://meet.example.com/x": "set the links of HOT-1",
+    "handover <@UBOB>": "hand over HOT-1",
+    "resolve": "resolve HOT-1",
+    "update": "post an update for HOT-1",
+}
+
+
+def said(bot, slack, text: str, user: str, channel: str) -> str:
+    """What the person saw: the ack's text and anything told to them after it."""
+    ephemerals, dms = len(slack.ephemerals), len(slack.dm_messages(user))
+    answer = ack_text(bot.command(text, user=user, channel=channel))
+    later = [e["text"] for e in slack.ephemerals[ephemerals:] if e["user"] == user]
+    later += [m["text"] for m in slack.dm_messages(user)[dms:]]
+    return "\n".join([answer, *later]).strip()
+
+
+def test_a_plain_member_is_refused_every_steering_verb_and_nothing_changes(bot, slack, services):
+    channel = bot.declare(severity=2)
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    bot.command("role tl <@UCAROL>", user="UALICE", channel=channel.id)
+    slack.channels[channel.id].members.add("UBOB")
+    before = state(slack, services, channel.id)
+    views = len(slack.views_opened)
+
+    for text, doing in STEERING.items():
+        answer = said(bot, slack, text, "UBOB", channel.id)
+        assert answer == f"Only the incident manager <@UALICE> may {doing}.", text
+
+    assert state(slack, services, channel.id) == before
+    assert len(slack.views_opened) == views  # no resolve or update modal was opened
+
+
+def test_nobody_makes_themselves_backup_im_to_take_the_incident_over(bot, slack, services):
+    channel = bot.declare(severity=2)
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    before = state(slack, services, channel.id)
+
+    answer = said(bot, slack, "role backup-im me", "UBOB", channel.id)
+    assert answer == "Only the incident manager <@UALICE> may assign the backup incident manager role in HOT-1."
+    for text in ("severity 1", "handover <@UBOB>", "resolve"):
+        assert said(bot, slack, text, "UBOB", channel.id).startswith("Only the incident manager <@UALICE> may")
+    assert state(slack, services, channel.id) == before
+
+    # The IM names a backup, who then steers.
+    bot.command("role backup-im <@UBOB>", user="UALICE", channel=channel.id)
+    bot.command("severity 1", user="UBOB", channel=channel.id)
+    assert channel.topic.startswith("HOT-1 | Sev 1 |")
+
+
+def test_the_backup_im_may_post_updates_and_the_refusal_lists_every_writer(bot, slack, services):
+    channel = bot.declare(severity=2)
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    bot.command("role comms <@UCAROL>", user="UALICE", channel=channel.id)
+    answer = said(bot, slack, "update", "UBOB", channel.id)
+    assert answer == ("Only the incident manager <@UALICE> or the communications manager <@UCAROL> may post an "
+                      "update for HOT-1.")
+    bot.command("update", user="UCAROL", channel=channel.id)
+    assert bot.last_view(Callback.UPDATE)
+
+
+def resolved_incident(bot, slack, services):
+    bot.clock.set(MONDAY_NOON)
+    channel = bot.declare("Checkout fails for EU customers", severity=2)
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    slack.channels[channel.id].members.update({"UBOB", "UCAROL"})
+    bot.clock.advance(minutes=60)
+    bot.command("resolve", user="UALICE", channel=channel.id)
+    bot.submit(bot.last_view(Callback.RESOLVE), resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
+                                                              ("2024-05-06", "08:55")), user="UALICE")
+    return channel
+
+
+def postmortem_state(services) -> tuple:
+    with services.sessions() as s:
+        pm = s.scalars(select(Postmortem)).one()
+        entries = len(s.scalars(select(TimelineEntry)).all())
+        return pm.owner_id, list(pm.approvers or []), pm.status, dict(pm.fields or {}), entries
+
+
+def test_nobody_takes_a_postmortem_over_or_approves_their_own(slack, database_url, clock):
+    services = make_services(slack, database_url, clock, team=TeamConfig(postmortem_approvers=("UCAROL",)))
+    bot = Bot.build(services, slack)
+    try:
+        channel = resolved_incident(bot, slack, services)
+        before = postmortem_state(services)
+        assert before[:3] == ("UALICE", ["UCAROL"], "draft")
+
+        who = ("Only the postmortem owner <@UALICE> (the incident manager) or an approver (<@UCAROL>) may "
+               "change the postmortem owner of HOT-1.")
+        assert said(bot, slack, "postmortem owner me", "UBOB", channel.id) == who
+        assert said(bot, slack, "postmortem approvers <@UBOB>", "UBOB", channel.id) == (
+            "Only the postmortem owner <@UALICE> (the incident manager) may add postmortem approvers to HOT-1.")
+        assert said(bot, slack, "postmortem approvers remove <@UCAROL>", "UALICE", channel.id) == (
+            "<@UCAROL> is a configured approver of HOT-1's postmortem and cannot be removed; the team's "
+            "configuration names them.")
+        assert "cannot approve it" in said(bot, slack, "postmortem approvers <@UALICE>", "UALICE", channel.id)
+        assert postmortem_state(services) == before
+
+        # The configured approver makes themselves owner (an approver may) and then cannot approve.
+        bot.command("postmortem owner me", user="UCAROL", channel=channel.id)
+        bot.command("postmortem approvers <@UBOB>", user="UCAROL", channel=channel.id)
+        bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
+        bot.command("postmortem request-approval", user="UCAROL", channel=channel.id)
+        with services.sessions() as s:
+            pm = s.scalars(select(Postmortem)).one()
+            assert (pm.owner_id, pm.status) == ("UCAROL", "in_review")
+        request = slack.dm_messages("UBOB")[-1]
+        bot.action(Action.POSTMORTEM_APPROVE, str(pm.id), user="UCAROL", message=request)
+        assert "You own the HOT-1 postmortem, so you cannot approve it" in told(slack, "UCAROL")
+        assert postmortem_state(services)[2] == "in_review"
+        bot.action(Action.POSTMORTEM_APPROVE, str(pm.id), user="UBOB", message=request)
+        assert postmortem_state(services)[2] == "approved"
+    finally:
+        bot.executor.shutdown(wait=True)
+        services.sessions.kw["bind"].dispose()
+
+
+def test_an_action_is_closed_only_by_its_owner_the_postmortem_owner_or_the_im(bot, slack, services):
+    channel = bot.declare(severity=2)
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    slack.channels[channel.id].members.update({"UBOB", "UCAROL"})
+    bot.command("action priority Add a canary stage <@UCAROL>", user="UALICE", channel=channel.id)
+    with services.sessions() as s:
+        action_id = s.scalars(select(ActionRow.id)).one()
+
+    answer = said(bot, slack, f"action done {action_id}", "UBOB", channel.id)
+    assert answer == (f"Only the action's owner <@UCAROL> or the incident manager <@UALICE> may close action "
+                      f"#{action_id} of HOT-1.")
+    with services.sessions() as s:
+        assert s.scalars(select(ActionRow.done_at)).one() is None
+    bot.command(f"action done {action_id}", user="UCAROL", channel=channel.id)
+    with services.sessions() as s:
+        assert s.scalars(select(ActionRow.done_by)).one() == "UCAROL"
