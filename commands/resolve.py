@@ -25,6 +25,7 @@ from bot.core.resolve import (
     IMPACT_ENDED,
     IMPACT_STARTED,
     ResolveTimes,
+    external_final_comms,
     parse_local,
     private_final_comms,
     validate_resolution_summary,
@@ -36,8 +37,7 @@ from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
-from commands import postmortem
-from commands import authority
+from commands import authority, external_comms, postmortem
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -53,14 +53,17 @@ log = logging.getLogger(__name__)
 def resolve(ctx: CommandContext) -> None:
     services = ctx.services
     with services.sessions.begin() as s:
-        snap = incidents.snapshot(incidents.get(s, ctx.incident_id))
+        incident = incidents.get(s, ctx.incident_id)
+        snap = incidents.snapshot(incident)
         authority.check(s, ctx.user_id, Act.RESOLVE, snap, typed_in=ctx.channel_id)
+        external = external_comms.resolve_part(services, s, incident, external_final_comms(snap))
     try:
         status_after(snap.status, "resolve")
     except TransitionError as exc:
         raise CommandError(f"{snap.key}: {exc}. `/incident reopen` returns it to Fixing.") from None
     user = services.slack.user(ctx.user_id) or {}
-    view = resolve_modal(incident=snap, incident_id=ctx.incident_id or 0, tz=zone(user.get("tz")), now=services.now())
+    view = resolve_modal(incident=snap, incident_id=ctx.incident_id or 0, tz=zone(user.get("tz")), now=services.now(),
+                         external=external)
     services.slack.open_view(ctx.trigger_id, view)
 
 
@@ -86,6 +89,8 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         errors[Block.RESOLUTION_SUMMARY] = summary_error
     if cases_error:
         errors[Block.SUPPORT_CASES] = cases_error
+    external, external_errors = external_comms.read_part(values, resolving=True)
+    errors |= external_errors
     if errors or times is None:
         ack(response_action="errors", errors=errors)
         return
@@ -112,6 +117,10 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             created = _resolve(s, services, incident, times, summary, user_id, new_status)
             snap = incidents.snapshot(incident)
             latest_impact = _latest_update_impact(s, incident_id)
+            # The status page incident is resolved and the final comms mailed (public incidents only).
+            external_comms.publish(services, s, incident, external, author=user_id, resolving=True)
+            external_comms.email_final(services, s, incident, times, summary, latest_impact=latest_impact,
+                                       author=user_id)
     if refusal:
         ack(response_action="errors", errors={Block.RESOLUTION_SUMMARY: refusal})
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.core.authority import Act
 from bot.core import handbook
 from bot.views.status import severity_note, severity_announcement
-from commands import authority
+from commands import authority, external_comms
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -51,6 +51,8 @@ def severity(ctx: CommandContext) -> None:
                 data={"event": "severity", "from": old, "to": new, "by": actor},
             )
             snap = incidents.snapshot(incident)
+            # The status page's components follow the severity (once the incident is published).
+            external_comms.severity_changed(services, s, incident)
     if answer:
         ctx.reply(answer)
         return

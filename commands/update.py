@@ -17,20 +17,20 @@ from slack_bolt import Ack, App
 from bot.core.authority import Act
 from bot.core import deadlines
 from bot.core.comms import CommsUpdateDraft, render_title, update_defaults, validate_update
+from bot.core.external_comms import ExternalDraft
 from bot.core.incident import INCIDENT_MANAGER, RESOLVED
 from bot.scheduler.nags import policy
 from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.update import FIELD_BLOCKS, posted_update, private_update_notice, update_modal
-from commands import authority
+from commands import authority, external_comms
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
 from storage import effects, incidents, nags, timeline, updates
 
 log = logging.getLogger(__name__)
-
 
 def _no_args(args: str) -> None:
     if args.strip():
@@ -68,9 +68,11 @@ def open_modal(services: Services, incident_id: int, trigger_id: str, *, user_id
             update_interval=settings.update_interval, previous=previous,
         )
         key = incident.key
+        external = external_comms.update_part(services, s, incident, defaults.external_draft)
     minutes = int(settings.initial_comms_deadline.total_seconds() // 60)
     services.slack.open_view(trigger_id, update_modal(incident_id=incident_id, key=key, defaults=defaults,
-                                                      initial_comms_minutes=minutes, nag_role=nag_role))
+                                                      initial_comms_minutes=minutes, nag_role=nag_role,
+                                                      external=external))
 
 
 def register(app: App, services: Services) -> None:
@@ -98,7 +100,6 @@ def register(app: App, services: Services) -> None:
 class _Refused(Exception):
     pass
 
-
 def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
     values = body["view"]["state"]["values"]
     settings = services.settings
@@ -121,11 +122,12 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         support_cases=input_value(values, Block.SUPPORT_CASES), first=first,
         now=now, update_interval=settings.update_interval, block_ids=FIELD_BLOCKS,
     )
-    if draft is None:
-        ack(response_action="errors", errors=errors)
+    external, external_errors = external_comms.read_part(values)
+    if draft is None or external_errors:
+        ack(response_action="errors", errors=errors | external_errors)
         return
     try:
-        _save(services, incident_id, draft, author, nag_role=nag_role)
+        _save(services, incident_id, draft, author, nag_role=nag_role, external=external)
     except _Refused as exc:
         ack(response_action="errors", errors={Block.UPDATE_STATE: str(exc)})
         return
@@ -141,7 +143,7 @@ def _metadata(text: str) -> tuple[int, str | None]:
 
 
 def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author: str, *,
-          nag_role: str | None = None) -> int:
+          nag_role: str | None = None, external: ExternalDraft | None = None) -> int:
     """The update, the new deadline, the timeline entry and the posts (effects), in one
     transaction: once the modal closes, the update exists and will be posted."""
     settings = services.settings
@@ -187,4 +189,7 @@ def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author:
             effects.enqueue(s, kind="slack.post", incident_id=incident_id, now=now, tell=author,
                             payload={"channel": "incidents", "text": notice, "blocks": notice_blocks, "what": what,
                                      "record": {"as": "comms_update", "id": update_id, "field": "announcement_ts"}})
+        # Customers (the status page) and the internal list (email), public incidents only.
+        external_comms.publish(services, s, incident, external, author=author)
+        external_comms.email_update(services, s, incident, draft.as_fields(), first=first, author=author)
         return update_id

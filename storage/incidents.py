@@ -84,6 +84,9 @@ def snapshot(incident: Incident) -> IncidentSnapshot:
         for kind, url in (("video", incident.video_url), ("doc", incident.doc_url), ("issue", incident.issue_url))
         if url
     }
+    statuspage = getattr(incident, "statuspage", None)  # a backref (storage/models.StatuspageIncident)
+    if statuspage is not None and statuspage.shortlink:
+        links["statuspage"] = statuspage.shortlink
     return IncidentSnapshot(
         key=incident.key,
         summary=incident.summary,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, backref, mapped_column, relationship
 
 from storage.types import UTCDateTime
 
@@ -322,3 +322,22 @@ class Page(Base):
     paged_by: Mapped[str | None] = mapped_column(String(32))
     triggered_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+class StatuspageIncident(Base):
+    """The status page incident an incident was published to. Statuspage has no idempotency
+    key: this row (written with the first publish, its remote id when Statuspage answers) is
+    how every later publish, the resolve and a severity change reach the same one."""
+
+    __tablename__ = "statuspage_incidents"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    remote_id: Mapped[str | None] = mapped_column(String(64))
+    shortlink: Mapped[str | None] = mapped_column(String(3000))
+    # The last status published (investigating, identified, monitoring, resolved).
+    status: Mapped[str] = mapped_column(String(16))
+    component_ids: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    # incident.statuspage: its link goes into the snapshot's links (pinned message, topic).
+    incident: Mapped[Incident] = relationship(backref=backref("statuspage", uselist=False))

@@ -5,11 +5,8 @@ engineering leadership and staff", titled like the incident: `<key> - Sev <n> - 
 The sections are plain data; the email edge renders them as plain text and as HTML, so
 both parts say the same thing. Typed text stays raw here (the edge escapes the HTML).
 
->>> email = final_email(key="HOT-3", severity=2, summary="Checkout fails", recap="Impact lasted 42m.",
-...                     resolution="Rolled back.", times=(("End of impact", "2026-03-02 10:57 UTC"),),
-...                     channel_url="https://slack.com/app_redirect?channel=C1", channel_name="hot-3")
->>> email.subject, email.kind
-('HOT-3 - Sev 2 - Checkout fails', 'final')
+>>> subject("HOT-3", 2, "Checkout   fails")
+'HOT-3 - Sev 2 - Checkout fails'
 """
 
 from __future__ import annotations
@@ -19,6 +16,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.core import handbook
+from bot.core.durations import format_duration
+from bot.core.incident import IncidentSnapshot
+from bot.core.resolve import ResolveTimes
 
 INITIAL, FOLLOW_UP, FINAL = "initial", "follow-up", "final"
 
@@ -79,7 +79,8 @@ def update_email(
 ) -> CommsEmail:
     """An initial or follow-up update, from what the update saved (`CommsUpdateDraft.as_fields()`)."""
     def text(name: str) -> str:
-        return str(fields.get(name) or "").strip()
+        value = fields.get(name)
+        return "" if value is None else str(value).strip()
 
     def items(name: str) -> tuple[str, ...]:
         value = fields.get(name) or ()
@@ -87,7 +88,7 @@ def update_email(
 
     facts = tuple((label, text(name)) for label, name in (
         ("Impact on customers", "customer_impact"), ("Customers affected", "customers_affected"),
-        ("Root cause", "root_cause"), ("ETA for restoration", "eta"),
+        ("Root cause", "root_cause"), ("ETA for restoration", "eta"), ("Support cases raised", "support_cases"),
     ) if text(name))
     sections = [Section(paragraphs=(text("state_and_impact"),) if text("state_and_impact") else (), facts=facts)]
     if items("current_status"):
@@ -104,16 +105,34 @@ def update_email(
 
 
 def final_email(
-    *, key: str, severity: int, summary: str, recap: str, resolution: str,
-    times: tuple[tuple[str, str], ...], channel_url: str, channel_name: str = "",
+    incident: IncidentSnapshot, times: ResolveTimes, resolution_summary: str, *, latest_impact: str | None,
+    channel_url: str,
 ) -> CommsEmail:
-    """The final comms: resolved, impact and duration, no further communications."""
+    """The final comms: resolved, the impact as the latest update described it, how long it
+    lasted, and that no further communications follow (the handbook's resolved wording)."""
+    described = (latest_impact or "").strip() or incident.impact.strip() or incident.summary
+    recap = handbook.RESOLVED_INTERNAL_TEMPLATE.format(
+        impact=f"Impact: {_sentence(described.splitlines()[0])}", duration=format_duration(times.time_to_recovery))
+    facts = [
+        ("Start of impact", utc_text(times.impact_started_at)),
+        ("Detected", utc_text(times.detected_at)),
+        ("End of impact", utc_text(times.impact_ended_at)),
+        ("Time to detect (TTD)", format_duration(times.time_to_detect)),
+        ("Time to recovery (TTR)", format_duration(times.time_to_recovery)),
+    ]
+    if incident.support_cases is not None:
+        facts.append(("Support cases raised", str(incident.support_cases)))
     sections = (
-        Section(paragraphs=(recap,), facts=times),
-        Section("Resolution", paragraphs=(resolution,)),
+        Section(paragraphs=(recap,), facts=tuple(facts)),
+        Section("Resolution", paragraphs=(_sentence(resolution_summary),)),
     )
-    return CommsEmail(key=key, kind=FINAL, subject=subject(key, severity, summary), sections=sections,
-                      channel_url=channel_url, channel_name=channel_name)
+    return CommsEmail(key=incident.key, kind=FINAL, subject=subject(incident.key, incident.severity, incident.summary),
+                      sections=sections, channel_url=channel_url, channel_name=incident.channel_name or "")
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?" else text + "."
 
 
 def subject(key: str, severity: int, summary: str) -> str:

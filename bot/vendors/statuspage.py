@@ -62,14 +62,15 @@ SHARED_PACER = Pacer()
 
 
 class StatuspageError(VendorError):
-    """Statuspage refused (`status` is the HTTP code, `reason` its message) or could not be reached
-    (`status` None)."""
+    """Statuspage refused (`status` is the HTTP code, `reason` its message) or could not be
+    reached (`status` None). `error`, what the IM is told, is e.g. "422 Name can't be blank"."""
 
-    def __init__(self, error: str, *, permanent: bool, status: int | None = None, reason: str = "",
+    def __init__(self, what: str, *, permanent: bool, status: int | None = None, reason: str = "",
                  retry_after: float | None = None) -> None:
-        super().__init__(VENDOR, error, permanent=permanent, retry_after=retry_after)
+        error = f"{status} {reason}" if status is not None else reason
+        super().__init__(VENDOR, error, permanent=permanent, retry_after=retry_after, message=f"{what}: {error}")
         self.status = status
-        self.reason = reason or error
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class StatuspageIncident:
     # component id -> its status on the page after this call
     components: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The body of its newest update (Statuspage lists them newest first).
+    latest_update_body: str | None = None
 
     @property
     def incident_key(self) -> str | None:
@@ -102,6 +105,7 @@ def _incident(data: dict[str, Any]) -> StatuspageIncident:
         shortlink=data.get("shortlink") or None,
         components={str(c["id"]): str(c.get("status") or "") for c in data.get("components") or ()},
         metadata=data.get("metadata") or {},
+        latest_update_body=next((u.get("body") for u in data.get("incident_updates") or ()), None),
     )
 
 
@@ -143,6 +147,9 @@ class StatuspageClient:
         path = f"/pages/{self._page}/incidents/{quote(incident_id, safe='')}"
         return _incident(self._call("PATCH", path, {"incident": fields}))
 
+    def get_incident(self, incident_id: str) -> StatuspageIncident:
+        return _incident(self._call("GET", f"/pages/{self._page}/incidents/{quote(incident_id, safe='')}"))
+
     def find_unresolved(self, key: str) -> StatuspageIncident | None:
         """The open Statuspage incident this bot created for `key`, if any: after a create
         whose answer was lost (5xx, timeout) the incident may exist, and must not be made twice."""
@@ -181,17 +188,17 @@ class StatuspageClient:
         self.pacer.wait(self.api_key)
         what = f"{method} {path.split('?')[0]}"
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - https URL from settings
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - STATUSPAGE_API_URL
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             raise _refusal(what, exc) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise StatuspageError(f"{what}: could not reach {self.api_url} ({reason})", permanent=False) from None
+            raise StatuspageError(what, reason=f"could not reach {self.api_url} ({reason})", permanent=False) from None
         try:
             return json.loads(raw) if raw else None
         except ValueError:
-            raise StatuspageError(f"{what}: the answer was not JSON", permanent=False) from None
+            raise StatuspageError(what, reason="the answer was not JSON", permanent=False) from None
 
 
 def _refusal(what: str, exc: urllib.error.HTTPError) -> StatuspageError:
@@ -201,8 +208,8 @@ def _refusal(what: str, exc: urllib.error.HTTPError) -> StatuspageError:
         raw = b""
     reason = _reason(raw) or exc.reason or "no reason given"
     retry_after = _seconds(exc.headers.get("Retry-After") if exc.headers else None)
-    return StatuspageError(f"{what}: {exc.code} {reason}", status=exc.code, reason=str(reason),
-                           permanent=exc.code in PERMANENT_STATUSES, retry_after=retry_after)
+    return StatuspageError(what, status=exc.code, reason=str(reason), permanent=exc.code in PERMANENT_STATUSES,
+                           retry_after=retry_after)
 
 
 def _reason(raw: bytes) -> str:

@@ -11,7 +11,8 @@ from bot.core.topic import mention
 from bot.views.blocks import context, fields, header, modal, option, plain, section, text_input
 from bot.views.ids import Action, Block, Callback
 
-LINK_TITLES = {"video": "Video call", "doc": "Incident state document", "issue": "Incident issue"}
+LINK_TITLES = {"video": "Video call", "doc": "Incident state document", "issue": "Incident issue",
+               "statuspage": "Status page"}
 
 
 def declare_modal(*, summary: str, services: tuple[str, ...], products: tuple[str, ...], origin_channel: str,

@@ -45,6 +45,10 @@ class Block(StrEnum):
     IMPACT_ENDED_DATE = "impact_ended_date"
     IMPACT_ENDED_TIME = "impact_ended_time"
     RESOLUTION_SUMMARY = "resolution_summary"
+    # The external (status page) part of the update and resolve modals.
+    EXTERNAL_PUBLISH = "external_publish"
+    EXTERNAL_STATUS = "external_status"
+    EXTERNAL_MESSAGE = "external_message"
     # Postmortem modals: a field's block is this prefix + its handbook key.
     POSTMORTEM_FIELD_PREFIX = "pm_"
     REVIEW_COMMENT = "review_comment"

@@ -48,9 +48,11 @@ def _date_and_time_inputs(name: str, moment: datetime, tz: ZoneInfo) -> list[dic
     ]
 
 
-def resolve_modal(*, incident: IncidentSnapshot, incident_id: int, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
+def resolve_modal(*, incident: IncidentSnapshot, incident_id: int, tz: ZoneInfo, now: datetime,
+                  external: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Defaults: start of impact and detection at declaration, end of impact now (the handbook's
-    times are often earlier than the declaration; the person corrects them)."""
+    times are often earlier than the declaration; the person corrects them). `external`: the
+    final status page message (bot/views/external.py), when the incident is on the page."""
     blocks: list[dict[str, Any]] = [
         section(f"*Resolve {incident.key}:* {incident.summary}\n"
                 f"{handbook.TIME_TO_DETECT_MEANING}\n{handbook.TIME_TO_RECOVERY_MEANING}"),
@@ -60,6 +62,7 @@ def resolve_modal(*, incident: IncidentSnapshot, incident_id: int, tz: ZoneInfo,
         text_input(Block.RESOLUTION_SUMMARY, "Resolution in one line", max_length=RESOLUTION_SUMMARY_MAX,
                    placeholder="e.g. Rolled back the 14:05 deploy of payments-api"),
         support_cases_input("" if incident.support_cases is None else str(incident.support_cases)),
+        *(external or []),
         context(f"Times are in your zone, {tz.key}. Resolving posts the final update to the channel and "
                 "the incidents channel and stops the update reminders."),
     ]

@@ -36,7 +36,10 @@ EXTERNAL_REMINDER = (
 
 def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults,
                  initial_comms_minutes: int = handbook.INITIAL_COMMS_MINUTES,
-                 nag_role: str | None = None) -> dict[str, Any]:
+                 nag_role: str | None = None,
+                 external: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`external`: the status page part (bot/views/external.py) when it is offered; otherwise
+    the handbook's external draft is shown, ready to copy."""
     checklist = "\n".join(f"• {question}" for question in handbook.UPDATE_CHECKLIST)
     first = defaults.first
     bullets_hint = INITIAL_BULLETS_HINT if first else BULLETS_HINT
@@ -71,7 +74,7 @@ def update_modal(*, incident_id: int, key: str, defaults: UpdateDefaults,
                    max_length=2000, hint=bullets_hint, placeholder="- What happens next\n- Who does it",
                    optional=first),
         *([context(":warning: " + EXTERNAL_REMINDER.format(minutes=initial_comms_minutes))] if first else []),
-        section(f"*External (Statuspage) draft, ready to copy:*\n```{defaults.external_draft}```"),
+        *(external or [section(f"*External (Statuspage) draft, ready to copy:*\n```{defaults.external_draft}```")]),
         context("The update is posted in the incident channel and the incidents channel."),
     ]
     # Which incident, and the reminder's role when opened from a nag: checked again on submit.

@@ -82,6 +82,8 @@ class _Fault:
     retry_after: float | None = None
     method: str | None = None
     drop: bool = False
+    # The request is carried out, then the connection drops: the client never hears the answer.
+    lose_answer: bool = False
 
 
 @dataclass
@@ -135,11 +137,12 @@ class FakeStatuspage:
         return f"http://127.0.0.1:{self.port}/v1"
 
     # ------------------------------------------------------------------ faults
-    def fail_next(self, status: int, *, times: int | None = 1, retry_after: float | None = None,
-                  method: str | None = None, drop: bool = False) -> None:
-        """The next `times` calls (of `method`, if given) answer `status` (or drop the connection)."""
+    def fail_next(self, status: int = 0, *, times: int | None = 1, retry_after: float | None = None,
+                  method: str | None = None, drop: bool = False, lose_answer: bool = False) -> None:
+        """The next `times` calls (of `method`, if given) answer `status`, or drop the connection
+        before (`drop`) or after (`lose_answer`) doing what was asked."""
         with self._lock:
-            self._faults.append(_Fault(status, times, retry_after, method, drop))
+            self._faults.append(_Fault(status, times, retry_after, method, drop, lose_answer))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -164,7 +167,8 @@ class FakeStatuspage:
         return [r for r in self.received if 200 <= r.status < 300 and (method is None or r.method == method)]
 
     # ------------------------------------------------------------------ the API
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
+    def handle(self, method: str, raw_path: str, headers: dict[str, str],
+               raw: bytes) -> tuple[int, Any, dict[str, str]]:
         parts = urlsplit(raw_path)
         query = dict(parse_qsl(parts.query))
         key = headers.get("authorization", "")
@@ -363,6 +367,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         extra: dict[str, str] = {}
+        if fault is not None and fault.lose_answer:
+            try:
+                fake.handle(self.command, self.path, headers, raw)
+            except Refusal:
+                pass
+            finally:
+                self.close_connection = True
+                self.connection.close()
+            return
         try:
             if fault is not None:
                 extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}

@@ -27,8 +27,9 @@ def _settings(**kw) -> Settings:
 
 
 def test_statuspage_ok_names_each_services_components(statuspage):
-    lines, problems = check_statuspage(_settings(statuspage_api_url=statuspage.url, statuspage_api_key=statuspage.api_key,
-                                                 statuspage_page_id=statuspage.page_id), TEAM)
+    settings = _settings(statuspage_api_url=statuspage.url, statuspage_api_key=statuspage.api_key,
+                         statuspage_page_id=statuspage.page_id)
+    lines, problems = check_statuspage(settings, TEAM)
     assert problems == []
     assert "service payments-api: component k4x0pay0api1 (Payments API)" in "\n".join(lines)
 

@@ -38,7 +38,8 @@ def test_plain_relay_gets_both_parts_from_the_same_sections():
     assert message["Subject"] == "HOT-7 - Sev 2 - Checkout <fails> & more"
     assert message["From"] == "incident-bot@example.com"
     assert server.envelopes[0][1:] == (["staff@example.com", "lead@example.com"], False)
-    assert message["In-Reply-To"] == "<hot-7@example.com>" and message["Message-ID"] == "<hot-7.follow-up.41@example.com>"
+    assert message["In-Reply-To"] == "<hot-7@example.com>"
+    assert message["Message-ID"] == "<hot-7.follow-up.41@example.com>"
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     for text in ("Payments fail for <EU> customers.", "Customers affected: About 2,000", "- error rate falling",

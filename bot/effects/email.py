@@ -1,0 +1,59 @@
+"""Internal comms by email: one effect per mail, delivered over SMTP_URL to INTERNAL_COMMS_EMAIL.
+
+A mail server that is down or busy delays the mails only (their own ordering key); the
+Slack posts of the same update went out on theirs. Each mail has a Message-ID made from the
+effect id, so a resend after a lost answer is recognisably the same mail to the receiver.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.core.comms_email import CommsEmail
+from bot.effects.errors import Skip, VendorError
+from bot.effects.registry import deliverer
+from bot.vendors import email
+from storage import comms_email, incidents, timeline
+from storage.effects import PendingEffect
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+@deliverer(comms_email.KIND)
+def send(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    settings = services.settings
+    if not settings.email_enabled:
+        raise Skip("email is not configured any more")
+    with services.sessions.begin() as s:
+        if effect.incident_id is None or incidents.get(s, effect.incident_id).private:
+            raise Skip("private incident")  # never, not even if a row slipped in
+    mail = CommsEmail.from_payload(effect.payload)
+    recipients = settings.internal_comms_recipients
+    message = email.compose(mail, sender=settings.email_sender, recipients=recipients, number=effect.id,
+                            date=services.now())
+    try:
+        refused = email.send(settings.smtp_url, message, ssl_context=services.smtp_ssl_context)
+    except VendorError as exc:
+        if exc.permanent:  # the worker stops it and tells the author; the timeline keeps why
+            now = services.now()
+            with services.sessions.begin() as s:
+                timeline.record(s, incident_id=effect.incident_id, kind="system", occurred_at=now, recorded_at=now,
+                                text=f"The {mail.kind} comms email was not delivered: {exc.error}",
+                                data={"event": "comms_email_failed", "effect_id": effect.id, "error": exc.error})
+        raise
+    return {"to": [r for r in recipients if r not in refused], "refused": sorted(refused),
+            "message_id": message["Message-ID"]}
+
+
+@send.recorder
+def _sent(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
+    refused = f" ({', '.join(result['refused'])} refused by the mail server)" if result.get("refused") else ""
+    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
+                    text=f"Emailed the {effect.payload['kind']} comms to {', '.join(result['to'])}{refused}",
+                    data={"event": "comms_emailed", "effect_id": effect.id, "comms": effect.payload["kind"],
+                          "to": result["to"], "refused": result.get("refused") or [],
+                          "message_id": result.get("message_id")})
