@@ -39,8 +39,12 @@ __all__ = ["FakeSlack", "SocketModeServer", "signed", "declare_values", "SECRET"
 
 # ---------------------------------------------------------------------- fake Slack
 def workspace(latency: float = 0.0) -> FakeSlack:
-    """A started FakeSlack with the people and channels the tests' `slack` fixture has."""
+    """A started FakeSlack with the people and channels the tests' `slack` fixture has.
+
+    Benchmarks measure the bot, so Slack's rate-limit tiers (on by default in the fake) are
+    off here; bench/rate_limits.py switches them on itself."""
     fake = FakeSlack(latency=latency).start()
+    fake.enforce_tiers(enabled=False)
     fake.add_user("UREPORTER", "reporter", tz="Europe/Berlin")
     fake.add_user("UALICE", "alice", tz="America/New_York")
     fake.add_user("UBOB", "bob", tz="Asia/Tokyo")

@@ -98,6 +98,9 @@ class Slack:
         self.client = client
         # Reads go through a client that does not sleep through 429s: whoever reads (a
         # background worker) is told RateLimited and tries again later, holding no thread.
+        # views.open uses it too: a trigger_id lives 3 s, so waiting out a Retry-After (up to
+        # a minute) would spend a listener thread on an expired trigger and starve other
+        # commands' acks.
         self.read_client = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout)
         self.read_client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
         self._users: dict[str, dict[str, Any]] = {}
@@ -106,9 +109,9 @@ class Slack:
         self._workspace_url: str | None = None
         self._channel_ids: dict[str, str] = {}
 
-    def call(self, method: str, **args: Any) -> dict[str, Any]:
+    def call(self, method: str, *, _client: WebClient | None = None, **args: Any) -> dict[str, Any]:
         try:
-            response = self.client.api_call(method, params=_form(args))
+            response = (_client or self.client).api_call(method, params=_form(args))
         except SlackApiError as exc:
             data = dict(exc.response.data) if isinstance(exc.response.data, dict) else {}
             headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
@@ -337,7 +340,8 @@ class Slack:
 
     # -- views ------------------------------------------------------------------------
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        return self.call("views.open", trigger_id=trigger_id, view=view)["view"]
+        """Raises SlackFailure("views.open", "ratelimited") at once on a 429 (see __init__)."""
+        return self.call("views.open", _client=self.read_client, trigger_id=trigger_id, view=view)["view"]
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.call("views.publish", user_id=user_id, view=view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -18,6 +19,17 @@ from storage import incidents, members
 
 log = logging.getLogger(__name__)
 
+# Slack sends a command's text with `&`, `<` and `>` escaped (the `&` inside a link too); its
+# own markup (`<@U1|name>`, `<https://...>`) stays markup. One pass undoes exactly that, so
+# `&amp;lt;` (a person typing `&lt;`) becomes `&lt;`, not `<`.
+_ESCAPED = re.compile(r"&(amp|lt|gt);")
+_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape(text: str) -> str:
+    """The command text as the person typed it (Slack's markup for mentions and links kept)."""
+    return _ESCAPED.sub(lambda m: _UNESCAPED[m.group(1)], text)
+
 
 def register(app: App, services: Services) -> None:
     @app.command("/incident")
@@ -26,7 +38,8 @@ def register(app: App, services: Services) -> None:
 
 
 def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
-    text = " ".join((body.get("text") or "").split())
+    # The only place command text is unescaped: everything after this sees what was typed.
+    text = " ".join(unescape(body.get("text") or "").split())
     word, _, args = text.partition(" ")
     word = word.lower()
     if word in ("", "help"):
@@ -81,6 +94,11 @@ def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
     except CommandError as exc:
         ctx.reply(f"{exc}\nUsage: `/incident {entry.usage}`")
     except SlackFailure as exc:
+        if exc.error == "ratelimited":
+            log.warning("/incident %s by %s: Slack answered 429 to %s", entry.name, ctx.user_id, exc.method)
+            ctx.reply(f"Slack is busy right now and did not let me finish `/incident {entry.name}`; "
+                      "nothing was lost. Run it again in a minute.")
+            return
         log.error("/incident %s by %s failed: %s", entry.name, ctx.user_id, exc)
         ctx.reply(f"Slack refused part of `/incident {entry.name}`: {exc}. What was saved is kept; try again, "
                   "or ask your Slack admin if it says a scope is missing.")

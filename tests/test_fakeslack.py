@@ -91,8 +91,9 @@ def test_missing_required_argument_and_unknown_method_are_violations(fake, clien
     assert "missing required argument(s) ['channel']" in fake.violations[0]
     assert api_error(lambda: client.api_call("chat.sendCarrierPigeon")).response["error"] == "unknown_method"
     assert fake.violations[1].startswith("chat.sendCarrierPigeon: unknown_method")
-    # a reference method without a dedicated handler simply answers ok
-    assert client.api_call("team.info")["ok"] is True
+    # a real Slack method the fake does not model is a violation too, not a silent ok
+    assert api_error(lambda: client.api_call("team.info")).response["error"] == "unknown_method"
+    assert "the fake has no model of this method" in fake.violations[2]
 
 
 def test_invite_and_membership_errors(fake, client):
@@ -195,7 +196,7 @@ def test_history_omits_thread_replies_and_replies_returns_thread(fake, client):
     thread = client.conversations_replies(channel=cid, ts=parent)["messages"]
     assert [m["ts"] for m in thread] == [parent, reply, person["ts"]]
     one = client.conversations_replies(channel=cid, ts=reply, latest=reply, inclusive=True, limit=1)["messages"]
-    assert [m["text"] for m in one] == ["reply"]
+    assert [m["text"] for m in one] == ["parent", "reply"]  # Slack: the parent always comes first
     window = client.conversations_history(channel=cid, latest=later, inclusive=False)["messages"]
     assert [m["text"] for m in window] == ["parent"]
     assert len(fake.messages_in(cid)) == 4

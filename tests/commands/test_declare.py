@@ -98,6 +98,19 @@ def test_rate_limited_call_is_retried_after_retry_after_and_not_lost(bot, slack)
     assert len(slack.calls_to("conversations.setTopic")) == 2
 
 
+def test_a_rate_limited_form_is_not_waited_for_and_the_person_is_told(bot, slack):
+    # The trigger_id dies after 3 s: waiting out Retry-After would hold a listener thread
+    # for nothing (200 concurrent declares then starved other commands' acks).
+    slack.rate_limit_next("views.open", retry_after=30)
+
+    response = bot.command("declare Checkout is down", user="UREPORTER", channel=slack.general_channel_id)
+
+    assert response.status == 200
+    assert len(slack.calls_to("views.open")) == 1 and slack.views_opened == []
+    [told] = [e["text"] for e in slack.ephemerals if e["user"] == "UREPORTER"]
+    assert "Slack is busy" in told and "/incident declare" in told
+
+
 def test_private_incident_gets_a_private_channel_and_a_discreet_announcement(bot, slack):
     channel = bot.declare("Credential leak in logs", private=True, severity=1)
 

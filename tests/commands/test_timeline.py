@@ -424,7 +424,7 @@ def test_a_deleted_message_gets_a_notice_not_a_crash(bot, slack, services, caplo
 
     assert people_entries(services) == []
     [notice] = ephemerals_to(slack, "UBOB")
-    assert "not on the timeline" in notice and "message_not_found" in notice
+    assert "not on the timeline" in notice and "thread_not_found" in notice
     assert any("cannot read message 1700000000.000100" in r.getMessage() for r in caplog.records)
 
 

@@ -35,6 +35,8 @@ class ChatMethods:
         ch = self._channel_for_post(args.get("channel"))
         if ch.is_private and not ch.is_im and BOT_USER_ID not in ch.members:
             raise SlackError("channel_not_found", detail=f"bot is not in private channel {ch.id}")
+        if not ch.is_private and BOT_USER_ID not in ch.members and "chat:write.public" not in self.scopes:
+            raise SlackError("not_in_channel", detail=f"bot is not in {ch.id} and lacks chat:write.public")
         self._writable(ch)
         thread_ts = args.get("thread_ts") or None
         if thread_ts:

@@ -139,17 +139,21 @@ class ConversationMethods:
                 "pin_count": len(ch.pins), **meta}
 
     def api_conversations_replies(self, args):
+        """Slack's shape: the thread's parent first on every page (also when `ts` names a reply),
+        then the replies in `oldest`/`latest` order, `limit` of them per page, `cursor` to go on."""
         ch = self._channel(args.get("channel"))
-        target = self._find_message(ch, args.get("ts"))
-        if target.get("thread_ts") and target["thread_ts"] != target["ts"]:
-            # ts of a reply: Slack answers with that reply alone (the usual way to fetch one reply).
-            msgs = self._window([target], args) if (args.get("latest") or args.get("oldest")) else [target]
-        else:
-            replies = [m for m in ch.messages if m.get("thread_ts") == target["ts"] and m is not target]
-            msgs = [target] + sorted(self._window(replies, args), key=lambda m: ts_float(m["ts"]))
-        page, meta = self._page(msgs, args, 1000)
-        return {"messages": [self._api_message(m, metadata=as_bool(args.get("include_all_metadata"))) for m in page],
-                **meta}
+        try:
+            target = self._find_message(ch, args.get("ts"))
+            parent = target
+            if target.get("thread_ts") and target["thread_ts"] != target["ts"]:
+                parent = self._find_message(ch, target["thread_ts"])
+        except SlackError:
+            raise SlackError("thread_not_found", detail=f"no message {args.get('ts')} in {ch.id}")
+        replies = sorted((m for m in ch.messages if m.get("thread_ts") == parent["ts"] and m is not parent),
+                         key=lambda m: ts_float(m["ts"]))
+        page, meta = self._page(self._window(replies, args), args, 1000, maximum=1000)
+        with_metadata = as_bool(args.get("include_all_metadata"))
+        return {"messages": [self._api_message(m, metadata=with_metadata) for m in [parent, *page]], **meta}
 
     def api_conversations_open(self, args):
         users = split_list(args.get("users"))

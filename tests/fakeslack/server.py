@@ -15,11 +15,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from .workspace import Workspace, normalize_args
+from . import scopes as scope_rules
 from .reference import DEFAULT_REFERENCE_DIR, POST_MESSAGE_PER_CHANNEL_PER_MINUTE, load_reference
+from .state import BOT_USER_ID, as_bool, split_list
 from .validation import SlackError
+from .workspace import Workspace, normalize_args
 
 WINDOW_SECONDS = 60.0
+# Slack is never instant: each answer waits this long, so a test meets the races and the
+# ordering a real round trip allows. Small enough that the suite stays fast.
+DEFAULT_LATENCY = 0.002
 
 
 class _Fault:
@@ -28,15 +33,18 @@ class _Fault:
 
 
 class FakeSlack(Workspace):
-    def __init__(self, reference_dir: Path | str = DEFAULT_REFERENCE_DIR, latency: float = 0.0,
-                 clock=time.monotonic):
+    def __init__(self, reference_dir: Path | str = DEFAULT_REFERENCE_DIR, latency: float = DEFAULT_LATENCY,
+                 clock=time.monotonic, scopes=None):
+        """``scopes``: the bot token's scopes; by default the ones manifest.yml grants."""
         super().__init__(clock=clock)
         self.reference = load_reference(str(Path(reference_dir).resolve()))
         self.latency = latency
+        self.scopes = frozenset(scope_rules.manifest_bot_scopes() if scopes is None else scopes)
         self.violations: list[str] = []
         self._calls: list[tuple[str, dict]] = []
         self._faults: dict[str, deque] = defaultdict(deque)
-        self._tiers_enabled = False
+        # Slack's rate-limit tiers hold from the first call, as in production.
+        self._tiers_enabled = True
         self._tier_overrides: dict[str, int] = {}
         self._rate_windows: dict[tuple, deque] = defaultdict(deque)
         # Slack's tiers are calls per minute; a benchmark may shorten the window to run faster.
@@ -182,6 +190,16 @@ class FakeSlack(Workspace):
             if missing:
                 return self._reject(method, SlackError("invalid_arguments", violation=True,
                                                        detail=f"missing required argument(s) {missing}"))
+            if not hasattr(self, "api_" + method.replace(".", "_")):
+                return self._reject(method, SlackError(
+                    "unknown_method", violation=True,
+                    detail="the fake has no model of this method: add api_<method> in tests/fakeslack "
+                           "(and the method's scope to manifest.yml)"))
+            needed = self._missing_scope(method, args, doc)
+            if needed is not None:
+                return self._reject(method, SlackError(
+                    "missing_scope", violation=True, detail=f"needs {needed}; manifest.yml grants {sorted(self.scopes)}",
+                    extra={"needed": needed, "provided": ",".join(sorted(self.scopes))}))
             fault = self._take_fault(method)
             if fault is not None and fault.kind == "lost":
                 lost = True
@@ -200,9 +218,7 @@ class FakeSlack(Workspace):
                 return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
             try:
                 normalized = normalize_args(args)
-                handler = getattr(self, "api_" + method.replace(".", "_"), None)
-                if handler is None:
-                    return 200, {}, {"ok": True}
+                handler = getattr(self, "api_" + method.replace(".", "_"))
                 if method == "apps.connections.open":
                     result = handler(normalized, token=token)
                 else:
@@ -217,6 +233,39 @@ class FakeSlack(Workspace):
             body = {"ok": True}
             body.update(result or {})
             return 200, {}, body
+
+    # ------------------------------------------------------------------ scopes
+    def _conversation_kind(self, channel_id) -> str | None:
+        cid = str(channel_id or "")
+        ch = self.channels.get(cid)
+        if ch is None and cid in self.users:
+            return "im"
+        if ch is None:
+            return None  # the handler answers channel_not_found
+        if ch.is_im:
+            return "im"
+        if ch.name.startswith("mpdm-"):
+            return "mpim"
+        return "private_channel" if ch.is_private else "public_channel"
+
+    def _conversation_kinds(self, method: str, args: dict) -> list[str | None]:
+        """The kinds of conversation the call touches: its scope must cover each."""
+        if method == "conversations.create":
+            return ["private_channel" if as_bool(args.get("is_private")) else "public_channel"]
+        if method == "conversations.list":
+            return split_list(args.get("types")) or ["public_channel"]
+        if method == "conversations.open" and args.get("users"):
+            others = [u for u in split_list(args.get("users")) if u != BOT_USER_ID]
+            return ["mpim" if len(others) > 1 else "im"]
+        channel = args.get("channel") or args.get("channel_id")
+        if channel is None and args.get("channels"):
+            channel = split_list(args.get("channels"))[0]
+        return [self._conversation_kind(channel)] if channel else [None]
+
+    def _missing_scope(self, method: str, args: dict, doc: dict) -> str | None:
+        bot_scopes = (doc.get("scope") or {}).get("bot")
+        kinds = [k for k in self._conversation_kinds(method, args) if k in scope_rules.KIND_FAMILY or k is None]
+        return scope_rules.missing(bot_scopes, kinds, self.scopes)
 
     def _reject(self, method: str, err: SlackError) -> tuple[int, dict, dict]:
         if err.violation:

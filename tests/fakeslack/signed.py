@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -47,6 +48,41 @@ def _form_payload(payload: dict) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
+# Slack's own markup in a command with `should_escape: true` (manifest.yml): a picked user,
+# channel or user group, or a link (Slack wraps what the person typed as a URL).
+_MARKUP = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!subteam\^[A-Z0-9]+|!(?:here|channel|everyone)"
+                     r"|(?:https?|mailto):[^<>|\s]+)(?:\|[^<>]*)?>")
+_BARE_URL = re.compile(r"https?://[^\s<>]+")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_command_text(typed: str) -> str:
+    """The `text` of a slash command as Slack sends it. The test writes what the person typed,
+    with Slack's markup for what they picked from the suggestions (`<@U123|alice>`,
+    `<#C123|general>`) or for a link (`<https://...>`); Slack escapes `&`, `<` and `>`
+    everywhere else, the `&` inside a link too, and wraps a bare URL as a link."""
+    out, pos = [], 0
+    for match in _MARKUP.finditer(typed):
+        out.append(_wrap_urls(typed[pos:match.start()]))
+        out.append("<" + match.group(0)[1:-1].replace("&", "&amp;") + ">")
+        pos = match.end()
+    out.append(_wrap_urls(typed[pos:]))
+    return "".join(out)
+
+
+def _wrap_urls(plain: str) -> str:
+    out, pos = [], 0
+    for match in _BARE_URL.finditer(plain):
+        out.append(_escape(plain[pos:match.start()]))
+        out.append("<" + _escape(match.group(0)) + ">")
+        pos = match.end()
+    out.append(_escape(plain[pos:]))
+    return "".join(out)
+
+
 def slash_command_body(text: str, *, user_id: str, channel_id: str, command: str = "/incident",
                        trigger_id: str | None = None, team_id: str = TEAM_ID,
                        response_url: str = DEFAULT_RESPONSE_URL, channel_name: str = "general",
@@ -60,7 +96,7 @@ def slash_command_body(text: str, *, user_id: str, channel_id: str, command: str
         "user_id": user_id,
         "user_name": user_name or user_id.lower(),
         "command": command,
-        "text": text,
+        "text": slack_command_text(text),
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
@@ -179,6 +215,24 @@ def _event_headers(body: str, secret: str, retry_num: int | None, retry_reason: 
     return headers
 
 
+def check_ack(fake, body: str) -> None:
+    """The ack's body goes to Slack too: its text, blocks and views meet the same limits."""
+    from .validation import SlackError, check_blocks, check_text, check_view
+
+    try:
+        answer = json.loads(body) if body and body.lstrip().startswith("{") else {}
+    except ValueError:
+        return
+    try:
+        check_text(answer.get("text"))
+        check_blocks(answer.get("blocks"))
+        if answer.get("response_action") in ("update", "push"):
+            check_view(answer.get("view"))
+    except SlackError as e:
+        with fake.lock:
+            fake.violations.append(f"ack: {e.error}: {e.detail}")
+
+
 class BoltCaller:
     """Signed requests dispatched into a Bolt ``App`` (``app.dispatch``).
 
@@ -198,7 +252,10 @@ class BoltCaller:
 
     def raw(self, body: str, headers: dict):
         from slack_bolt.request import BoltRequest
-        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        if self.fake is not None:
+            check_ack(self.fake, response.body)
+        return response
 
     def command(self, text: str, user_id: str, channel_id: str, trigger_id: str | None = None, **kw):
         body = slash_command_body(text, user_id=user_id, channel_id=channel_id,
@@ -249,4 +306,7 @@ class HttpCaller(BoltCaller):
                 status, rheaders, rbody = resp.status, dict(resp.headers), resp.read()
         except HTTPError as e:
             status, rheaders, rbody = e.code, dict(e.headers), e.read()
-        return HttpResult(status, rheaders, rbody.decode("utf-8", "replace"), time.monotonic() - start)
+        result = HttpResult(status, rheaders, rbody.decode("utf-8", "replace"), time.monotonic() - start)
+        if self.fake is not None:
+            check_ack(self.fake, result.body)
+        return result

@@ -135,5 +135,7 @@ def ts_float(ts) -> float:
 
 
 def split_list(value) -> list[str]:
-    """``"U1, U2"`` -> ``["U1", "U2"]``."""
+    """``"U1, U2"`` (or a JSON list) -> ``["U1", "U2"]``."""
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
     return [p.strip() for p in str(value or "").split(",") if p.strip()]

@@ -8,6 +8,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from .blockkit import BlockKitError, check_block_kit
+
 
 class SlackError(Exception):
     """An ``{"ok": false, "error": ...}`` answer.
@@ -67,7 +69,8 @@ def _err_detail(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-def check_blocks(blocks, *, limit: int = MESSAGE_BLOCKS_MAX, what: str = "message") -> list | None:
+def check_blocks(blocks, *, limit: int = MESSAGE_BLOCKS_MAX, what: str = "message",
+                 error: str = "invalid_blocks") -> list | None:
     if blocks is None:
         return None
     if not isinstance(blocks, list):
@@ -84,9 +87,10 @@ def check_blocks(blocks, *, limit: int = MESSAGE_BLOCKS_MAX, what: str = "messag
             block.validate_json()
         except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError) as e:
             raise violation("invalid_blocks", f"block {i} ({raw.get('type')}): {_err_detail(e)}")
-        for key in ("block_id",):
-            if len(str(raw.get(key) or "")) > ID_MAX:
-                raise violation("invalid_blocks", f"block {i}: {key} > {ID_MAX} chars")
+    try:
+        check_block_kit(blocks)
+    except (BlockKitError, TypeError, ValueError, AttributeError) as e:
+        raise violation(error, f"{what}: {e}")
     return blocks
 
 
@@ -114,7 +118,7 @@ def check_view(view, *, home: bool = False) -> dict:
         raise violation("invalid_arguments", f"private_metadata has {len(str(pm))} > {PRIVATE_METADATA_MAX} chars")
     if len(str(view.get("callback_id") or "")) > ID_MAX:
         raise violation("invalid_arguments", f"callback_id > {ID_MAX} chars")
-    check_blocks(view.get("blocks") or [], limit=VIEW_BLOCKS_MAX, what="view")
+    check_blocks(view.get("blocks") or [], limit=VIEW_BLOCKS_MAX, what="view", error="invalid_arguments")
     try:
         View(**view).validate_json()
     except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError) as e:

@@ -63,6 +63,7 @@ class Workspace(ChatMethods, ConversationMethods, ViewAndFileMethods):
         self._pending_files: dict[str, dict] = {}
         self.socket_mode_url: str | None = None
         self.base_http_url = ""  # set by the server: "http://127.0.0.1:<port>"
+        self.scopes: frozenset[str] = frozenset()  # the bot token's scopes (FakeSlack: manifest.yml's)
         self.add_user(BOT_USER_ID, BOT_NAME, is_bot=True, real_name="Incident Bot")
 
     # ------------------------------------------------------------------ helpers for tests
@@ -222,12 +223,16 @@ class Workspace(ChatMethods, ConversationMethods, ViewAndFileMethods):
         return out
 
     @staticmethod
-    def _page(items: list, args: dict, default_limit: int = 100) -> tuple[list, dict]:
+    def _page(items: list, args: dict, default_limit: int = 100, maximum: int = 1000) -> tuple[list, dict]:
         try:
             limit = int(args.get("limit") or default_limit) or default_limit
         except ValueError:
             raise violation("invalid_limit", f"limit={args.get('limit')!r}")
-        start = int(args.get("cursor") or 0) if str(args.get("cursor") or "0").isdigit() else 0
+        limit = min(max(limit, 1), maximum)
+        cursor = str(args.get("cursor") or "")
+        if cursor and not cursor.isdigit():
+            raise violation("invalid_cursor", f"cursor={cursor!r} was never handed out")
+        start = int(cursor or 0)
         page = items[start:start + limit]
         more = start + limit < len(items)
         return page, {"has_more": more, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
