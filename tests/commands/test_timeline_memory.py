@@ -156,6 +156,9 @@ def test_catch_up_pages_through_a_long_gap_and_waits_out_a_429(bot, slack, servi
     for n in range(450):
         say(slack, channel.id, "UALICE", f"observation: reading {n}")
     slack.rate_limit_next("conversations.history", retry_after=20)
+    # The 450 acknowledgement reactions would take 9 minutes at reactions.add's Tier 3
+    # (50 a minute, on by default in the fake); this test is about paging history.
+    slack.enforce_tiers({"reactions.add": 1000})
 
     assert catch_up(services) == 450
     bot.drain()
