@@ -24,6 +24,9 @@ EXPECTED_BOT_SCOPES = {
     "groups:write",
     "groups:read",
     "groups:history",
+    # the effect pipeline finds a retried DM's first try (conversations.open + .history)
+    "im:write",
+    "im:history",
     "users:read",
     "reactions:read",
     "reactions:write",
