@@ -205,6 +205,7 @@ def test_history_omits_thread_replies_and_replies_returns_thread(fake, client):
 
 
 def test_dm_ephemeral_pins_bookmarks_reactions(fake, client):
+    fake.scopes |= {"bookmarks:read"}  # the bot never lists bookmarks; this test of the fake does
     fake.add_user("U1", "alice", tz="America/New_York", tz_offset=-18000)
     assert client.users_info(user="U1")["user"]["tz"] == "America/New_York"
     client.chat_postMessage(channel="U1", text="hello")
