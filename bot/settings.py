@@ -27,6 +27,16 @@ def _duration(value: Any) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
+def _optional_duration(value: Any) -> timedelta | None:
+    # Empty means "never" (ARCHIVE_AFTER's default).
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _duration(value)
+
+
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]
+
+
 def _int_set(value: Any) -> frozenset[int]:
     if isinstance(value, str):
         value = [part for part in value.replace(" ", "").split(",") if part]
@@ -53,6 +63,10 @@ class Settings(BaseSettings):
     nag_severities: Annotated[frozenset[int], NoDecode, BeforeValidator(_int_set)] = frozenset({1, 2})
     # A long-serving IM is asked once whether to plan a handover.
     handover_nudge_after: Duration = timedelta(hours=4)
+    # Archive the incident channel this long after resolve; empty: never.
+    archive_after: OptionalDuration = None
+    # Approvers who have not decided are reminded once per this period.
+    postmortem_approval_reminder: Duration = timedelta(days=2)
     # e.g. https://meet.example.com/{channel}: prefills the video link at declaration.
     video_url_template: str = ""
     # The bot reacts to a message it put on the timeline, so people see it was taken.
@@ -84,7 +98,7 @@ class Settings(BaseSettings):
             raise ValueError("must be letters and digits only, like HOT")
         return value.upper()
 
-    @field_validator("initial_comms_deadline", "update_interval", "scheduler_tick")
+    @field_validator("initial_comms_deadline", "update_interval", "scheduler_tick", "postmortem_approval_reminder")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):

@@ -235,6 +235,16 @@ class Slack:
     def set_topic(self, channel: str, topic: str) -> None:
         self.call("conversations.setTopic", channel=channel, topic=topic)
 
+    def archive(self, channel: str) -> bool:
+        """Archives the channel; False when it already was (someone archived it by hand)."""
+        try:
+            self.call("conversations.archive", channel=channel)
+        except SlackFailure as exc:
+            if exc.error == "already_archived":
+                return False
+            raise
+        return True
+
     def members(self, channel: str) -> set[str]:
         members: set[str] = set()
         cursor = None

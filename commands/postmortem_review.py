@@ -28,12 +28,13 @@ from bot.core.postmortem import (
 )
 from bot.core.topic import mention
 from bot.services import Services
+from bot.slack_edge import SlackFailure
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import approval_request, changes_modal, confirm_without_root_cause_action, review_done
 from commands import authority
 from commands.errors import CommandError
-from storage import incidents, postmortems, timeline
+from storage import cleanup, incidents, postmortems, timeline
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ def request_approval(services: Services, incident_id: int, user_id: str, *, conf
             raise NeedsConfirmation(text, blocks)
         found.status = new_status
         approvers = tuple(found.approvers)
+        # Undecided approvers are reminded once per POSTMORTEM_APPROVAL_REMINDER until they decide.
+        cleanup.schedule_approval_reminders(s, incident_id=incident_id, postmortem_id=found.id, approvers=approvers,
+                                            every=services.settings.postmortem_approval_reminder, now=now)
         timeline.record(s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
                         text=f"Postmortem approval requested from {', '.join(mention(a) for a in approvers)}: "
                              "in review.", data={"event": "postmortem_in_review", "approvers": list(approvers)})
@@ -81,7 +85,7 @@ def request_approval(services: Services, incident_id: int, user_id: str, *, conf
     for approver in approvers:
         services.slack.dm(approver, text, blocks=blocks)
     if snap.channel_id:
-        services.slack.post(snap.channel_id, f"The {snap.key} postmortem is in review: "
+        _tell_channel(services, snap.channel_id, f"The {snap.key} postmortem is in review: "
                             f"{', '.join(mention(a) for a in approvers)} have been asked to approve it.")
 
 
@@ -115,6 +119,9 @@ def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: s
         found.status = new_status
         if found.status == APPROVED:
             found.approved_at = now
+        if found.status != IN_REVIEW:
+            cleanup.cancel_approval_reminders(s, incident_id=found.incident_id, now=now,
+                                              reason=f"postmortem {found.status}")
         if event != APPROVE:
             said = f"Postmortem changes requested by {mention(reviewer_id)}: back to draft. {comment}".rstrip()
         elif waiting:
@@ -131,7 +138,17 @@ def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: s
     services.slack.dm(owner, f"{snap.key}: {said}" + ("" if event == APPROVE else
                       " Edit it with `/incident postmortem` in the incident channel, then request approval again."))
     if snap.channel_id:
-        services.slack.post(snap.channel_id, f"{snap.key}: {said}")
+        _tell_channel(services, snap.channel_id, f"{snap.key}: {said}")
+
+
+def _tell_channel(services: Services, channel_id: str, text: str) -> None:
+    """The incident channel hears of the review; once ARCHIVE_AFTER archived it, the DMs carry it."""
+    try:
+        services.slack.post(channel_id, text)
+    except SlackFailure as exc:
+        if exc.error not in ("is_archived", "channel_not_found"):
+            raise
+        log.info("not telling %s (%s): %s", channel_id, exc.error, text)
 
 
 def register(app: App, services: Services) -> None:

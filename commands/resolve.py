@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.authority import Act
 from bot.core.durations import format_duration
+from bot.core.cleanup import archive_due_at
 from bot.core.comms import parse_support_cases
 from bot.core.incident import FIXING, INCIDENT_MANAGER, PENDING, TransitionError, status_after
 from bot.core.postmortem import utc_text
@@ -42,7 +43,9 @@ from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
-from storage import incidents, nags, timeline, updates
+from bot.views.cleanup import archive_cancelled as archive_cancelled_line
+from bot.views.cleanup import archive_notice
+from storage import cleanup, incidents, nags, timeline, updates
 from storage import roles as role_store
 from storage.models import Incident, Postmortem
 
@@ -138,6 +141,9 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         else:
             services.slack.post(channel, text, blocks=blocks)
     sync_channel(services, incident_id)
+    archive_at = archive_due_at(snap.resolved_at, settings.archive_after) if snap.resolved_at else None
+    if archive_at is not None and snap.channel_id:
+        services.slack.post(snap.channel_id, archive_notice(archive_at))
     if created:
         postmortem.tell_owner(services, incident_id)
 
@@ -157,6 +163,9 @@ def _resolve(s: Session, services: Services, incident: Incident, times: ResolveT
     incident.resolved_at = now
     incident.resolution_summary = summary
     nags.look_at(incident, None)  # the nag job stops looking; it re-checks the status too
+    archive_at = archive_due_at(now, services.settings.archive_after)
+    if archive_at is not None:
+        cleanup.schedule_archive(s, incident_id=incident_id, resolved_at=now, due_at=archive_at, now=now)
     ttd, ttr = format_duration(times.time_to_detect), format_duration(times.time_to_recovery)
     timeline.record(
         s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
@@ -211,11 +220,13 @@ def reopen(ctx: CommandContext) -> None:
         incident.resolved_at = None
         incident.next_update_due = now + services.settings.update_interval
         nags.look_at(incident, now)
+        archive_cancelled = cleanup.cancel_archive(s, incident_id=incident.id, now=now) > 0
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=ctx.user_id, text=f"{snap.key} reopened by {mention(ctx.user_id)}: back to Fixing.",
                         data={"event": "reopened"})
         key, channel_id, due = snap.key, snap.channel_id, incident.next_update_due
     if channel_id:
         services.slack.post(channel_id, f":arrows_counterclockwise: {mention(ctx.user_id)} reopened {key}: it is "
-                            f"Fixing again. Next update due by {utc_text(due)}.")
+                            f"Fixing again. Next update due by {utc_text(due)}."
+                            + (f"\n{archive_cancelled_line()}" if archive_cancelled else ""))
     sync_channel(services, ctx.incident_id or 0)

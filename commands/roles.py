@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.authority import Actor
+from bot.core.cleanup import role_nudge_wanted
 from bot.core.handbook import Role
 from bot.core.incident import IncidentSnapshot
 from bot.core.roles import (
@@ -25,7 +26,7 @@ from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
-from storage import incidents, timeline
+from storage import cleanup, incidents, timeline
 from storage import roles as role_store
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,11 @@ def apply(services: Services, incident_id: int, *, actor: str, typed_in: str | N
                 data={"event": event, "action": "relieved", "role": change.role, "user": relieved.user_id, "by": actor},
             )
         if change.assign:
-            role_store.assign(s, incident, role=change.role, user_id=change.assign, by=actor, now=now)
+            held = role_store.assign(s, incident, role=change.role, user_id=change.assign, by=actor, now=now)
+            if role_nudge_wanted(change.role):
+                # The handbook's fatigue check, for every role: asked once after HANDOVER_NUDGE_AFTER.
+                cleanup.schedule_role_nudge(s, incident_id=incident.id, assignment=held,
+                                            due_at=now + services.settings.handover_nudge_after, now=now)
             what = (f"<@{actor}> took the {title} role" if change.assign == actor
                     else f"<@{actor}> gave <@{change.assign}> the {title} role")
             timeline.record(
