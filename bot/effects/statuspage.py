@@ -18,6 +18,7 @@ from bot.effects.errors import Skip
 from bot.effects.registry import deliverer
 from bot.vendors.statuspage import StatuspageClient, StatuspageError, StatuspageIncident
 from bot.views.declare import LINK_TITLES
+from bot.views.slack_text import escape
 from commands.channel_sync import sync_channel
 from storage import effects, incidents, statuspage, timeline
 from storage.effects import PendingEffect
@@ -61,8 +62,8 @@ def _refused(services: Services, effect: PendingEffect, exc: StatuspageError) ->
             effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=now, recipient_id=effect.tell,
                             dedupe_key=f"statuspage.delayed:{effect.id}",
                             payload={"text": f":hourglass: {effect.payload.get('what', effect.kind)} has not reached "
-                                             f"Statuspage yet ({exc.error}). The bot keeps trying; nothing "
-                                             "needs doing, and nothing will be sent twice."})
+                                             f"Statuspage yet ({escape(exc.error)}). The bot keeps trying; "
+                                             "nothing needs doing, and nothing will be sent twice."})
     return exc
 
 

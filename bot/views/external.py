@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.external_comms import MESSAGE_MAX, RESOLVED, STATUS_LABELS, STATUSES
 from bot.views.blocks import context, divider, input_value, option, plain, section, text_input
 from bot.views.ids import Action, Block
+from bot.views.slack_text import escape
 
 PUBLISH = "publish"
 # The core's field names -> the modal's block IDs.
@@ -28,7 +29,7 @@ def external_blocks(*, message: str, status: str, publish: bool, name: str, comp
         checkbox["initial_options"] = [publish_option]
     status_options = [option(STATUS_LABELS[s], s) for s in statuses]
     chosen = next((o for o in status_options if o["value"] == status), status_options[0])
-    where = f"<{shortlink}|the status page incident>" if shortlink else f"a new status page incident, *{name}*"
+    where = f"<{shortlink}|the status page incident>" if shortlink else f"a new status page incident, *{escape(name)}*"
     return [
         divider(),
         section(f"*External comms (status page).* Publishing updates {where}. {components}"),

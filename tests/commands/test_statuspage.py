@@ -276,6 +276,28 @@ def test_a_rejected_publish_is_told_to_the_im_with_statuspages_reason(bot, slack
     assert outcomes == ["failed", "skipped"]
 
 
+def test_a_component_statuspage_does_not_know_is_a_422_told_with_its_reason(slack, database_url, clock, page):
+    from tests.support import Bot
+
+    team = TeamConfig(services=(Service("payments-api", statuspage_components=("gone00000000",)),),
+                      products=("Checkout",))
+    services = make_services(slack, database_url, clock, team, statuspage_api_url=page.url,
+                             statuspage_api_key=page.api_key, statuspage_page_id=page.page_id)
+    services.statuspage_pacer = Pacer(0)
+    bot = Bot.build(services, slack)
+    try:
+        channel = declare(bot)
+        publish_update(bot, channel.id)
+    finally:
+        bot.executor.shutdown(wait=True)
+        services.sessions.kw["bind"].dispose()
+    told = [m["text"] for m in slack.dm_messages("UREPORTER") if "did not reach Statuspage" in m["text"]]
+    assert told == [":warning: The status page update for HOT-1 (investigating) did not reach Statuspage: "
+                    "Statuspage: 422 Component gone00000000 could not be found on this page."]
+    assert page.incidents == {}
+    page.violations.clear()  # the refusal was the point
+
+
 def test_not_ticking_publish_sends_nothing(bot, page):
     channel = declare(bot)
     publish_update(bot, channel.id, publish=False)
