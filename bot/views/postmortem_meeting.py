@@ -8,13 +8,15 @@ from bot.core import handbook
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
 from bot.views.blocks import context, header, section
+from bot.views.slack_text import escape
 
 
 def invitation_text(incident: IncidentSnapshot, *, link: str) -> str:
     """The invitation with the incident's link and summary filled in (copy it into the calendar)."""
     start, end = incident.impact_started_at, incident.impact_ended_at
     lasted = f", impact lasted {format_duration(end - start)}" if start and end else ""
-    summary = (f"review how {incident.summary[:1].lower() + incident.summary[1:]} "
+    typed = escape(incident.summary)
+    summary = (f"review how {typed[:1].lower() + typed[1:]} "
                f"(Sev {incident.severity}{lasted})")
     return handbook.POSTMORTEM_MEETING_INVITATION.format(link=link, summary=summary)
 

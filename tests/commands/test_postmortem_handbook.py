@@ -159,3 +159,13 @@ def test_postmortem_rows_unchanged_by_refused_confirmation(bot, slack, services)
     assert "Name the approvers first" in told(slack, "UALICE")
     with services.sessions() as s:
         assert s.scalars(select(Postmortem.status)).one() == "draft"
+
+
+def test_the_invitation_escapes_what_people_typed(bot, slack):
+    bot.clock.set(MONDAY_NOON)
+    channel = bot.declare("Checkout <!here> fails", severity=2)
+    make_im(bot.services, channel.id, "UALICE")
+    join_channel(slack, channel.id, "UALICE")
+    bot.command("postmortem meeting", user="UALICE", channel=channel.id)
+    shown = json.dumps([e["blocks"] for e in slack.ephemerals if e["user"] == "UALICE"][-1])
+    assert "checkout &lt;!here&gt; fails" in shown and "<!here>" not in shown
