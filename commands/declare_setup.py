@@ -129,7 +129,12 @@ def _invite(services: Services, setup: Setup) -> None:
 
 
 def seed_members(services: Services, channel_id: str) -> None:
-    listed = services.slack.members(channel_id)
+    try:
+        listed = services.slack.members(channel_id)
+    except SlackFailure as exc:
+        # Not a reason to fail the declaration: the housekeeping tick reads it later.
+        log.warning("cannot read the members of %s yet (%s); housekeeping retries", channel_id, exc)
+        return
     with services.sessions.begin() as s:
         members.replace(s, channel_id=channel_id, user_ids=listed, now=services.now())
 

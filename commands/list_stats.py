@@ -14,39 +14,46 @@ from datetime import timedelta
 from bot.core.incident import IncidentSnapshot
 from bot.core.stats import compute_stats, parse_days
 from bot.services import Services
-from bot.slack_edge import SlackFailure
 from bot.views.list_stats import incident_list, stats_answer
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import Reply, verb
+from storage import members
 from storage import stats as queries
 
 log = logging.getLogger(__name__)
 
 
 class Visibility:
-    """Who may see which private incident: members of its channel. Asked of Slack once per
-    channel per request; when Slack cannot say, the incident stays hidden (fail closed)."""
+    """Who may see which private incident: members of its channel, read from the stored
+    membership (channel_members, kept by Slack's member events), so a list answered in the
+    ack never waits on Slack. A channel whose membership is unknown stays hidden (fail closed)."""
 
     def __init__(self, services: Services, viewer: str) -> None:
         self.services = services
         self.viewer = viewer
         self._members: dict[str, bool] = {}
 
+    def prime(self, channel_ids: Iterable[str | None]) -> None:
+        """Looks up many channels in one query."""
+        wanted = [c for c in channel_ids if c and c not in self._members]
+        if not wanted:
+            return
+        with self.services.sessions() as s:
+            mine = members.channels_of(s, user_id=self.viewer, channel_ids=wanted)
+        self._members.update({c: c in mine for c in wanted})
+
     def may_see(self, private: bool, channel_id: str | None) -> bool:
         if not private:
             return True
         if not channel_id:
             return False
-        if channel_id not in self._members:
-            try:
-                self._members[channel_id] = self.viewer in self.services.slack.members(channel_id)
-            except SlackFailure as exc:
-                log.warning("cannot list members of %s, hiding its private incident: %s", channel_id, exc)
-                self._members[channel_id] = False
+        self.prime([channel_id])
         return self._members[channel_id]
 
     def incidents(self, snaps: Iterable[IncidentSnapshot]) -> list[IncidentSnapshot]:
+        snaps = list(snaps)
+        self.prime(snap.channel_id for snap in snaps if snap.private)
         return [snap for snap in snaps if self.may_see(snap.private, snap.channel_id)]
 
 

@@ -17,8 +17,10 @@ from bot.views.blocks import input_value
 from bot.views.declare import declare_modal
 from bot.views.ids import Action, Block, Callback
 from bot.views.shortcuts import add_to_timeline_modal, incident_choice_label, nothing_open_modal
-from commands import declare_sources
+from bot.core.authority import Act
+from commands import authority, declare_sources
 from commands.channel_messages import message_text
+from commands.list_stats import Visibility
 from commands.timeline_events import acknowledge
 from storage import alerts, incidents, timeline
 
@@ -111,9 +113,12 @@ def add_to_timeline(services: Services, body: dict[str, Any]) -> None:
             choices = [(str(i.id), incident_choice_label(i.key, i.summary, i.private), i.private, i.channel_id)
                        for i in incidents.open_ones(s)]
     if choices is not None:
-        # A private incident shows nothing outside its channel: offered only to its members.
+        # A private incident shows nothing outside its channel: offered only to its members
+        # (stored membership: no Slack call per incident).
+        visibility = Visibility(services, user)
+        visibility.prime(channel_id for _, _, private, channel_id in choices if private)
         visible = [(value, text) for value, text, private, channel_id in choices
-                   if not private or (channel_id and user in services.slack.members(channel_id))]
+                   if visibility.may_see(private, channel_id)]
         if not visible:
             services.slack.open_view(body["trigger_id"], nothing_open_modal())
             return
@@ -135,11 +140,13 @@ def add_to_timeline_submitted(ack: Ack, services: Services, body: dict[str, Any]
         ack(response_action="errors", errors={Block.TIMELINE_KIND: "Choose what kind of entry this is."})
         return
     with services.sessions() as s:
-        incident = incidents.get(s, int(chosen))
-        key, private, channel_id = incident.key, incident.private, incident.channel_id
-    in_channel = meta.get("channel") == channel_id
-    if private and not in_channel and (not channel_id or user not in services.slack.members(channel_id)):
-        ack(response_action="errors", errors={Block.TIMELINE_INCIDENT: f"Only members of {key}'s channel may add to it."})
+        # Asked again on submit: the choice may be forged or the person may have left meanwhile.
+        target = incidents.snapshot(incidents.get(s, int(chosen)))
+        decision = authority.decide(s, user, Act.TIMELINE_EMOJI, target, typed_in=meta.get("channel"))
+    key, in_channel = target.key, meta.get("channel") == target.channel_id
+    if not decision:
+        ack(response_action="errors", errors={Block.TIMELINE_INCIDENT if not meta.get("incident_id")
+                                              else Block.TIMELINE_KIND: decision.reason})
         return
     ack()
     channel, ts = meta["channel"], meta["ts"]

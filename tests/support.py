@@ -154,6 +154,19 @@ class Bot:
         self.drain()
         return response
 
+    def join(self, channel_id: str, *users: str) -> None:
+        """People join a channel: the fake's members change and Slack sends member_joined_channel."""
+        for user in users:
+            self.fake.channels[channel_id].members.add(user)
+            self.event({"type": "member_joined_channel", "user": user, "channel": channel_id, "channel_type": "C",
+                        "team": "T0001", "event_ts": f"{uuid.uuid4().int % 10**9}.000100"})
+
+    def leave(self, channel_id: str, *users: str) -> None:
+        for user in users:
+            self.fake.channels[channel_id].members.discard(user)
+            self.event({"type": "member_left_channel", "user": user, "channel": channel_id, "channel_type": "C",
+                        "team": "T0001", "event_ts": f"{uuid.uuid4().int % 10**9}.000200"})
+
     def last_view(self, callback_id: str) -> dict[str, Any]:
         views = [v for v in self.fake.views_opened if v.get("callback_id") == callback_id]
         assert views, f"no modal {callback_id} was opened"

@@ -10,7 +10,8 @@ import logging
 from datetime import timedelta
 
 from bot.services import Services
-from storage import events
+from bot.slack_edge import SlackFailure
+from storage import events, members
 
 log = logging.getLogger(__name__)
 
@@ -22,4 +23,22 @@ def run_due(services: Services, worker_id: str) -> int:
         forgotten = events.forget_before(s, services.now() - KEEP_EVENT_KEYS)
     if forgotten:
         log.info("forgot %s processed-event keys older than %s", forgotten, KEEP_EVENT_KEYS)
-    return forgotten
+    return forgotten + sync_members(services)
+
+
+def sync_members(services: Services) -> int:
+    """Incident channels whose membership was never read (declared before it was kept, or the
+    declaration's read failed) are read once here, off the request path; events keep them after."""
+    with services.sessions() as s:
+        channels = members.unsynced_channels(s)
+    synced = 0
+    for channel_id in channels:
+        try:
+            listed = services.slack.members(channel_id)
+        except SlackFailure as exc:
+            log.warning("cannot read the members of %s (%s); its private incident stays hidden", channel_id, exc)
+            continue
+        with services.sessions.begin() as s:
+            members.replace(s, channel_id=channel_id, user_ids=listed, now=services.now())
+        synced += 1
+    return synced

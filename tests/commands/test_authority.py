@@ -6,15 +6,20 @@ and the incident row are compared before and after.
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from bot.scheduler import nags as nag_job
 from bot.settings import TeamConfig
-from bot.views.ids import Action, Callback
+from bot.views.ids import Action, Block, Callback
 from storage.models import Action as ActionRow
-from storage.models import Postmortem, TimelineEntry
+from storage.models import CommsUpdate, Incident, Postmortem, TimelineEntry
 from tests.commands.test_resolve import MONDAY_NOON, resolve_values
+from tests.commands.test_update import update_values
 from tests.commands.test_roles import state, told
-from tests.support import Bot, ack_text, make_services
+from tests.support import Bot, ack_text, deliver_due, make_services
 
 STEERING = {
     "role tl <@UREPORTER>": "assign the tech lead role in HOT-1",
@@ -155,3 +160,76 @@ def test_an_action_is_closed_only_by_its_owner_the_postmortem_owner_or_the_im(bo
     bot.command(f"action done {action_id}", user="UCAROL", channel=channel.id)
     with services.sessions() as s:
         assert s.scalars(select(ActionRow.done_by)).one() == "UCAROL"
+
+
+def comms_rows(services) -> int:
+    with services.sessions() as s:
+        return len(s.scalars(select(CommsUpdate)).all())
+
+
+def test_an_old_nag_button_pressed_after_a_handover_is_refused(bot, slack, services):
+    channel = bot.declare("Checkout fails")
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    bot.clock.advance(minutes=20)
+    nag_job.run_due(services, "w1")
+    deliver_due(services)
+    dm = slack.dm_messages("UALICE")[-1]
+    button = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert button["value"] == "1:incident-manager"
+    bot.command("handover <@UBOB>", user="UALICE", channel=channel.id)
+    views = len(slack.views_opened)
+
+    bot.action(Action.OPEN_UPDATE, button["value"], user="UALICE", message=dm, channel_id=dm["channel"])
+    # A button from before the role was in its value is the IM's too.
+    bot.action(Action.OPEN_UPDATE, "1", user="UALICE", message=dm, channel_id=dm["channel"])
+
+    assert len(slack.views_opened) == views
+    refusals = [m["text"] for m in slack.dm_messages("UALICE")[-2:]]
+    assert refusals == ["This reminder was for the incident manager of HOT-1, which is now <@UBOB>: the reminder's "
+                        "button works only for them. `/incident update` in the incident channel says who may post "
+                        "updates."] * 2
+    # The new IM's press opens the modal.
+    bot.action(Action.OPEN_UPDATE, button["value"], user="UBOB", message=dm, channel_id=dm["channel"])
+    assert len(slack.views_opened) == views + 1
+
+
+def test_an_update_modal_submitted_after_the_role_moved_is_refused(bot, slack, services):
+    channel = bot.declare("Checkout fails")
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    bot.command("update", user="UALICE", channel=channel.id)
+    view = bot.last_view(Callback.UPDATE)
+    bot.command("handover <@UBOB>", user="UALICE", channel=channel.id)
+    messages = len(slack.messages_in(channel.id))
+
+    response = bot.submit(view, update_values(bot.clock() + timedelta(hours=1)), user="UALICE")
+
+    errors = json.loads(response.body)["errors"]
+    assert errors == {Block.UPDATE_STATE: "Only the incident manager <@UBOB> may post an update for HOT-1."}
+    assert comms_rows(services) == 0 and len(slack.messages_in(channel.id)) == messages
+
+
+def test_a_forged_or_stale_resolve_submission_for_another_incident_is_refused(bot, slack, services):
+    mine = bot.declare("Mine")
+    bot.command("role im me", user="UBOB", channel=mine.id)
+    theirs = bot.declare("Theirs")
+    bot.command("role im me", user="UALICE", channel=theirs.id)
+    bot.command("resolve", user="UBOB", channel=mine.id)
+    view = bot.last_view(Callback.RESOLVE)
+    # The same modal, its metadata pointing at the other incident.
+    meta = json.loads(view["private_metadata"])
+    forged = {**view, "private_metadata": json.dumps({**meta, "incident_id": 2})}
+    before = state_of(services, 2)
+
+    response = bot.submit(forged, resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
+                                                 ("2024-05-06", "08:55")), user="UBOB")
+
+    assert json.loads(response.body)["errors"] == {
+        Block.RESOLUTION_SUMMARY: "Only the incident manager <@UALICE> may resolve HOT-2."}
+    assert state_of(services, 2) == before
+
+
+def state_of(services, incident_id: int) -> tuple:
+    with services.sessions() as s:
+        incident = s.get(Incident, incident_id)
+        entries = len(s.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)).all())
+        return incident.status, incident.resolved_at, entries

@@ -66,7 +66,7 @@ def test_private_incident_never_reaches_a_non_member_home(bot, slack, services):
         assert secret_text not in outsider
     assert "Payroll data exposed" in member and ":lock:" in member
 
-    secret.members.add("UBOB")
+    bot.join(secret.id, "UBOB")
     joined = json.dumps(open_home(bot, "UBOB"), ensure_ascii=False)
     assert "Payroll data exposed" in joined and "Rotate the tenant keys" in joined
 

@@ -73,7 +73,7 @@ def test_list_with_nothing_open(bot, slack):
 def test_private_incident_is_listed_only_to_members_of_its_channel(bot, slack, services):
     public = bot.declare("Public outage")
     secret = bot.declare("Payroll data exposed to wrong tenant", private=True)
-    secret.members.add("UALICE")
+    bot.join(secret.id, "UALICE")
 
     member = body(bot.command("list", user="UALICE", channel=slack.general_channel_id))
     outsider_response = bot.command("list", user="UBOB", channel=slack.general_channel_id)
@@ -135,3 +135,20 @@ def test_stats_refuses_bad_days_with_the_right_form(bot, slack, days, reason):
     seen = ack_text(bot.command(f"stats {days}", user="UCAROL", channel=slack.general_channel_id))
     assert reason in seen
     assert "Usage: `/incident stats [days]`" in seen
+
+
+def test_list_with_15_private_incidents_never_asks_slack_inside_the_ack(bot, slack, services):
+    """Membership comes from the database (kept by member events): at 250 ms per Slack call,
+    one conversations.members per private incident would miss Slack's 3 seconds."""
+    channels = [bot.declare(f"Secret {n}", private=True) for n in range(15)]
+    for channel in channels[:10]:
+        bot.join(channel.id, "UALICE")
+    bot.leave(channels[0].id, "UALICE")
+    slack.latency = 0.25
+    slack.reset_calls()
+
+    answer = body(bot.command("list", user="UALICE", channel=slack.general_channel_id))
+
+    assert slack.calls == []  # nothing asked of Slack, in the ack or after it
+    shown = [n for n in range(15) if f"Secret {n}" in answer]
+    assert shown == list(range(1, 10))
