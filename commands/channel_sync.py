@@ -7,6 +7,7 @@ import logging
 from bot.core.topic import render_topic
 from bot.services import Services
 from bot.views.declare import info_message
+from bot.views.slack_text import inert_incident
 from storage import incidents
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,8 @@ def sync_topic(services: Services, incident_id: int) -> str:
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id)
         snap = incidents.snapshot(incident)
-    topic = render_topic(snap)
+    # The topic is mrkdwn too: a typed summary must not become a link or a ping.
+    topic = render_topic(inert_incident(snap))
     if snap.channel_id:
         services.slack.set_topic(snap.channel_id, topic)
     return topic

@@ -17,6 +17,7 @@ from bot.core.incident import IncidentSnapshot, channel_name
 from bot.core.topic import render_topic
 from bot.services import Services
 from bot.slack_edge import SlackFailure
+from bot.views.slack_text import inert_incident
 from bot.views.declare import LINK_TITLES, announcement, info_message
 from storage import incidents, members
 
@@ -140,7 +141,7 @@ def seed_members(services: Services, channel_id: str) -> None:
 
 
 def _topic(services: Services, setup: Setup) -> None:
-    services.slack.set_topic(setup.snap.channel_id or "", render_topic(setup.snap))
+    services.slack.set_topic(setup.snap.channel_id or "", render_topic(inert_incident(setup.snap)))
     _mark(services, setup.incident_id, TOPIC)
 
 

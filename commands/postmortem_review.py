@@ -32,6 +32,7 @@ from bot.slack_edge import SlackFailure
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import approval_request, changes_modal, confirm_without_root_cause_action, review_done
+from bot.views.slack_text import inert
 from commands import authority
 from commands.errors import CommandError
 from storage import cleanup, incidents, postmortems, timeline
@@ -135,6 +136,8 @@ def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: s
     if message:
         text, blocks = review_done(snap.key, event == APPROVE, comment)
         services.slack.update_message(message[0], message[1], text, blocks=blocks)
+    # The comment is typed text: escaped where it becomes a message (the timeline keeps it raw).
+    said = said.replace(comment, inert(comment)) if comment else said
     services.slack.dm(owner, f"{snap.key}: {said}" + ("" if event == APPROVE else
                       " Edit it with `/incident postmortem` in the incident channel, then request approval again."))
     if snap.channel_id:

@@ -12,6 +12,7 @@ from bot.core.authority import Act
 from bot.core import timeline as core
 from bot.services import Services
 from bot.views import timeline as views
+from bot.views.slack_text import defuse, inert
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -54,8 +55,11 @@ def show_timeline(ctx: CommandContext) -> None:
     with services.sessions() as s:
         incident = incidents.get(s, ctx.incident_id)
         key, summary = incident.key, incident.summary
-        items = [_item(e) for e in timeline.entries(s, ctx.incident_id)]
-    messages = core.render_messages(key, items)
+        entries = list(timeline.entries(s, ctx.incident_id))
+        items = [_item(e) for e in entries]
+    # The messages are mrkdwn: typed text escaped, quoted Slack messages defused. The Markdown
+    # file below is a document, not mrkdwn (Slack pings nobody from a file): it keeps the text raw.
+    messages = core.render_messages(key, [_item(e, shown=True) for e in entries])
     if len(messages) <= views.MAX_TIMELINE_MESSAGES:
         for text in messages:
             ctx.reply(text)
@@ -67,8 +71,16 @@ def show_timeline(ctx: CommandContext) -> None:
     ctx.reply(views.file_told(key, len(items)))
 
 
-def _item(entry: Any) -> core.TimelineItem:
-    return core.TimelineItem(occurred_at=entry.occurred_at, kind=entry.kind, text=entry.text,
+# Entries whose text is a Slack message as Slack sent it (already markup); the rest was typed
+# into a command, a modal or a webhook and is raw.
+SLACK_MARKUP_SOURCES = ("message", "reaction", "shortcut")
+
+
+def _item(entry: Any, *, shown: bool = False) -> core.TimelineItem:
+    text = entry.text
+    if shown:
+        text = defuse(text) if entry.source in SLACK_MARKUP_SOURCES else inert(text)
+    return core.TimelineItem(occurred_at=entry.occurred_at, kind=entry.kind, text=text,
                              actor_id=entry.actor_id, permalink=entry.permalink, edited=entry.edited_at is not None)
 
 

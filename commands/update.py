@@ -23,6 +23,7 @@ from bot.scheduler.nags import policy
 from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
+from bot.views.slack_text import inert
 from bot.views.update import FIELD_BLOCKS, posted_update, private_update_notice, update_modal
 from commands import authority, external_comms
 from commands.context import CommandContext
@@ -177,7 +178,7 @@ def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author:
         )
         text, blocks = posted_update(key=incident.key, severity=incident.severity, summary=incident.summary,
                                      draft=draft, author_id=author)
-        what = f"Your update for {render_title(incident.key, incident.severity, incident.summary)}"
+        what = f"Your update for {render_title(incident.key, incident.severity, inert(incident.summary))}"
         # The incident channel and the incidents channel are two destinations: one refusing
         # (an archived channel) does not hold up the other.
         effects.enqueue(s, kind="slack.post", incident_id=incident_id, now=now, tell=author,

@@ -9,6 +9,7 @@ from bot.core.actions import ActionItem
 from bot.core.durations import format_duration
 from bot.core.handbook import ACTION_CATEGORIES, ACTION_KIND_MEANING
 from bot.views.blocks import context, header, section
+from bot.views.slack_text import inert
 
 LIST_LIMIT = 40  # an ephemeral message holds 50 blocks; the rest is counted, not shown
 
@@ -41,19 +42,19 @@ def action_line(item: ActionItem, now: datetime) -> str:
         status = f":red_circle: overdue by {format_duration(now - item.due_at)}"
     else:
         status = ":large_blue_circle: open"
-    return (f"*#{item.id}* {status} · {kind_title(item.kind)}{category_text(item)} · {item.text}\n"
+    return (f"*#{item.id}* {status} · {kind_title(item.kind)}{category_text(item)} · {inert(item.text)}\n"
             f"owner {owner_text(item.owner_id)} · due {local_date(item.due_at)}")
 
 
 def added_message(item: ActionItem, *, added_by: str) -> str:
     return (f":memo: <@{added_by}> added {kind_title(item.kind).lower()} *#{item.id}*{category_text(item)} to "
             f"{item.incident_key}: "
-            f"{item.text}\nOwner {owner_text(item.owner_id)}, due {local_date(item.due_at)}. "
+            f"{inert(item.text)}\nOwner {owner_text(item.owner_id)}, due {local_date(item.due_at)}. "
             f"Close it with `/incident action done {item.id}`.")
 
 
 def closed_message(item: ActionItem, *, closed_by: str) -> str:
-    return f":white_check_mark: <@{closed_by}> closed action *#{item.id}*: {item.text}"
+    return f":white_check_mark: <@{closed_by}> closed action *#{item.id}*: {inert(item.text)}"
 
 
 def already_closed(item: ActionItem) -> str:
@@ -64,7 +65,7 @@ def already_closed(item: ActionItem) -> str:
 
 def owner_told(item: ActionItem, *, added_by: str) -> str:
     return (f"<@{added_by}> made you the owner of {kind_title(item.kind).lower()} #{item.id} of "
-            f"{item.incident_key}: {item.text}\nIt is due {local_date(item.due_at)}. "
+            f"{item.incident_key}: {inert(item.text)}\nIt is due {local_date(item.due_at)}. "
             f"{ACTION_KIND_MEANING[item.kind]} When it is done, say `/incident action done {item.id}`"
             + (f" in <#{item.channel_id}>." if item.channel_id else "."))
 
@@ -89,6 +90,6 @@ def reminder(item: ActionItem, now: datetime, *, late: bool) -> str:
     where = f" in <#{item.channel_id}>" if item.channel_id else ""
     late_note = " (sent late: the bot was not running when this reminder fell due)" if late else ""
     return (f":alarm_clock: {kind_title(item.kind)} #{item.id} of {item.incident_key} is overdue by "
-            f"{format_duration(now - item.due_at)}{late_note}: {item.text}\n"
+            f"{format_duration(now - item.due_at)}{late_note}: {inert(item.text)}\n"
             f"It was due {local_date(item.due_at)}. When it is done, say `/incident action done {item.id}`{where}. "
             "You will get a reminder each week while it stays open.")

@@ -10,6 +10,7 @@ from bot.core.incident import IncidentSnapshot
 from bot.core.topic import mention
 from bot.views.blocks import context, fields, header, modal, option, plain, section, text_input
 from bot.views.ids import Action, Block, Callback
+from bot.views.slack_text import inert_incident, link
 
 LINK_TITLES = {"video": "Video call", "doc": "Incident state document", "issue": "Incident issue",
                "statuspage": "Status page"}
@@ -63,6 +64,7 @@ def declare_modal(*, summary: str, services: tuple[str, ...], products: tuple[st
 
 def info_message(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]:
     """The pinned message: what the incident is and what to do next."""
+    raw, incident = incident, inert_incident(incident)  # typed text escaped for mrkdwn
     severity = handbook.SEVERITIES[incident.severity]
     im = incident.incident_manager
     next_step = (
@@ -79,12 +81,12 @@ def info_message(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]
         ("Affected products", ", ".join(incident.affected_products) or UNKNOWN),
     ]
     blocks = [
-        header(f"{incident.key}: {incident.summary}"),
+        header(f"{raw.key}: {raw.summary}"),
         fields(pairs),
         section(f"*Impact*\n{incident.impact or '_not described yet_'}"),
     ]
     if incident.links:
-        blocks.append(section("*Links*\n" + "\n".join(f"• <{url}|{LINK_TITLES.get(k, k)}>" for k, url in incident.links.items())))
+        blocks.append(section("*Links*\n" + "\n".join(f"• {link(url, LINK_TITLES.get(k, k))}" for k, url in incident.links.items())))
     blocks.append(section(next_step))
     blocks.append(context("`/incident help` lists every command. React with :mag: :hammer_and_wrench: "
                           ":ballot_box_with_check: :thought_balloon: :test_tube: :pushpin: to put a message on the "
@@ -95,6 +97,7 @@ def info_message(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]
 
 def announcement(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]:
     """The incidents channel's announcement; a private incident names no details."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     if incident.private:
         text = (f":lock: A private incident {incident.key} was declared. "
                 "Its responders have been invited to a private channel.")

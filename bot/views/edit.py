@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.core import handbook
@@ -10,6 +11,7 @@ from bot.core.edit import FieldChange, change_sentence
 from bot.core.incident import IncidentSnapshot
 from bot.views.blocks import modal, option, plain, text_input
 from bot.views.ids import Action, Block, Callback
+from bot.views.slack_text import inert, inert_incident
 
 
 def edit_modal(incident: IncidentSnapshot, *, incident_id: int, services: tuple[str, ...],
@@ -46,10 +48,18 @@ def edit_modal(incident: IncidentSnapshot, *, incident_id: int, services: tuple[
 
 def edited_in_channel(incident: IncidentSnapshot, found: list[FieldChange], *, actor: str) -> str:
     """The incident channel's note: one line per changed field."""
-    return "\n".join(f":pencil2: {change_sentence(c, actor=actor)}." for c in found)
+    return "\n".join(f":pencil2: {change_sentence(_inert_change(c), actor=actor)}." for c in found)
+
+
+def _inert_change(change: FieldChange) -> FieldChange:
+    """Both sides of a change are typed text: escaped for mrkdwn."""
+    def safe(value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        return tuple(inert(v) for v in value) if isinstance(value, tuple) else inert(value)
+    return replace(change, old=safe(change.old), new=safe(change.new))
 
 
 def summary_change_announcement(incident: IncidentSnapshot, old_summary: str, *, actor: str) -> str:
     """The incidents channel hears of a public incident's new summary (it named the old one)."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     return (f":pencil2: {incident.key} - Sev {incident.severity} - {incident.summary}: <@{actor}> changed the "
-            f"summary from “{old_summary}”. Follow it in <#{incident.channel_id}>.")
+            f"summary from “{inert(old_summary)}”. Follow it in <#{incident.channel_id}>.")

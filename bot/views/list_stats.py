@@ -11,6 +11,7 @@ from bot.core.incident import IncidentSnapshot
 from bot.core.risk import RepeatRisk, risk_lines
 from bot.core.stats import Spread, Stats
 from bot.views.blocks import context, fields, header, section
+from bot.views.slack_text import inert
 
 LIST_LIMIT = 45  # a slash-command answer holds 50 blocks
 
@@ -21,7 +22,7 @@ def incident_line(snap: IncidentSnapshot, now: datetime) -> str:
     where = f" <#{snap.channel_id}>" if snap.channel_id else ""
     lock = " :lock:" if snap.private else ""
     return (f"*{snap.key}*{where}{lock} · Sev {snap.severity} · {snap.status} · IM {im} · "
-            f"open {format_duration(now - snap.declared_at)}\n{snap.summary}")
+            f"open {format_duration(now - snap.declared_at)}\n{inert(snap.summary)}")
 
 
 def incident_list(snaps: list[IncidentSnapshot], now: datetime) -> tuple[str, list[dict[str, Any]]]:

@@ -13,6 +13,7 @@ from bot.core.incident import INCIDENT_MANAGER
 from bot.core.topic import mention
 from bot.views.blocks import context, section
 from bot.views.ids import Action
+from bot.views.slack_text import inert
 
 
 def _what(nag: DueNag) -> str:
@@ -54,7 +55,7 @@ def comms_nag_dm(nag: DueNag, *, incident_id: int, key: str, summary: str, chann
            if as_reporter else "You are the incident manager.")
     questions = "\n".join(f"{i}. {q}" for i, q in enumerate(handbook.UPDATE_CHECKLIST, 1))
     blocks = [
-        section(f":alarm_clock: {headline}\n_{key}: {summary}_"),
+        section(f":alarm_clock: {headline}\n_{key}: {inert(summary)}_"),
         section(f"Each update answers the handbook's five questions:\n{questions}"),
         update_button(incident_id),
         context(f"{why} `/incident update` in the incident channel does the same."),

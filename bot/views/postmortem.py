@@ -28,6 +28,7 @@ from bot.core.resolve import slack_time
 from bot.core.topic import mention
 from bot.views.blocks import clip, context, divider, fields, header, modal, option, plain, section, text_input
 from bot.views.ids import Action, Block, Callback
+from bot.views.slack_text import inert, inert_incident
 
 FIELD_PREVIEW = 600  # characters of a field shown in the channel; the export has everything
 TIMELINE_PREVIEW = 8
@@ -49,14 +50,14 @@ def _field_preview(doc: PostmortemDocument, key: str) -> str:
         lines = timeline_lines(doc)
         shown = lines[-TIMELINE_PREVIEW:]
         more = f"\n_…and {len(lines) - len(shown)} earlier entries (the export has them all)_" if len(lines) > len(shown) else ""
-        notes = field_text(doc, key)
-        return clip((notes + "\n" if notes else "") + "\n".join(f"• {line}" for line in shown) + more, FIELD_PREVIEW)
+        notes = inert(field_text(doc, key))
+        return clip((notes + "\n" if notes else "") + "\n".join(f"• {inert(line)}" for line in shown) + more, FIELD_PREVIEW)
     if key == "corrective_actions":
-        lines = [f"• {line}" for line in action_lines(doc)]
-        notes = field_text(doc, key)
+        lines = [f"• {inert(line)}" for line in action_lines(doc)]
+        notes = inert(field_text(doc, key))
         text = "\n".join(([notes] if notes else []) + lines)
         return clip(text, FIELD_PREVIEW) if text else ""
-    return clip(field_text(doc, key), FIELD_PREVIEW)
+    return clip(inert(field_text(doc, key)), FIELD_PREVIEW)
 
 
 def document_message(doc: PostmortemDocument, incident_id: int) -> tuple[str, list[dict[str, Any]]]:
@@ -64,7 +65,7 @@ def document_message(doc: PostmortemDocument, incident_id: int) -> tuple[str, li
     incident = doc.incident
     blocks: list[dict[str, Any]] = [
         header(f"Postmortem: {incident.key} - Sev {incident.severity}"),
-        section(f"*{incident.summary}*"),
+        section(f"*{inert(incident.summary)}*"),
         fields(_meta_pairs(doc)),
     ]
     for part in SECTIONS:
@@ -160,7 +161,7 @@ def owner_dm(doc: PostmortemDocument, business_days: int) -> tuple[str, list[dic
         "4. Name the approvers (`/incident postmortem approvers @a @b`) and `/incident postmortem request-approval`.",
     )
     blocks = [
-        section(f":spiral_note_pad: *{text}*\n{incident.key} - Sev {incident.severity} - {incident.summary}"),
+        section(f":spiral_note_pad: *{text}*\n{incident.key} - Sev {incident.severity} - {inert(incident.summary)}"),
         section("\n".join(steps)),
         context(f"Due {business_days} business days after it was created: the handbook asks for postmortems "
                 "within 24-48 hours and not more than five business days."),
@@ -173,7 +174,7 @@ def approval_request(doc: PostmortemDocument, postmortem_id: int, missing: list[
     text = f"{mention(pm.owner_id)} asks you to approve the postmortem of {incident.key}."
     root = field_text(doc, "root_cause") or "_not written_"
     priority = [a for a in doc.actions if a.kind == "priority"]
-    body = [f"*{text}*", f"{incident.key} - Sev {incident.severity} - {incident.summary}",
+    body = [f"*{text}*", f"{incident.key} - Sev {incident.severity} - {inert(incident.summary)}",
             f"*Root cause:* {clip(root, 1200)}",
             f"*Cause category:* {cause_category_text(pm.cause_category) or '_not chosen_'}",
             f"*Priority actions:* {len(priority)}"]
@@ -196,7 +197,7 @@ def approval_request(doc: PostmortemDocument, postmortem_id: int, missing: list[
 
 def review_done(key: str, approved: bool, comment: str) -> tuple[str, list[dict[str, Any]]]:
     text = (f":white_check_mark: You approved the postmortem of {key}." if approved else
-            f":leftwards_arrow_with_hook: You requested changes to the postmortem of {key}: {comment}")
+            f":leftwards_arrow_with_hook: You requested changes to the postmortem of {key}: {inert(comment)}")
     return text, [section(text)]
 
 
@@ -229,6 +230,7 @@ def postmortem_reminder(kind: str, incident: IncidentSnapshot, *, status: str, d
                         owner_unreachable: str | None = None) -> str:
     """The owner's reminder (one business day before the due date, or overdue); when the owner
     cannot be reached, the same words for the channel, asking someone to take it over."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     channel = f"<#{incident.channel_id}>" if incident.channel_id else incident.key
     if kind == DUE_SOON:
         text = f":spiral_note_pad: The postmortem of {incident.key} is due {slack_time(due_at)}, one business day from now."

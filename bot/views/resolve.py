@@ -22,6 +22,7 @@ from bot.core.resolve import (
 )
 from bot.views.blocks import context, modal, plain, section, support_cases_input, text_input
 from bot.views.ids import Action, Block, Callback
+from bot.views.slack_text import inert, inert_incident
 
 # Each of the handbook's times -> (date block, time block); errors are shown on the time block.
 TIME_BLOCKS: dict[str, tuple[str, str]] = {
@@ -53,6 +54,7 @@ def resolve_modal(*, incident: IncidentSnapshot, incident_id: int, tz: ZoneInfo,
     """Defaults: start of impact and detection at declaration, end of impact now (the handbook's
     times are often earlier than the declaration; the person corrects them). `external`: the
     final status page message (bot/views/external.py), when the incident is on the page."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     blocks: list[dict[str, Any]] = [
         section(f"*Resolve {incident.key}:* {incident.summary}\n"
                 f"{handbook.TIME_TO_DETECT_MEANING}\n{handbook.TIME_TO_RECOVERY_MEANING}"),
@@ -73,7 +75,8 @@ def resolve_modal(*, incident: IncidentSnapshot, incident_id: int, tz: ZoneInfo,
 def final_comms_message(incident: IncidentSnapshot, times: ResolveTimes, resolution_summary: str,
                         postmortem_line: str | None, latest_impact: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """The final update in the incident channel and (for a non-private incident) the incidents channel."""
-    body = final_comms(incident, times, resolution_summary, latest_impact)
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
+    body = final_comms(incident, times, inert(resolution_summary), inert(latest_impact) or None)
     blocks = [section(":white_check_mark: " + body)]
     if postmortem_line:
         blocks.append(section(postmortem_line))

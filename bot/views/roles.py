@@ -13,6 +13,7 @@ from bot.core.roles import all_roles
 from bot.core.topic import mention
 from bot.views.blocks import context, header, section
 from bot.views.cheatsheet import assess_questions, cheat_sheet
+from bot.views.slack_text import inert_incident
 
 # What the new holder can do next, per role (the commands that matter to them).
 NEXT_STEPS = {
@@ -45,6 +46,7 @@ def cleared_in_channel(role: Role, relieved: tuple[str, ...], *, by: str) -> str
 
 def welcome(incident: IncidentSnapshot, role: Role, *, by: str, user_id: str) -> str:
     """What the new holder is told: which incident, which role, and what the role does."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     how = "you took the role" if by == user_id else f"assigned by {mention(by)}"
     lines = [
         f"You are now the *{role.title.lower()}* of *{incident.key}* (<#{incident.channel_id}>), {how}. "
@@ -61,6 +63,7 @@ def welcome(incident: IncidentSnapshot, role: Role, *, by: str, user_id: str) ->
 
 
 def relieved_notice(incident: IncidentSnapshot, role: Role, *, by: str, successor: str | None) -> str:
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     after = f"; {mention(successor)} holds it now" if successor else ""
     return (f"You are no longer the {role.title.lower()} of *{incident.key}* (<#{incident.channel_id}>), "
             f"changed by {mention(by)}{after}. Thank you!")
@@ -71,6 +74,7 @@ def handover_message(
     extra_roles: Mapping[str, str],
 ) -> tuple[str, list[dict[str, Any]]]:
     """The channel's handover note: who is in and out of which roles, and the handbook's checklist."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     text = f"Handover: {mention(incoming)} is now the incident manager of {incident.key}, taking over from {mention(outgoing)}."
     holders: dict[str, list[str]] = {INCIDENT_MANAGER: [mention(incoming)]}
     for holder in incident.roles:
@@ -94,12 +98,14 @@ def handover_message(
 
 
 def incoming_notice(incident: IncidentSnapshot, role: Role, *, outgoing: str) -> str:
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     return (f"{mention(outgoing)} handed *{incident.key}* (<#{incident.channel_id}>) over to you: you are the "
             f"incident manager now.\n> {role.description}\n"
             f"Handover checklist: {' '.join(handbook.HANDOVER_CHECKLIST)}\n{cheat_sheet()}")
 
 
 def outgoing_notice(incident: IncidentSnapshot, *, incoming: str) -> str:
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     return (f"You handed *{incident.key}* (<#{incident.channel_id}>) over to {mention(incoming)}: they are the "
             "incident manager now. Brief them in a 1-1 call: who is in and out of which roles, the current "
             "theories and streams of work, and when the next handover is expected. Thank you!")

@@ -8,6 +8,11 @@ the database and the core keep it raw.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from bot.core.incident import IncidentSnapshot
+
 
 def escape(text: str) -> str:
     """`&`, `<` and `>` as entities: the whole rule (Slack's "Escaping text" guide).
@@ -16,3 +21,89 @@ def escape(text: str) -> str:
     '&lt;!channel&gt; R&amp;D &lt;b&gt;'
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# A user mention as Slack sends it in command text: `<@U123>` or `<@U123|alice>`.
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+
+
+def inert(text: str | None) -> str:
+    """Text a person typed, made safe for mrkdwn: escaped, except that a user mention stays a
+    mention of that one person. `<!channel>`, `<!subteam^S1>` and `<http://x|y>` become text.
+
+    >>> inert("ask <@U1|alice> not <!here> or <https://evil|docs>")
+    'ask <@U1> not &lt;!here&gt; or &lt;https://evil|docs&gt;'
+    """
+    if not text:
+        return ""
+    parts, last = [], 0
+    for match in _USER_MENTION.finditer(text):
+        parts.append(escape(text[last:match.start()]))
+        parts.append(f"<@{match.group(1)}>")
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return "".join(parts)
+
+
+def chunks(text: str, limit: int = 3000) -> list[str]:
+    """Splits mrkdwn into pieces of at most `limit` characters (a section's text limit), at
+    line breaks where it can, so a long update reaches Slack whole instead of clipped.
+
+    >>> chunks("a\\nbb\\ncc", limit=4)
+    ['a\\nbb', 'cc']
+    """
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            # Never cut inside an entity like &amp;: step back to before its `&`.
+            amp = line.rfind("&", max(0, cut - 5), cut)
+            if amp > 0 and ";" not in line[amp:cut]:
+                cut = amp
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` with a typed URL that cannot close the link early or swap its label.
+
+    >>> link("https://x.example/a|<!here>", "Video")
+    '<https://x.example/a%7C&lt;!here&gt;|Video>'
+    """
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label)}>"
+
+
+def inert_incident(incident: IncidentSnapshot) -> IncidentSnapshot:
+    """The snapshot with what people typed (summary, impact, service, products) escaped, for
+    views that put it into mrkdwn. Plain-text fields (headers, options) take the raw one."""
+    return replace(incident, summary=inert(incident.summary), impact=inert(incident.impact),
+                   faulty_service=inert(incident.faulty_service),
+                   affected_products=tuple(inert(p) for p in incident.affected_products))
+
+
+# Broadcasts and user groups: `<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^S1|@team>`.
+_BROADCAST = re.compile(r"<(!(?:channel|here|everyone|subteam\^)[^<>]*)>")
+
+
+def defuse(markup: str) -> str:
+    """Text that is already Slack markup (a message a person posted, quoted again by the bot):
+    keeps its mentions and links but no broadcast or user-group ping goes out a second time.
+
+    >>> defuse("<!here> see <@U1> <https://x.example|x>")
+    '&lt;!here&gt; see <@U1> <https://x.example|x>'
+    """
+    return _BROADCAST.sub(lambda m: f"&lt;{m.group(1)}&gt;", markup)

@@ -14,6 +14,7 @@ from bot.core.topic import mention
 from bot.views.blocks import context, fields, header, section
 from bot.views.declare import LINK_TITLES
 from bot.views.roles import role_title
+from bot.views.slack_text import inert_incident, link
 
 
 THEORIES_SHOWN = 5
@@ -23,6 +24,7 @@ def status_card(incident: IncidentSnapshot, *, now: datetime, extra_roles: Mappi
                 theories: tuple[TimelineItem, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
     """Key, severity, status, every role holder, time since declaration, the latest theories
     and experiments (the handbook's "current theories and streams of work"), links."""
+    raw, incident = incident, inert_incident(incident)  # typed text escaped for mrkdwn
     severity = handbook.SEVERITIES[incident.severity]
     since = format_duration(now - incident.declared_at)
     im = incident.incident_manager
@@ -35,7 +37,7 @@ def status_card(incident: IncidentSnapshot, *, now: datetime, extra_roles: Mappi
     stamp = int(incident.declared_at.timestamp())
     declared = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{incident.declared_at:%Y-%m-%d %H:%M} UTC>"
     blocks = [
-        header(f"{incident.key}: {incident.summary}"),
+        header(f"{raw.key}: {raw.summary}"),
         fields([
             ("Severity", f"Sev {severity.level} – {severity.label}"),
             ("Status", incident.status),
@@ -48,7 +50,7 @@ def status_card(incident: IncidentSnapshot, *, now: datetime, extra_roles: Mappi
         blocks.append(section("*Theories and experiments*\n" + "\n".join(render_line(t) for t in theories)))
     if incident.links:
         blocks.append(section("*Links*\n" + "\n".join(
-            f"• <{url}|{LINK_TITLES.get(kind, kind)}>" for kind, url in incident.links.items())))
+            f"• {link(url, LINK_TITLES.get(kind, kind))}" for kind, url in incident.links.items())))
     else:
         blocks.append(context("No links yet: `/incident link <video|doc|issue> <url>` adds one."))
     text = (f"{incident.key} - Sev {incident.severity} - {incident.status} - IM: "
@@ -66,12 +68,14 @@ def _severity_change(incident: IncidentSnapshot, old: int, by: str) -> str:
 
 def severity_note(incident: IncidentSnapshot, old: int, *, by: str) -> str:
     """The incident channel's note, with what the new severity means."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     change = _severity_change(incident, old, by)
     return f":rotating_light: {incident.key} {change}\n> {handbook.SEVERITIES[incident.severity].description}"
 
 
 def severity_announcement(incident: IncidentSnapshot, old: int, *, by: str) -> str:
     """The incidents channel's note; a private incident's summary stays in its own channel."""
+    incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     change = _severity_change(incident, old, by)
     if incident.private:
         return f":lock: Private incident {incident.key}: {change}"

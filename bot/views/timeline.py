@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.timeline import KIND_EMOJI, kind_label
+from bot.views.slack_text import inert
 
 # More chunks than this and `/incident timeline` uploads a Markdown file instead: five
 # screens of ephemeral text is the most anyone scrolls, and a file can be downloaded.
@@ -13,7 +14,7 @@ SCOPE_HINT = "channels:history (groups:history for a private incident)"
 
 def note_text(kind: str, author_id: str, text: str) -> str:
     """The note as everyone in the channel sees it."""
-    return f":{KIND_EMOJI.get(kind, 'pushpin')}: *{kind_label(kind)}* from <@{author_id}>: {text}"
+    return f":{KIND_EMOJI.get(kind, 'pushpin')}: *{kind_label(kind)}* from <@{author_id}>: {inert(text)}"
 
 
 def unreadable_notice(error: str, emoji: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from typing import Any
 
@@ -11,6 +12,7 @@ from bot.core.comms import MAX_BULLETS, MIN_BULLETS, CommsUpdateDraft, UpdateDef
 from bot.core.topic import mention
 from bot.views.blocks import context, header, modal, plain, section, support_cases_input, text_input
 from bot.views.ids import Action, Block, Callback
+from bot.views.slack_text import chunks, inert
 
 # The core's field names -> the modal's block IDs (inline errors land on the right field).
 FIELD_BLOCKS: dict[str, str] = {
@@ -86,9 +88,22 @@ def posted_update(*, key: str, severity: int, summary: str, draft: CommsUpdateDr
                   author_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The update as posted: titled `<key> - Sev <n> - <summary>`."""
     title = render_title(key, severity, summary)
-    body = render_update(draft)
-    blocks = [header(title), section(body), context(f"Posted by {mention(author_id)} with `/incident update`.")]
-    return f"{title}\n{body}", blocks
+    body = render_update(inert_draft(draft))
+    # Each field reaches Slack whole: a long update takes as many sections as it needs.
+    blocks = [header(title), *[section(piece) for piece in chunks(body)],
+              context(f"Posted by {mention(author_id)} with `/incident update`.")]
+    return f"{render_title(key, severity, inert(summary))}\n{body}", blocks
+
+
+def inert_draft(draft: CommsUpdateDraft) -> CommsUpdateDraft:
+    """The draft with everything the person typed escaped for mrkdwn."""
+    return replace(
+        draft, state_and_impact=inert(draft.state_and_impact), customer_impact=inert(draft.customer_impact),
+        customers_affected=inert(draft.customers_affected), root_cause=inert(draft.root_cause), eta=inert(draft.eta),
+        next_update_where=inert(draft.next_update_where),
+        current_status=tuple(inert(item) for item in draft.current_status),
+        next_steps=tuple(inert(item) for item in draft.next_steps),
+        extra={name: inert(value) for name, value in draft.extra.items()})
 
 
 def private_update_notice(key: str) -> tuple[str, list[dict[str, Any]]]:

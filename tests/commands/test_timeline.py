@@ -353,7 +353,7 @@ def test_timeline_lists_system_entries_notes_and_reactions_in_order(bot, slack, 
     assert "*System* <@UREPORTER>: HOT-1 declared by <@UREPORTER> as Sev 2" in lines[1]
     assert "*Observation* <@UALICE>: Error rate 40% on payments-api" in lines[2]
     assert "*Change* <@UBOB>: scaled payments-api to 12 pods" in lines[3]
-    assert "*System* <@UALICE>: Severity 2 -> 1" in lines[4]
+    assert "*System* <@UALICE>: Severity 2 -&gt; 1" in lines[4]
     assert len(lines) == 5
     moment = ts_to_datetime(first["ts"])
     assert f"{moment:%Y-%m-%d %H:%M} UTC (<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|" in lines[2]
