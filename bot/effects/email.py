@@ -16,7 +16,8 @@ from bot.core.comms_email import CommsEmail
 from bot.effects.errors import Skip, VendorError
 from bot.effects.registry import deliverer
 from bot.vendors import email
-from storage import comms_email, incidents, timeline
+from bot.views.slack_text import escape
+from storage import comms_email, effects, incidents, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
@@ -38,12 +39,18 @@ def send(effect: PendingEffect, services: Services) -> dict[str, Any]:
     try:
         refused = email.send(settings.smtp_url, message, ssl_context=services.smtp_ssl_context)
     except VendorError as exc:
-        if exc.permanent:  # the worker stops it and tells the author; the timeline keeps why
-            now = services.now()
-            with services.sessions.begin() as s:
+        now = services.now()
+        with services.sessions.begin() as s:
+            if exc.permanent:  # the worker stops it and tells the author; the timeline keeps why
                 timeline.record(s, incident_id=effect.incident_id, kind="system", occurred_at=now, recorded_at=now,
                                 text=f"The {mail.kind} comms email was not delivered: {exc.error}",
                                 data={"event": "comms_email_failed", "effect_id": effect.id, "error": exc.error})
+            elif effect.tell:  # down or busy: the author hears it once, the mail waits
+                effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=now, recipient_id=effect.tell,
+                                dedupe_key=f"email.delayed:{effect.id}",
+                                payload={"text": f":hourglass: The {mail.kind} comms email for {mail.key} has not "
+                                                 f"reached the mail server yet ({escape(exc.error)}). Slack has the "
+                                                 "update; the bot keeps trying the email."})
         raise
     return {"to": [r for r in recipients if r not in refused], "refused": sorted(refused),
             "message_id": message["Message-ID"]}

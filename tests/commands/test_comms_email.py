@@ -111,9 +111,13 @@ def test_smtp_down_still_posts_in_slack_and_the_mail_arrives_once_it_is_back(bot
         [mail] = effects.for_incident(s, 1, [comms_email.KIND])
         assert mail.sent_at is None and "could not reach 127.0.0.1" in mail.error
 
+    told = [m["text"] for m in slack.dm_messages("UREPORTER") if "comms email" in m["text"]]
+    assert len(told) == 1 and "initial comms email for HOT-1 has not reached the mail server yet" in told[0]
+
     clock.advance(seconds=5)
-    bot.deliver()  # still down: tried again, nothing lost
+    bot.deliver()  # still down: tried again, nothing lost, nobody told twice
     assert smtp.messages == []
+    assert len([m for m in slack.dm_messages("UREPORTER") if "comms email" in m["text"]]) == 1
 
     smtp.start()
     clock.advance(seconds=30)
