@@ -38,6 +38,8 @@ from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
+from bot.slack_edge import SlackFailure
+from bot.views.postmortem import owner_dm
 from commands import authority, external_comms, postmortem
 from commands.channel_sync import sync_channel
 from commands.context import CommandContext
@@ -45,7 +47,7 @@ from commands.errors import CommandError
 from commands.registry import verb
 from bot.views.cleanup import archive_cancelled as archive_cancelled_line
 from bot.views.cleanup import archive_notice
-from storage import cleanup, incidents, nags, timeline, updates
+from storage import cleanup, effects, incidents, nags, postmortems, timeline, updates
 from storage import roles as role_store
 from storage.models import Incident, Postmortem
 
@@ -99,7 +101,6 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         return
     user_id = body["user"]["id"]
     incident_id = int(meta["incident_id"])
-    settings = services.settings
     with services.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         snap = incidents.snapshot(incident)
@@ -124,28 +125,51 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             external_comms.publish(services, s, incident, external, author=user_id, resolving=True)
             external_comms.email_final(services, s, incident, times, summary, latest_impact=latest_impact,
                                        author=user_id)
+            _final_comms(s, services, incident_id, snap, times, summary, created, latest_impact, actor=user_id)
     if refusal:
         ack(response_action="errors", errors={Block.RESOLUTION_SUMMARY: refusal})
         return
     ack()
+    try:
+        sync_channel(services, incident_id)
+    except SlackFailure as exc:
+        # An archived channel, or the bot removed: the final comms and the owner's DM go anyway.
+        log.warning("%s: the channel's topic and pin were not updated: %s", snap.key, exc)
+
+
+def _final_comms(s: Session, services: Services, incident_id: int, snap: Any, times: ResolveTimes, summary: str,
+                 created: Postmortem | None, latest_impact: str | None, *, actor: str) -> None:
+    """The final comms, each destination its own effect in the resolve's transaction: the
+    incident channel refusing (archived, the bot removed) does not hold up the incidents
+    channel or the postmortem owner's DM, and whatever failed is told to the person who resolved."""
+    now, settings = services.now(), services.settings
     due_line = (f"Postmortem: owned by {mention(created.owner_id)}, due {utc_text(created.due_at)}. "
                 "`/incident postmortem` shows it." if created else None)
     text, blocks = final_comms_message(snap, times, summary, due_line, latest_impact)
-    if snap.channel_id:
-        services.slack.post(snap.channel_id, text, blocks=blocks)
+    what = f"The final comms of {snap.key}"
+    effects.enqueue(s, kind="slack.post", incident_id=incident_id, now=now, tell=actor,
+                    ordering_key=effects.channel_key(incident_id),
+                    payload={"channel": "incident", "text": text, "blocks": blocks, "what": what})
     if settings.incidents_channel:
-        channel = services.slack.resolve_channel(settings.incidents_channel)
         if snap.private:
             line = private_final_comms(snap)
-            services.slack.post(channel, line, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": line}}])
-        else:
-            services.slack.post(channel, text, blocks=blocks)
-    sync_channel(services, incident_id)
+            text, blocks = line, [{"type": "section", "text": {"type": "mrkdwn", "text": line}}]
+        effects.enqueue(s, kind="slack.post", incident_id=incident_id, now=now, tell=actor,
+                        payload={"channel": "incidents", "text": text, "blocks": blocks, "what": what})
     archive_at = archive_due_at(snap.resolved_at, settings.archive_after) if snap.resolved_at else None
-    if archive_at is not None and snap.channel_id:
-        services.slack.post(snap.channel_id, archive_notice(archive_at))
+    if archive_at is not None:
+        effects.enqueue(s, kind="slack.post", incident_id=incident_id, now=now,
+                        ordering_key=effects.channel_key(incident_id),
+                        payload={"channel": "incident", "text": archive_notice(archive_at)})
     if created:
-        postmortem.tell_owner(services, incident_id)
+        doc = postmortems.document(s, incident_id)
+        if doc is not None:
+            owner_text, owner_blocks = owner_dm(doc, settings.postmortem_due_business_days)
+            effects.enqueue(s, kind="slack.dm", incident_id=incident_id, now=now, tell=actor,
+                            recipient_id=created.owner_id,
+                            payload={"text": owner_text, "blocks": owner_blocks,
+                                     "what": f"The postmortem owner's DM of {snap.key}"})
+
 
 
 def _resolve(s: Session, services: Services, incident: Incident, times: ResolveTimes, summary: str,

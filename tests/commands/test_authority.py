@@ -233,3 +233,54 @@ def state_of(services, incident_id: int) -> tuple:
         incident = s.get(Incident, incident_id)
         entries = len(s.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)).all())
         return incident.status, incident.resolved_at, entries
+
+
+def test_resolving_with_the_incident_channel_archived_still_tells_everyone_else(bot, slack, services):
+    bot.clock.set(MONDAY_NOON)
+    channel = bot.declare("Checkout fails for EU customers", severity=2)
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    bot.clock.advance(minutes=60)
+    bot.command("resolve", user="UALICE", channel=channel.id)
+    view = bot.last_view(Callback.RESOLVE)
+    slack.channels[channel.id].is_archived = True  # someone archived it while the modal was open
+
+    response = bot.submit(view, resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
+                                               ("2024-05-06", "08:55")), user="UALICE")
+
+    assert response.status == 200 and not response.body
+    with services.sessions() as s:
+        assert s.scalars(select(Incident.status)).one() == "Resolved"
+    announced = slack.messages_in(slack.incidents_channel_id)[-1]
+    assert "HOT-1 is resolved" in announced["text"]
+    owner_dms = [m["text"] for m in slack.dm_messages("UALICE")]
+    assert any("You own the postmortem of HOT-1" in text for text in owner_dms)
+    assert any("The final comms of HOT-1 did not reach" in text and "is_archived" in text for text in owner_dms)
+
+
+def test_a_7000_character_update_reaches_slack_whole(bot, slack, services):
+    channel = bot.declare("Checkout fails", severity=2)
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    bot.command("update", user="UALICE", channel=channel.id)
+
+    def words(tag: str, length: int) -> str:
+        text = " ".join(f"{tag}{n}" for n in range(length))
+        return text[:length].rstrip()
+
+    state, root = words("state", 990), words("root", 990)
+    status = "\n".join(f"- {words(f's{b}w', 480)}" for b in range(4))
+    steps = "\n".join(f"- {words(f'n{b}w', 480)}" for b in range(4))
+    values = update_values(bot.clock() + timedelta(hours=1), state=state, root_cause=root, status=status, steps=steps,
+                           affected=words("aff", 490))
+    values[Block.UPDATE_CUSTOMER_IMPACT] = {Action.VALUE: {"type": "plain_text_input", "value": words("cust", 990)}}
+    assert sum(len(v[Action.VALUE].get("value") or "") for v in values.values() if "value" in v[Action.VALUE]) > 7000
+
+    response = bot.submit(bot.last_view(Callback.UPDATE), values, user="UALICE")
+
+    assert response.status == 200 and not response.body
+    for where in (channel.id, slack.incidents_channel_id):
+        posted = slack.messages_in(where)[-1]
+        shown = "\n".join(b["text"]["text"] for b in posted["blocks"] if b["type"] == "section")
+        assert all(len(b["text"]["text"]) <= 3000 for b in posted["blocks"] if b["type"] == "section")
+        for field in (state, root, words("aff", 490), words("cust", 990), *[line[2:] for line in status.split("\n")],
+                      *[line[2:] for line in steps.split("\n")]):
+            assert field in shown, field[:20]
