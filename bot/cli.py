@@ -10,16 +10,13 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from bot.settings import ConfigError, Settings, load_settings
+from bot.startup import StartError, check_database, check_slack, quiet_libraries, safe_url
 
 log = logging.getLogger("incident-bot")
 
 SETUP_HINT = ("Create the Slack app from manifest.yml (https://api.slack.com/apps > Create New App > From an app "
               "manifest), install it, and put the tokens in the environment or a .env file; the README says where "
               "each one is.")
-
-
-class StartError(Exception):
-    """The bot cannot start; the message names what is missing and how to fix it."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="name people as Slack does (needs SLACK_BOT_TOKEN); by default they are named by role")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
     try:
         settings = load_settings()
         if args.command == "run":
@@ -45,8 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             from storage.migrate import upgrade
 
+            check_database(settings.database_url)
             upgrade(settings.database_url)
-            print(f"database at {_safe_url(settings.database_url)} is up to date")
+            print(f"database at {safe_url(settings.database_url)} is up to date")
             return 0
         if args.command == "export":
             from commands.postmortem_export import export_cli
@@ -83,9 +82,19 @@ def _start_background(services: object) -> None:
     scheduler.start(services)  # type: ignore[arg-type]
 
 
+def _preflight(settings: Settings) -> None:
+    """The database and the bot token, before anything starts: a wrong one stops here with a
+    message, not a traceback from deep inside (and serve never answers /healthz 200)."""
+    check_database(settings.database_url)
+    auth = check_slack(settings)
+    log.info("Slack accepted the bot token: bot user %s in %s", auth.get("user_id"), auth.get("team"))
+
+
 def run(settings: Settings) -> int:
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    _preflight(settings)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
     from bot.runtime import build_services
@@ -97,11 +106,18 @@ def run(settings: Settings) -> int:
         _serve_inbound(services, settings.port)
     from commands.catch_up import Reconnects
 
-    log.info("incident-bot running in Socket Mode")
     handler = SocketModeHandler(app, settings.slack_app_token)
     # After a dropped connection, the events of the gap are read back once.
     handler.client.on_message_listeners.append(Reconnects(services).on_message)
-    handler.start()
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        error = (exc.response.data or {}).get("error") if isinstance(exc.response.data, dict) else None
+        raise StartError(f"Slack rejected SLACK_APP_TOKEN ({error or exc.response.status_code}).\nCreate an "
+                         "app-level token with connections:write under Basic Information > App-Level Tokens, "
+                         "and check that Socket Mode is on for the app.") from None
+    log.info("Connected to Slack in Socket Mode")
+    threading.Event().wait()  # the socket's own threads do the work, as SocketModeHandler.start() does
     return 0
 
 
@@ -120,6 +136,7 @@ def _serve_inbound(services: object, port: int) -> None:
 
 def serve(settings: Settings) -> int:
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    _preflight(settings)
     import waitress
 
     from bot.app import create_app
@@ -137,7 +154,6 @@ def serve(settings: Settings) -> int:
 
 def check(settings: Settings) -> int:
     from bot.settings import load_team_config
-    from bot.slack_edge import Slack, SlackFailure, make_web_client
 
     problems: list[str] = []
     print("incident-bot configuration:")
@@ -163,15 +179,17 @@ def check(settings: Settings) -> int:
             for line in lines:
                 print(f"  {line}")
             problems += found
+    try:
+        check_database(settings.database_url)
+        print(f"  database: ok ({safe_url(settings.database_url)})")
+    except StartError as exc:
+        problems.append(str(exc).replace("\n", " "))
     if settings.slack_bot_token:
-        slack = Slack(make_web_client(settings.slack_bot_token, settings.slack_api_url, max_retries=1))
         try:
-            auth = slack.call("auth.test")
+            auth = check_slack(settings)
             print(f"  auth.test: ok, bot user {auth.get('user_id')} in team {auth.get('team')} ({auth.get('url')})")
-        except SlackFailure as exc:
-            problems.append(f"auth.test failed: {exc.error} (is SLACK_BOT_TOKEN right, and SLACK_API_URL reachable?)")
-        except OSError as exc:
-            problems.append(f"auth.test could not reach {settings.slack_api_url}: {exc}")
+        except StartError as exc:
+            problems.append(f"auth.test failed: {str(exc).replace(chr(10), ' ')}")
     if problems:
         print("problems:", file=sys.stderr)
         for problem in problems:
@@ -193,18 +211,12 @@ def _mask(name: str, value: object) -> str:
         shown = text[:5] if name.startswith("slack_") else ""
         return shown + "…" + f" ({len(text)} characters)"
     if name == "database_url":
-        return _safe_url(str(value))
+        return safe_url(str(value))
     if name == "smtp_url" and value:
         parts = urlsplit(str(value))
         return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl() \
             if parts.password else str(value)
     return str(value)
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,10 @@ OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duratio
 def _int_set(value: Any) -> frozenset[int]:
     if isinstance(value, str):
         value = [part for part in value.replace(" ", "").split(",") if part]
-    return frozenset(int(v) for v in value)
+    try:
+        return frozenset(int(v) for v in value)
+    except ValueError:
+        raise ValueError(f"write severities as numbers, comma-separated, like 1,2 (got {value!r})") from None
 
 
 class Settings(BaseSettings):
@@ -98,11 +101,35 @@ class Settings(BaseSettings):
             raise ValueError("must be letters and digits only, like HOT")
         return value.upper()
 
-    @field_validator("initial_comms_deadline", "update_interval", "scheduler_tick", "postmortem_approval_reminder")
+    @field_validator("initial_comms_deadline", "update_interval", "scheduler_tick", "postmortem_approval_reminder",
+                     "reminder_lead", "handover_nudge_after")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
             raise ValueError("must be longer than 0s")
+        return value
+
+    @field_validator("nag_severities", "page_severities")
+    @classmethod
+    def _severities(cls, value: frozenset[int]) -> frozenset[int]:
+        # The handbook's severities are 1 (critical) to 3 (minor); anything else would never match.
+        wrong = sorted(v for v in value if v not in (1, 2, 3))
+        if wrong:
+            raise ValueError(f"severities are 1, 2 or 3 (comma-separated, like 1,2), not {', '.join(map(str, wrong))}")
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("must be a TCP port, 1-65535")
+        return value
+
+    @field_validator("postmortem_due_business_days", "priority_action_weeks", "improvement_action_weeks")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be 1 or more")
         return value
 
     @field_validator("smtp_url")
@@ -260,5 +287,5 @@ def load_settings(**overrides: Any) -> Settings:
         lines = []
         for err in exc.errors():
             name = "_".join(str(p) for p in err["loc"]).upper()
-            lines.append(f"{name}: {err['msg']}")
+            lines.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

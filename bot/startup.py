@@ -71,7 +71,13 @@ def check_slack(settings: Settings) -> dict[str, Any]:
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=CONNECT_TIMEOUT)
+    # The failure is explained below in two lines; slack_sdk's own log lines would bury them.
+    quiet = logging.getLogger("bot.startup.slack")
+    quiet.propagate = False
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=CONNECT_TIMEOUT,
+                       logger=quiet)
     try:
         return dict(client.auth_test().data)  # type: ignore[arg-type]
     except SlackApiError as exc:

@@ -52,7 +52,7 @@ def test_check_says_what_is_wrong_with_a_refused_token(slack, tmp_path):
     slack.fail_next("auth.test", "invalid_auth")
     result = _cli("check", env=bot_env(slack, tmp_path), cwd=tmp_path)
     assert result.returncode == 1
-    assert "auth.test failed: invalid_auth" in result.stderr
+    assert "auth.test failed: Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
 
 
 def test_db_upgrade_creates_the_schema(slack, tmp_path):

@@ -20,8 +20,15 @@ def test_run_acks_a_slash_command_envelope_and_does_the_work(slack, tmp_path):
     with SocketModeServer() as server:
         slack.socket_mode_url = server.url
         env = bot_env(slack, tmp_path, SLACK_APP_TOKEN="xapp-1-test")
-        with bot_process("run", env, tmp_path / "run.log"):
+        log = tmp_path / "run.log"
+        with bot_process("run", env, log):
             server.wait_for_connection(timeout=20)
+            wait_for(lambda: "Connected to Slack in Socket Mode" in log.read_text(), what="'Connected' in the log")
+            started = log.read_text()
+            # said once the socket is open, not before; and none of the libraries' start-up chatter
+            assert started.index("Slack accepted the bot token") < started.index("Connected to Slack")
+            assert "running in Socket Mode" not in started
+            assert "alembic" not in started and "will be unused" not in started and "apscheduler" not in started
 
             help_id = server.send_envelope("slash_commands", _slash_payload(
                 "help", user_id="UALICE", channel_id=slack.general_channel_id, trigger_id=slack.issue_trigger_id()))
