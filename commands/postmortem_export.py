@@ -40,7 +40,7 @@ def slack_names(slack: Slack, people: set[str]) -> dict[str, str]:
 def export_cli(settings: Settings, key: str, *, names: bool = False) -> int:
     """Prints the postmortem's Markdown, people by role (no Slack call); with `names`, by the
     names Slack has for them (`users.info` with the bot token). 1 if there is none."""
-    from bot.cli import _safe_url
+    from bot.startup import safe_url
     from storage.db import make_engine, make_sessions
 
     engine = make_engine(settings.database_url)
@@ -51,7 +51,7 @@ def export_cli(settings: Settings, key: str, *, names: bool = False) -> int:
     finally:
         engine.dispose()
     if incident is None:
-        print(f"incident-bot: no incident {key} in {_safe_url(settings.database_url)}", file=sys.stderr)
+        print(f"incident-bot: no incident {key} in {safe_url(settings.database_url)}", file=sys.stderr)
         return 1
     if doc is None:
         print(f"incident-bot: {incident.key} has no postmortem yet (`/incident postmortem` in its channel creates it)",
