@@ -19,10 +19,10 @@ def test_serve_answers_a_signed_declare_and_creates_the_channel(slack, tmp_path)
         wait_healthy(port)
         caller = signed.HttpCaller(f"http://127.0.0.1:{port}", SECRET, fake=slack)
 
-        started = time.monotonic()
         reply = caller.command("declare Checkout is down", user_id="UREPORTER", channel_id=slack.general_channel_id)
         assert reply.status == 200
-        assert time.monotonic() - started < 3, "Slack shows a timeout after 3 seconds"
+        # How fast the ack comes is measured by bench/ack_latency.py, not asserted on a shared
+        # machine; the fake itself refuses a trigger_id used more than 3 s after it was issued.
         view = wait_for(lambda: [v for v in slack.views_opened if v.get("callback_id") == Callback.DECLARE],
                         what="the declare modal")[-1]
         assert view["blocks"][0]["element"]["initial_value"] == "Checkout is down"

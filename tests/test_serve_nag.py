@@ -1,8 +1,11 @@
-"""A real `incident-bot serve` process nags the IM on time (real seconds, short deadlines).
+"""A real `incident-bot serve` process nags the IM (real seconds, short deadlines).
 
 INITIAL_COMMS_DEADLINE=12s and REMINDER_LEAD=6s put the reminder 6 s after the
-declaration; SCHEDULER_TICK=1s bounds how late the tick can notice it. The IM then
-presses the DM's button, and the update posted through the modal reaches both channels.
+declaration, with SCHEDULER_TICK=1s. The test holds what does not depend on the machine's
+load: the reminder comes, never early, to the IM alone; the IM then presses the DM's button,
+and the update posted through the modal reaches both channels. How late the reminder comes is
+a figure of bench/nag_lateness.py; exact timing is tests/scheduler/test_nags.py's, on the
+injected clock.
 """
 
 from __future__ import annotations
@@ -46,9 +49,9 @@ def test_serve_dms_the_im_about_six_seconds_after_declaration_and_the_button_pos
             def nag() -> dict | None:
                 return next((m for m in slack.dm_messages("UALICE") if "Initial communications" in m["text"]), None)
 
-            dm = wait_for(nag, timeout=12, what="the IM's reminder DM")
+            dm = wait_for(nag, timeout=60, what="the IM's reminder DM")
             after = float(dm["ts"]) - declared_at.timestamp()
-            assert 5.5 <= after <= 9.0, f"the reminder came {after:.1f}s after declaration, expected about 6s"
+            assert after >= 6.0, f"the reminder came {after:.1f}s after declaration, before its time (6 s)"
             assert "HOT-1" in dm["text"] and f"<#{channel.id}>" in json.dumps(dm["blocks"])
             assert not any("Initial communications" in m["text"] for m in slack.dm_messages("UREPORTER"))
 

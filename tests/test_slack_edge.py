@@ -26,8 +26,9 @@ def test_server_errors_are_retried_a_bounded_number_of_times(edge, slack):
     assert slack.channels[slack.general_channel_id].topic == "recovered"
 
     slack.server_error_next("conversations.setTopic", status=500, times=10)
-    with pytest.raises(Exception):
+    with pytest.raises(SlackFailure) as failure:
         edge.set_topic(slack.general_channel_id, "gives up")
+    assert failure.value.method == "conversations.setTopic"
     assert len(slack.calls_to("conversations.setTopic")) == 2 + 3  # first call ok after 1 retry; then 1 + 2 retries
 
 

@@ -99,12 +99,13 @@ class SocketModeServer:
                 self._cond.notify_all()
 
     def wait_for_connection(self, timeout: float = 5) -> bool:
+        """True once a client is connected; TimeoutError (never a silent False) otherwise."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while not self._clients:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return False
+                    raise TimeoutError(f"no Socket Mode client connected within {timeout}s")
                 self._cond.wait(left)
             return True
 

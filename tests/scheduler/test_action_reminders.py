@@ -36,8 +36,17 @@ def nags(services):
         return list(s.scalars(select(Effect).where(Effect.kind.like("action_overdue:%")).order_by(Effect.id)))
 
 
-def test_the_tick_runs_the_action_reminders():
+def test_the_tick_runs_the_action_reminders(bot, slack, services):
+    channel = bot.declare()
+    action = add_action(bot, channel)
+    bot.clock.set(action.due_at)
+
+    scheduler.tick(services, "w1")  # the scheduler's own tick, every job in it
+    deliver_due(services, "w1")
+
     assert reminders.run_due in scheduler.tick_jobs()
+    [reminder] = reminders_to(slack, "UALICE")
+    assert f"Priority action #{action.id} of HOT-1 is overdue" in reminder
 
 
 def test_owner_is_reminded_once_when_overdue_then_weekly_until_done(bot, slack, services):

@@ -46,8 +46,15 @@ def postmortem(bot, services):
         return s.scalars(select(Postmortem)).one()
 
 
-def test_the_tick_runs_the_postmortem_reminders():
+def test_the_tick_runs_the_postmortem_reminders(bot, slack, services, postmortem):
+    bot.clock.set(postmortem.due_at)
+
+    scheduler.tick(services, "w1")  # the scheduler's own tick, every job in it
+    deliver_due(services, "w1")
+
     assert reminders.run_due in scheduler.tick_jobs()
+    [overdue] = reminders_to(slack, "UALICE")
+    assert "The postmortem of HOT-1" in overdue and "is overdue" in overdue
 
 
 def test_owner_is_reminded_a_business_day_before_and_when_overdue_once_each(bot, slack, services, postmortem):

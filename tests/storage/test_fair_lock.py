@@ -24,7 +24,9 @@ def test_waiters_get_the_lock_in_the_order_they_arrived():
         thread.start()
         threads.append(thread)
         # Wait until this thread is queued before starting the next, so arrival order is known.
+        deadline = time.monotonic() + 5
         while len(lock._queue) < n + 1:
+            assert time.monotonic() < deadline, f"thread {n} never queued on the lock"
             time.sleep(0.001)
     lock.release()
     for thread in threads:
