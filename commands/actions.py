@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 
 from bot.core.actions import (
-    ADD_USAGE, DONE_USAGE, LIST_USAGE, ActionInputError, AddAction, CloseAction, action_due, category_hint,
-    parse_action_command, phrasing_hint,
+    ADD_USAGE, CATEGORY_USAGE, DONE_USAGE, LIST_USAGE, ActionInputError, AddAction, CategorizeAction, CloseAction,
+    action_due, category_hint, parse_action_command, phrasing_hint,
 )
+from bot.core.handbook import ACTION_CATEGORIES
 from bot.views import actions as views
 from bot.core.authority import Act
 from commands import authority
@@ -29,12 +30,15 @@ def parse(args: str) -> object:
         raise CommandError(str(exc)) from None
 
 
-@verb("action", usage=f"{ADD_USAGE}` · `/incident {DONE_USAGE}` · `/incident {LIST_USAGE}", parse=parse)
+@verb("action", usage=f"{ADD_USAGE}` · `/incident {DONE_USAGE}` · `/incident {CATEGORY_USAGE}` · "
+                     f"`/incident {LIST_USAGE}", parse=parse)
 def action(ctx: CommandContext) -> None:
     if isinstance(ctx.parsed, AddAction):
         add(ctx, ctx.parsed)
     elif isinstance(ctx.parsed, CloseAction):
         close(ctx, ctx.parsed.action_id)
+    elif isinstance(ctx.parsed, CategorizeAction):
+        categorize(ctx, ctx.parsed)
     else:
         show(ctx)
 
@@ -119,6 +123,31 @@ def close(ctx: CommandContext, action_id: int) -> None:
         ctx.reply(views.already_closed(item))
         return
     services.slack.post(ctx.channel_id, views.closed_message(item, closed_by=ctx.user_id))
+
+
+def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
+    """Sets one of the handbook's six categories; who may: as for closing the action."""
+    services = ctx.services
+    now = services.now()
+    with services.sessions.begin() as s:
+        row = actions.get(s, request.action_id, for_update=True)
+        if row is None or row.incident_id != ctx.incident_id:
+            key = incidents.get(s, ctx.incident_id).key
+            raise CommandError(f"{key} has no action #{request.action_id}. `/incident action list` shows its actions.")
+        snap = incidents.snapshot(incidents.get(s, row.incident_id))
+        found = postmortems.get_by_incident(s, row.incident_id)
+        authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
+                        postmortem=authority.people(services, found, snap) if found else None,
+                        doing=f"set the category of action #{row.id} of")
+        before, row.category = row.category, request.category
+        timeline.record(
+            s, incident_id=row.incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
+            text=f"<@{ctx.user_id}> put {row.kind} action #{row.id} in {ACTION_CATEGORIES[request.category]}",
+            data={"event": "action", "change": "category", "action_id": row.id, "from": before,
+                  "to": request.category},
+        )
+        item = actions.items(s, [row.id])[row.id]
+    services.slack.post(ctx.channel_id, views.categorized_message(item, by=ctx.user_id))
 
 
 def show(ctx: CommandContext) -> None:

@@ -23,6 +23,7 @@ ADD_USAGE = "action <priority|improvement> [category] <text> [@owner]"
 CATEGORY_ALIASES = {"mitigate": "mitigate-incident", "repair": "repair-damage", "detect": "detect-future",
                     "prevent": "prevent-future"}
 DONE_USAGE = "action done <id>"
+CATEGORY_USAGE = "action category <id> <category>"
 LIST_USAGE = "action list"
 TEXT_LIMIT = 500
 REMINDER_EVERY = timedelta(weeks=1)
@@ -55,7 +56,13 @@ class ListActions:
     pass
 
 
-def parse_action_command(args: str) -> AddAction | CloseAction | ListActions:
+@dataclass(frozen=True)
+class CategorizeAction:
+    action_id: int
+    category: str
+
+
+def parse_action_command(args: str) -> AddAction | CloseAction | ListActions | CategorizeAction:
     """`""`/`"list"` -> ListActions; `"done 3"` or `"done #3"` -> CloseAction(3);
     `"<priority|improvement> [category] <text> [<@U..>]"` -> AddAction (owner and category None when
     not named)."""
@@ -69,6 +76,13 @@ def parse_action_command(args: str) -> AddAction | CloseAction | ListActions:
             raise ActionInputError("Say which action to close by its number, as the action list shows it, "
                                    f"e.g. `/incident {DONE_USAGE.replace('<id>', '3')}`.")
         return CloseAction(int(match.group(1)))
+    if first == "category":
+        match = _ID.fullmatch(words[1]) if len(words) == 3 else None
+        category = category_named(words[2]) if match else None
+        if not match or category is None:
+            raise ActionInputError("Say which action and which of the six categories, e.g. "
+                                   f"`/incident action category 3 prevent-future` ({', '.join(ACTION_CATEGORIES)}).")
+        return CategorizeAction(int(match.group(1)), category)
     if first not in ACTION_KINDS:
         raise ActionInputError(f"`{words[0]}` is not a kind of action: say `priority` (fixes the root cause) "
                                "or `improvement` (any other action).")
@@ -104,7 +118,8 @@ def category_named(word: str) -> str | None:
 def category_hint(kind: str) -> str:
     """Which of the handbook's six categories an action can be in, with the question each asks."""
     lines = ["Tip: say which of the handbook's six categories the action is in, right after its kind, e.g. "
-             f"`/incident action {kind} prevent-future Add automated pre-submit check for schema changes`:"]
+             f"`/incident action {kind} prevent-future Add automated pre-submit check for schema changes`, "
+             "or later with `/incident action category <id> <category>`:"]
     for word, title in ACTION_CATEGORIES.items():
         lines.append(f"• `{word}`: {title}. {ACTION_QUESTIONS[title]}")
     return "\n".join(lines)

@@ -53,6 +53,11 @@ def added_message(item: ActionItem, *, added_by: str) -> str:
             f"Close it with `/incident action done {item.id}`.")
 
 
+def categorized_message(item: ActionItem, *, by: str) -> str:
+    return (f":label: <@{by}> put action *#{item.id}* in{category_text(item).replace(' ·', '', 1)}: "
+            f"{inert(item.text)}")
+
+
 def closed_message(item: ActionItem, *, closed_by: str) -> str:
     return f":white_check_mark: <@{closed_by}> closed action *#{item.id}*: {inert(item.text)}"
 

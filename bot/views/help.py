@@ -21,6 +21,7 @@ GRAMMAR = (
     ("action <priority|improvement> [category] <text> [@owner]",
      "add a postmortem action; category: investigate, mitigate-incident, repair-damage, detect-future, "
      "mitigate-future or prevent-future"),
+    ("action category <id> <category>", "put an action in one of the six categories"),
     ("action done <id>", "close an action; `/incident action list` shows them with state, owner and due date"),
     ("stats [days]", "incident numbers for the last 30 (or N) days"),
     ("help", "show this list"),

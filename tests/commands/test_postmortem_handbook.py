@@ -169,3 +169,25 @@ def test_the_invitation_escapes_what_people_typed(bot, slack):
     bot.command("postmortem meeting", user="UALICE", channel=channel.id)
     shown = json.dumps([e["blocks"] for e in slack.ephemerals if e["user"] == "UALICE"][-1])
     assert "checkout &lt;!here&gt; fails" in shown and "<!here>" not in shown
+
+
+def test_an_action_gets_its_category_later_and_then_counts_for_approval(bot, slack, services):
+    channel = incident_of(bot, slack)
+    resolve(bot, channel)
+    bot.command("postmortem approvers <@UBOB>", user="UALICE", channel=channel.id)
+    bot.command("action priority Fix the pool leak <R&D>", user="UALICE", channel=channel.id)
+    assert "`/incident action category <id> <category>`" in told(slack, "UALICE")
+    with services.sessions() as s:
+        action_id = s.scalars(select(ActionRow.id)).one()
+
+    bot.command(f"action category {action_id} prevent", user="UBOB", channel=channel.id)
+    assert "close action" not in told(slack, "UBOB") and "set the category" in told(slack, "UBOB")
+    bot.command(f"action category {action_id} prevent", user="UALICE", channel=channel.id)
+
+    with services.sessions() as s:
+        assert s.scalars(select(ActionRow.category)).one() == "prevent-future"
+    line = slack.messages_in(channel.id)[-1]["text"]
+    assert line == (f":label: <@UALICE> put action *#{action_id}* in Prevent future incidents: "
+                    "Fix the pool leak &lt;R&amp;D&gt;")
+    bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+    assert postmortem_row(services).status == "in_review"  # no confirmation asked
