@@ -18,7 +18,7 @@ from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
-from storage import actions, incidents, postmortems, timeline
+from storage import actions, incidents, members, postmortems, timeline
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,12 @@ def add(ctx: CommandContext, request: AddAction) -> None:
                   "owner_id": owner_id, "due_at": due_at.isoformat(), "category": request.category},
         )
         item = actions.items(s, [row.id])[row.id]
+        outsider = item.private and not members.is_member(s, channel_id=item.channel_id, user_id=owner_id)
     services.slack.post(ctx.channel_id, views.added_message(item, added_by=ctx.user_id))
     if owner_id != ctx.user_id:
-        services.slack.dm(owner_id, views.owner_told(item, added_by=ctx.user_id))
+        # A private incident's action text stays in its channel: an owner outside it hears only the key.
+        services.slack.dm(owner_id, views.private_owner_told(item) if outsider
+                          else views.owner_told(item, added_by=ctx.user_id))
     told: list[str] = []
     hint = phrasing_hint(request.text)
     if hint:

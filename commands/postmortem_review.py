@@ -31,9 +31,11 @@ from bot.services import Services
 from bot.slack_edge import SlackFailure
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
-from bot.views.postmortem import approval_request, changes_modal, confirm_without_root_cause_action, review_done
+from bot.views.postmortem import (
+    approval_request, changes_modal, confirm_without_root_cause_action, private_approval_request, review_done,
+)
 from bot.views.slack_text import inert
-from commands import authority
+from commands import authority, channel_members
 from commands.errors import CommandError
 from storage import cleanup, incidents, postmortems, timeline
 
@@ -83,6 +85,11 @@ def request_approval(services: Services, incident_id: int, user_id: str, *, conf
     if doc is None:  # pragma: no cover - it was just read
         return
     text, blocks = approval_request(doc, postmortem_id, missing_fields(doc))
+    if snap.private and snap.channel_id:
+        # A private incident's details stay in its channel: approvers who are not members are
+        # invited to it, and the DM only links there (with the buttons).
+        channel_members.invite(services, snap.channel_id, list(approvers))
+        text, blocks = private_approval_request(snap.key, snap.channel_id, blocks)
     for approver in approvers:
         services.slack.dm(approver, text, blocks=blocks)
     if snap.channel_id:

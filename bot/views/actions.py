@@ -91,6 +91,17 @@ def action_list(key: str, items: list[ActionItem], now: datetime) -> tuple[str, 
     return "\n".join(lines)[:3000], blocks
 
 
+def private_owner_told(item: ActionItem) -> str:
+    return (f"You own action #{item.id} of private incident {item.incident_key}. Its details stay in the "
+            "incident's channel: ask a member to add you.")
+
+
+def private_reminder(item: ActionItem) -> str:
+    """An overdue action of a private incident, to an owner outside its channel: no details."""
+    return (f":alarm_clock: An action of private incident {item.incident_key} you own is overdue. Its details "
+            f"stay in the incident's channel: ask a member to add you, then `/incident action list` shows it.")
+
+
 def reminder(item: ActionItem, now: datetime, *, late: bool) -> str:
     where = f" in <#{item.channel_id}>" if item.channel_id else ""
     late_note = " (sent late: the bot was not running when this reminder fell due)" if late else ""

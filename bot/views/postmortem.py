@@ -195,6 +195,14 @@ def approval_request(doc: PostmortemDocument, postmortem_id: int, missing: list[
     return text, blocks
 
 
+def private_approval_request(key: str, channel_id: str,
+                             blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The approval DM for a private incident: its key, a link to its channel, the buttons; no details."""
+    text = (f":lock: You are asked to approve the postmortem of private incident {key}. You have been added to "
+            f"<#{channel_id}>: read it there with `/incident postmortem`.")
+    return text, [section(text), *[b for b in blocks if b.get("type") == "actions"]]
+
+
 def review_done(key: str, approved: bool, comment: str) -> tuple[str, list[dict[str, Any]]]:
     text = (f":white_check_mark: You approved the postmortem of {key}." if approved else
             f":leftwards_arrow_with_hook: You requested changes to the postmortem of {key}: {inert(comment)}")

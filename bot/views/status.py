@@ -78,6 +78,7 @@ def severity_announcement(incident: IncidentSnapshot, old: int, *, by: str) -> s
     incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     change = _severity_change(incident, old, by)
     if incident.private:
-        return f":lock: Private incident {incident.key}: {change}"
+        # Nothing but the key and "private" leaves the channel: no severity, no actor.
+        return f":lock: Private incident {incident.key} was updated in its channel."
     return (f":rotating_light: {incident.key} - Sev {incident.severity} - {incident.summary}: {change} "
             f"Follow it in <#{incident.channel_id}>.")

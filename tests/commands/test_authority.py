@@ -284,3 +284,27 @@ def test_a_7000_character_update_reaches_slack_whole(bot, slack, services):
         for field in (state, root, words("aff", 490), words("cust", 990), *[line[2:] for line in status.split("\n")],
                       *[line[2:] for line in steps.split("\n")]):
             assert field in shown, field[:20]
+
+
+def test_a_private_postmortems_approver_is_invited_and_the_dm_carries_no_details(bot, slack, services):
+    bot.clock.set(MONDAY_NOON)
+    channel = bot.declare("Payroll data exposed", severity=2, private=True)
+    bot.command("role im me", user="UREPORTER", channel=channel.id)
+    bot.clock.advance(minutes=60)
+    bot.command("resolve", user="UREPORTER", channel=channel.id)
+    bot.submit(bot.last_view(Callback.RESOLVE), resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
+                                                              ("2024-05-06", "08:55")), user="UREPORTER")
+    assert "UCAROL" not in slack.channels[channel.id].members
+    bot.command("postmortem approvers <@UCAROL>", user="UREPORTER", channel=channel.id)
+    bot.command("action priority prevent-future Lock down the export", user="UREPORTER", channel=channel.id)
+    bot.command("postmortem request-approval", user="UREPORTER", channel=channel.id)
+
+    assert "UCAROL" in slack.channels[channel.id].members
+    request = slack.dm_messages("UCAROL")[-1]
+    assert request["text"].startswith(":lock: You are asked to approve the postmortem of private incident HOT-1.")
+    assert f"<#{channel.id}>" in request["text"]
+    assert "Payroll" not in str(request) and "Sev" not in str(request)
+    assert any(b["type"] == "actions" for b in request["blocks"])
+    # The severity of a private incident never reaches the incidents channel.
+    assert all("Sev" not in m["text"] and "Payroll" not in m["text"]
+               for m in slack.messages_in(slack.incidents_channel_id))

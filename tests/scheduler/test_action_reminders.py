@@ -176,3 +176,22 @@ def test_more_overdue_actions_than_one_batch_all_get_their_reminder(bot, slack, 
             batches.append(storage_actions.plan_reminders(s, now=bot.clock(), limit=2))
     assert batches == [2, 1, 0]
     assert sorted(n.payload["action_id"] for n in nags(services)) == [a.id for a in made]
+
+
+def test_a_private_incidents_action_reminder_to_a_non_member_names_only_the_key(bot, slack, services):
+    channel = bot.declare("Payroll data exposed", private=True)
+    action = add_action(bot, channel, text="Rotate the payroll export keys <@UALICE|alice>")
+    assert "UALICE" not in slack.channels[channel.id].members
+    bot.clock.set(action.due_at)
+
+    assert remind(services) == 1
+
+    [told] = reminders_to(slack, "UALICE")
+    assert told.startswith(":alarm_clock: An action of private incident HOT-1 you own is overdue.")
+    assert "Rotate" not in told and "payroll" not in told.lower()
+    assert not any("Rotate" in m["text"] for m in slack.dm_messages("UALICE"))
+    # Once she is in the channel, the next reminder has the details.
+    bot.join(channel.id, "UALICE")
+    bot.clock.set(action.due_at + timedelta(weeks=1))
+    assert remind(services) == 1
+    assert "Rotate the payroll export keys" in reminders_to(slack, "UALICE")[-1]
