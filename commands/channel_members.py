@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.services import Services
-from storage import incidents, members
+from storage import incidents, members, timeline
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,25 @@ def left(services: Services, event: dict[str, Any]) -> None:
             members.remove(s, channel_id=channel_id, user_id=user_id)
 
 
+def renamed(services: Services, event: dict[str, Any]) -> None:
+    """Someone renamed an incident channel: the bot follows (links and lists use the new name)."""
+    channel = event.get("channel") or {}
+    channel_id, name = channel.get("id") or "", channel.get("name") or ""
+    now = services.now()
+    with services.sessions.begin() as s:
+        incident = incidents.get_by_channel(s, channel_id, for_update=True) if channel_id else None
+        if incident is None or not name or incident.channel_name == name:
+            return
+        old, incident.channel_name = incident.channel_name, name
+        timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
+                        text=f"The channel was renamed from #{old} to #{name}",
+                        data={"event": "channel_renamed", "from": old, "to": name})
+
+
 def register(app: App, services: Services) -> None:
+    for name in ("channel_rename", "group_rename"):
+        app.event(name)(lambda ack, event: (ack(), renamed(services, event)))
+
     @app.event("member_joined_channel")
     def member_joined(ack: Ack, event: dict[str, Any]) -> None:
         ack()

@@ -42,6 +42,8 @@ EXPECTED_BOT_EVENTS = {
     "message.groups",
     "member_joined_channel",
     "member_left_channel",
+    "channel_rename",
+    "group_rename",
 }
 VERBS = (
     "declare role severity update note timeline link handover resolve reopen "

@@ -27,6 +27,10 @@ EVENTS = {
                        "text": "hello", "ts": "1700000000.000400", "event_ts": "1700000000.000400"},
     "member_joined_channel": {"type": "member_joined_channel", "user": "UALICE", "channel": "CNOTOURS",
                               "channel_type": "C", "team": "T1", "event_ts": "1700000000.000500"},
+    "channel_rename": {"type": "channel_rename", "channel": {"id": "CNOTOURS", "name": "x", "created": 1},
+                       "event_ts": "1700000000.000700"},
+    "group_rename": {"type": "group_rename", "channel": {"id": "GNOTOURS", "name": "x", "created": 1},
+                     "event_ts": "1700000000.000800"},
     "member_left_channel": {"type": "member_left_channel", "user": "UALICE", "channel": "CNOTOURS",
                             "channel_type": "C", "team": "T1", "event_ts": "1700000000.000600"},
 }

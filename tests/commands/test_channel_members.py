@@ -41,3 +41,17 @@ def test_channels_of_answers_a_whole_list_in_one_query(bot, slack, services):
         assert members.channels_of(s, user_id="UREPORTER", channel_ids=[first.id, second.id, None]) == {
             first.id, second.id}
         assert members.channels_of(s, user_id="UCAROL", channel_ids=[first.id, second.id]) == set()
+
+
+def test_a_channel_renamed_by_a_person_is_followed(bot, slack, services):
+    from sqlalchemy import select
+
+    from storage.models import Incident, TimelineEntry
+
+    channel = bot.declare()
+    bot.event({"type": "channel_rename", "channel": {"id": channel.id, "name": "hot-1-checkout", "created": 1},
+               "event_ts": "1.3"})
+    with services.sessions() as s:
+        assert s.scalars(select(Incident.channel_name)).one() == "hot-1-checkout"
+        texts = [e.text for e in s.scalars(select(TimelineEntry).order_by(TimelineEntry.id))]
+    assert texts[-1] == "The channel was renamed from #hot-1 to #hot-1-checkout"
