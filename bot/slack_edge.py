@@ -36,6 +36,7 @@ SCOPE_HINTS = {
     "conversations.create": "channels:manage (groups:write for private incidents)",
     "conversations.invite": "channels:manage (groups:write for private incidents)",
     "conversations.setTopic": "channels:manage (groups:write for private incidents)",
+    "conversations.archive": "channels:manage (groups:write for private incidents)",
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "pins.add": "pins:write",
