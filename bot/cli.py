@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -70,13 +69,12 @@ def _require(settings: Settings, *names: str) -> None:
 def _start_background(services: object) -> None:
     from bot import scheduler
     from bot.effects.worker import EffectWorker
-    from commands import catch_up, declare_setup
+    from commands import catch_up
 
     # Effects are delivered right after the commit that wrote them; the ones a dead process
-    # left pending (or claimed) are picked up on the worker's first round.
+    # left pending (or claimed: after EFFECT_STALE_CLAIM) are picked up by the worker, so a
+    # declaration killed part-way is finished without a second channel or announcement.
     EffectWorker(services).start()  # type: ignore[arg-type]
-    # Declarations a dead process left part-way are finished in the background.
-    threading.Thread(target=declare_setup.resume, args=(services,), name="resume", daemon=True).start()
     # What was said and reacted in incident channels while the bot was down, read once.
     catch_up.start_catch_up(services)
     scheduler.start(services)  # type: ignore[arg-type]

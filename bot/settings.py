@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     update_interval: Duration = timedelta(minutes=180)
     reminder_lead: Duration = timedelta(minutes=10)
     scheduler_tick: Duration = timedelta(seconds=30)
+    # An effect claimed this long ago with nothing recorded: its process died; another takes
+    # it over. Longer than one delivery can take (one Slack call, 15 s timeout, no sleeps).
+    effect_stale_claim: Duration = timedelta(minutes=5)
     port: int = 3000
     incident_bot_config: str = ""
     # Severities whose deadlines are nagged (the handbook: 1 and 2 are major).

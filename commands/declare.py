@@ -13,7 +13,8 @@ from bot.services import Services
 from bot.views.blocks import input_value
 from bot.views.declare import declare_modal
 from bot.views.ids import Block, Callback
-from commands import declare_setup, declare_sources
+from bot.effects import declaration as declaration_effects
+from commands import declare_sources
 from commands.context import CommandContext
 from commands.registry import verb
 from storage import incidents, nags, timeline
@@ -82,7 +83,8 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             data={"event": "declared"},
         )
         declare_sources.attach(s, incident, source, permalink=permalink, now=now)
-        incident_id = incident.id
+        # The Slack side (channel, invite, topic, pin, announcement, the alert card...) leaves
+        # as effects, delivered right after this commit.
+        declaration_effects.plan(s, incident_id=incident.id, reporter_id=reporter, now=now,
+                                 then=declare_sources.after_channel(source))
     ack()
-    declare_setup.run(services, incident_id)
-    declare_sources.after_setup(services, incident_id, source)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.timeline import OBSERVATION, ts_to_datetime
 from bot.services import Services
-from bot.views.alerts import alert_card
 from storage import alerts, incidents, timeline
 
 if TYPE_CHECKING:
@@ -100,18 +99,9 @@ def permalink_of(services: Services, source: Source) -> str | None:
     return services.slack.permalink(str(message["channel"]), str(message["ts"]))
 
 
-def after_setup(services: Services, incident_id: int, source: Source) -> None:
-    """The alert's card says which incident took it."""
+def after_channel(source: Source) -> list[dict[str, Any]]:
+    """Effects that follow once the incident's channel exists: the alert's card says which
+    incident took it (bot/effects/alert_cards.py)."""
     if source.alert_group_id is None:
-        return
-    with services.sessions() as s:
-        group = alerts.get(s, source.alert_group_id)
-        if group is None or group.incident_id != incident_id or not group.card_ts or not group.card_channel_id:
-            return
-        incident = incidents.get(s, incident_id)
-        text, blocks = alert_card(
-            group_id=group.id, summary=group.summary, labels=group.labels or {}, description=group.description,
-            status=group.status, starts_at=group.starts_at, ends_at=group.ends_at, incident_key=incident.key,
-            incident_channel_id=incident.channel_id, incident_private=incident.private)
-        channel_id, ts = group.card_channel_id, group.card_ts
-    services.slack.update_message(channel_id, ts, text, blocks=blocks)
+        return []
+    return [{"kind": "alert.card", "payload": {"group_id": source.alert_group_id}}]

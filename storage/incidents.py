@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.core.declaration import Declaration
 from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
-from storage.models import Counter, Incident, RoleAssignment, SetupStep
+from storage.models import Counter, Incident, RoleAssignment
 
 INCIDENT_COUNTER = "incident"
 
@@ -112,31 +111,6 @@ def snapshot(incident: Incident) -> IncidentSnapshot:
     )
 
 
-def done_steps(s: Session, incident_id: int) -> set[str]:
-    return set(s.scalars(select(SetupStep.step).where(SetupStep.incident_id == incident_id)))
-
-
-def record_step(s: Session, incident_id: int, step: str, now: datetime, **columns: object) -> None:
-    """A declaration step is done, with what Slack gave back (channel ID, message ts...):
-    one UPDATE and one INSERT, no read, so the many small writes of concurrent declarations
-    stay short."""
-    if columns:
-        s.execute(update(Incident).where(Incident.id == incident_id).values(**columns)
-                  .execution_options(synchronize_session=False))
-    s.add(SetupStep(incident_id=incident_id, step=step, done_at=now))
-
-
-def with_unfinished_setup(s: Session, steps: Sequence[str]) -> list[int]:
-    """Incidents some of whose declaration steps never finished (the process died part-way)."""
-    done = (
-        select(SetupStep.incident_id)
-        .where(SetupStep.step.in_(steps))
-        .group_by(SetupStep.incident_id)
-        .having(func.count() == len(steps))
-    )
-    return list(s.scalars(select(Incident.id).where(Incident.id.not_in(done)).order_by(Incident.id)))
-
-
 def open_channels(s: Session) -> list[tuple[int, str, datetime]]:
     """(incident id, channel id, declared at) of every unresolved incident with a channel."""
     rows = s.execute(select(Incident.id, Incident.channel_id, Incident.declared_at)
@@ -153,3 +127,17 @@ def mark_handover_nudged(s: Session, incident_id: int, *, at: datetime) -> None:
 def open_ones(s: Session) -> list[Incident]:
     """Incidents not yet resolved, newest first (a shortcut's choice of where a message goes)."""
     return list(s.scalars(select(Incident).where(Incident.status != RESOLVED).order_by(Incident.id.desc()).limit(100)))
+
+
+# What Slack gave back for an incident's resources (channel, pinned info message, bookmarks,
+# announcement): written by the effects that created them, nothing else.
+SLACK_COLUMNS = frozenset({"channel_id", "channel_name", "info_message_ts", "bookmark_ids", "announcement_channel_id",
+                           "announcement_ts"})
+
+
+def record_slack_ids(s: Session, incident_id: int, **columns: object) -> None:
+    unknown = set(columns) - SLACK_COLUMNS
+    if unknown:
+        raise ValueError(f"not Slack ids of an incident: {sorted(unknown)}")
+    s.execute(update(Incident).where(Incident.id == incident_id).values(**columns)
+              .execution_options(synchronize_session=False))

@@ -82,20 +82,6 @@ class Incident(Base):
     )
 
 
-class SetupStep(Base):
-    """One Slack step of a declaration that is done (channel, invite, topic, pin, ...).
-
-    A declaration killed part-way is resumed from here without repeating a step.
-    """
-
-    __tablename__ = "setup_steps"
-    __table_args__ = (UniqueConstraint("incident_id", "step", name="uq_setup_steps_incident_step"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    step: Mapped[str] = mapped_column(String(32))
-    done_at: Mapped[datetime]
-
-
 class ChannelMember(Base):
     """Who is in an incident channel, kept by member_joined_channel / member_left_channel
     and seeded at declaration: authority and private listings read it, never Slack."""

@@ -83,6 +83,7 @@ def test_serve_finishes_a_declaration_a_dead_process_left_at_start(slack, tmp_pa
     from datetime import datetime, timedelta, timezone
 
     from bot.core.declaration import Declaration
+    from bot.effects import declaration
     from storage import incidents
     from storage.db import make_engine, make_sessions
     from storage.migrate import upgrade
@@ -92,10 +93,13 @@ def test_serve_finishes_a_declaration_a_dead_process_left_at_start(slack, tmp_pa
     engine = make_engine(env["DATABASE_URL"])
     now = datetime.now(timezone.utc)
     with make_sessions(engine).begin() as s:
-        # The row a declaration writes before any Slack step; the process died right after.
-        incidents.create(s, declaration=Declaration("Orphaned declaration", "", 1, "Unknown", ("Unknown",), False),
-                         prefix="HOT", reporter_id="UREPORTER", origin_channel_id=None, now=now,
-                         initial_comms_due=now + timedelta(minutes=30))
+        # What a declaration commits before any Slack call (the incident and its first
+        # effect); the process died right after.
+        incident = incidents.create(
+            s, declaration=Declaration("Orphaned declaration", "", 1, "Unknown", ("Unknown",), False),
+            prefix="HOT", reporter_id="UREPORTER", origin_channel_id=None, now=now,
+            initial_comms_due=now + timedelta(minutes=30))
+        declaration.plan(s, incident_id=incident.id, reporter_id="UREPORTER", now=now)
     engine.dispose()
 
     with bot_process("serve", env, tmp_path / "serve.log"):

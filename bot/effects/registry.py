@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from bot.effects.errors import VendorError
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
@@ -33,9 +34,16 @@ class Deliverer:
     # Reminders: of several due ones of one (incident, kind, recipient), only the newest goes out.
     reminder: bool = False
     record: Record | None = None
+    # What the person in `tell` reads when it fails for good (default: "<what> did not reach ...").
+    explain: Callable[[PendingEffect, "VendorError"], str] | None = None
 
     def __call__(self, effect: PendingEffect, services: Services) -> dict[str, Any] | None:
         return self.deliver(effect, services)
+
+    def explainer(self, fn: Callable[[PendingEffect, VendorError], str]) -> Callable[[PendingEffect, VendorError], str]:
+        """Decorator: `fn(effect, error) -> text` of the DM to `tell` when it fails for good."""
+        self.explain = fn
+        return fn
 
     def recorder(self, fn: Record) -> Record:
         """Decorator: `fn(session, effect, result, now)` runs where the effect is marked done."""

@@ -105,7 +105,8 @@ class EffectWorker:
             return effects.SKIPPED
         except VendorError as exc:
             if exc.permanent:
-                return self._fail(effect, f"{exc.vendor}: {exc.error}", vendor=exc.vendor)
+                explained = entry.explain(effect, exc) if entry.explain is not None else None
+                return self._fail(effect, f"{exc.vendor}: {exc.error}", vendor=exc.vendor, explained=explained)
             return self._retry(effect, exc.error, exc.retry_after)
         except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, never lost
             log.exception("effect %s (%s) failed; trying again", effect.id, effect.kind)
@@ -125,21 +126,22 @@ class EffectWorker:
             effects.retry(s, effect.id, at=at, error=error, worker=self.worker_id)
         return "retry"
 
-    def _fail(self, effect: PendingEffect, error: str, *, vendor: str = "the bot") -> str:
+    def _fail(self, effect: PendingEffect, error: str, *, vendor: str = "the bot", explained: str | None = None) -> str:
         now = self.services.now()
         log.error("effect %s (%s of incident %s) stopped: %s", effect.id, effect.kind, effect.incident_id, error)
         with self.services.sessions.begin() as s:
             if effects.fail(s, effect.id, now=now, error=error, worker=self.worker_id) and effect.tell \
                     and effect.kind != TELL_KIND:
                 what = effect.payload.get("what") or effect.kind
+                text = explained or f":warning: {what} did not reach {vendor}: {error}."
                 effects.enqueue(s, kind=TELL_KIND, incident_id=effect.incident_id, now=now,
-                                recipient_id=effect.tell,
-                                payload={"text": f":warning: {what} did not reach {vendor}: {error}."})
+                                recipient_id=effect.tell, payload={"text": text})
         return effects.FAILED
 
     def _claim(self, limit: int) -> list[PendingEffect]:
         with self.services.sessions.begin() as s:
-            return effects.claim(s, now=self.services.now(), worker=self.worker_id, limit=limit)
+            return effects.claim(s, now=self.services.now(), worker=self.worker_id, limit=limit,
+                                 stale_after=self.services.settings.effect_stale_claim)
 
     # -- the thread -----------------------------------------------------------------------
     def wake(self) -> None:

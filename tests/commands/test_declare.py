@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from bot.views.ids import Callback
-from storage.models import Incident, SetupStep, TimelineEntry
+from storage.models import Effect, Incident, TimelineEntry
 from tests.support import ack_text, declare_values
 
 
@@ -49,8 +49,9 @@ def test_submitting_the_modal_creates_the_incident_channel_topic_pin_and_announc
         assert incident.channel_id == channel.id and incident.reporter_id == "UREPORTER"
         assert incident.declared_at.tzinfo is not None
         assert incident.next_update_due == incident.declared_at + services.settings.initial_comms_deadline
-        steps = set(s.scalars(select(SetupStep.step)))
-        assert steps == {"channel", "invite", "topic", "info", "pin", "bookmarks", "announce", "tell_reporter"}
+        done = {(e.kind, e.outcome) for e in s.scalars(select(Effect).where(Effect.incident_id == incident.id))}
+        assert done == {(kind, "sent") for kind in ("declare.channel", "declare.invite", "slack.topic", "declare.info",
+                                                    "declare.bookmarks", "declare.announce", "declare.tell_reporter")}
         entries = list(s.scalars(select(TimelineEntry)))
         assert [e.data["event"] for e in entries] == ["declared"]
         assert entries[0].actor_id == "UREPORTER"
@@ -93,7 +94,10 @@ def test_rate_limited_call_is_retried_after_retry_after_and_not_lost(bot, slack)
     slack.rate_limit_next("conversations.setTopic", retry_after=1)
 
     channel = bot.declare("Login broken")
+    assert channel.topic == "" and len(channel.pins) == 1, "the 429 holds up the topic only"
 
+    bot.clock.advance(seconds=1)  # Slack's Retry-After
+    bot.deliver()
     assert channel.topic.startswith("HOT-1 | Sev 2 | Pending")
     assert len(slack.calls_to("conversations.setTopic")) == 2
 

@@ -32,6 +32,18 @@ class _Fault:
         self.kind, self.times, self.info = kind, times, info
 
 
+class _Hold:
+    def __init__(self, method: str, when) -> None:  # type: ignore[no-untyped-def]
+        self.method, self.when = method, when
+        self.reached, self.released = threading.Event(), threading.Event()
+
+    def matches(self, method: str, args: dict) -> bool:
+        return method == self.method and (self.when is None or self.when(args))
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class FakeSlack(Workspace):
     def __init__(self, reference_dir: Path | str = DEFAULT_REFERENCE_DIR, latency: float = DEFAULT_LATENCY,
                  clock=time.monotonic, scopes=None):
@@ -45,6 +57,7 @@ class FakeSlack(Workspace):
         self._faults: dict[str, deque] = defaultdict(deque)
         # Slack's rate-limit tiers hold from the first call, as in production.
         self._tiers_enabled = True
+        self._holds: list[_Hold] = []
         self._tier_overrides: dict[str, int] = {}
         self._rate_windows: dict[tuple, deque] = defaultdict(deque)
         # Slack's tiers are calls per minute; a benchmark may shorten the window to run faster.
@@ -117,6 +130,14 @@ class FakeSlack(Workspace):
         with self.lock:
             self._faults[method].append(_Fault("ratelimit", times, retry_after=retry_after))
 
+    def hold_answer(self, method: str, when=None) -> "_Hold":  # type: ignore[no-untyped-def]
+        """The next `method` call (for which `when(args)` is true) is carried out, and its
+        answer is held back until `release()`: a test kills the bot while Slack has done it."""
+        hold = _Hold(method, when)
+        with self.lock:
+            self._holds.append(hold)
+        return hold
+
     def lose_answer_next(self, method: str, times: int = 1) -> None:
         """Slack carries the call out, but the answer never reaches the bot (a 503 from a
         proxy on the way back): the bot cannot tell whether it happened."""
@@ -174,6 +195,18 @@ class FakeSlack(Workspace):
     # ------------------------------------------------------------------ dispatch
     def handle_api(self, method: str, args: dict, bearer: str | None) -> tuple[int, dict, dict]:
         """Returns (HTTP status, extra headers, JSON body)."""
+        answer = self._handle_api(method, args, bearer)
+        if answer[2].get("ok"):
+            with self.lock:
+                hold = next((h for h in self._holds if h.matches(method, args)), None)
+                if hold is not None:
+                    self._holds.remove(hold)
+            if hold is not None:
+                hold.reached.set()
+                hold.released.wait(60)
+        return answer
+
+    def _handle_api(self, method: str, args: dict, bearer: str | None) -> tuple[int, dict, dict]:
         if self.latency:
             time.sleep(self.latency)
         token = bearer or args.get("token")
