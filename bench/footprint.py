@@ -127,8 +127,9 @@ def main() -> int:
 def _complete(db: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM (SELECT incident_id FROM setup_steps GROUP BY incident_id "
-                                "HAVING COUNT(*) >= 8)").fetchone()[0]
+            return conn.execute("SELECT COUNT(*) FROM incidents i WHERE EXISTS (SELECT 1 FROM effects e WHERE e.incident_id = i.id "
+                                "AND e.kind = 'declare.tell_reporter') AND NOT EXISTS (SELECT 1 FROM effects e "
+                                "WHERE e.incident_id = i.id AND e.sent_at IS NULL)").fetchone()[0]
     except sqlite3.Error:
         return 0
 

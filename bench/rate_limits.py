@@ -61,10 +61,9 @@ def main() -> int:
         with ThreadPoolExecutor(n) as pool:
             acks = list(pool.map(declare, range(n)))
         acked = time.monotonic() - started
-        steps_per_incident = 8
         deadline = started + max(600.0, 20 * args.window)
         while time.monotonic() < deadline:
-            done = _complete(db, steps_per_incident)
+            done = _complete(db)
             if done >= n:
                 break
             time.sleep(0.05)
@@ -110,12 +109,13 @@ def main() -> int:
     return 0 if lost == 0 else 1
 
 
-def _complete(db: Path, steps: int) -> int:
-    """Incidents whose every set-up step is recorded (read from the bot's own database)."""
+def _complete(db: Path) -> int:
+    """Incidents whose every set-up effect is done (read from the bot's own database)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM (SELECT incident_id FROM setup_steps GROUP BY incident_id "
-                                "HAVING COUNT(*) >= ?)", (steps,)).fetchone()[0]
+            return conn.execute("SELECT COUNT(*) FROM incidents i WHERE EXISTS (SELECT 1 FROM effects e WHERE e.incident_id = i.id "
+                                "AND e.kind = 'declare.tell_reporter') AND NOT EXISTS (SELECT 1 FROM effects e "
+                                "WHERE e.incident_id = i.id AND e.sent_at IS NULL)").fetchone()[0]
     except sqlite3.Error:
         return 0
 

@@ -1,7 +1,7 @@
 """declaration steps are effects now: drop setup_steps
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 
 A declaration's Slack side is a chain of effects (bot/effects/declaration.py). An incident
@@ -18,8 +18,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -48,4 +48,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("setup_steps is not brought back: restore a backup taken before 0006")
+    raise NotImplementedError("setup_steps is not brought back: restore a backup taken before 0007")
