@@ -22,8 +22,11 @@ from bot.core.incident import IncidentSnapshot, channel_name
 from bot.effects.errors import Skip, VendorError
 from bot.effects.registry import deliverer
 from bot.effects.slack_messages import post_once
+from bot.core.topic import render_topic
+from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES, announcement, info_message
-from storage import effects, incidents
+from bot.views.slack_text import inert_incident
+from storage import effects, incidents, members
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
@@ -122,18 +125,30 @@ def invite(effect: PendingEffect, services: Services) -> dict[str, Any]:
     unknown = services.slack.invite(snap.channel_id, people)
     if unknown:
         log.warning("%s: could not invite %s", snap.key, ", ".join(unknown))
-    return {"unknown": unknown}
+    # Membership is read once here and then kept by member_joined/left events, so authority
+    # checks and private listings never ask Slack inside an ack.
+    try:
+        listed: list[str] | None = sorted(services.slack.members(snap.channel_id))
+    except SlackFailure as exc:
+        # Not a reason to fail the declaration: the housekeeping tick reads it later.
+        log.warning("cannot read the members of %s yet (%s); housekeeping retries", snap.channel_id, exc)
+        listed = None
+    return {"channel": snap.channel_id, "unknown": unknown, "members": listed}
+
+
+@invite.recorder
+def _invited(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
+    if result["members"] is not None:
+        members.replace(s, channel_id=result["channel"], user_ids=result["members"], now=now)
 
 
 @deliverer(TOPIC)
 def topic(effect: PendingEffect, services: Services) -> dict[str, Any]:
     """Sets the channel topic from the incident as it is now (so edits can only catch up)."""
-    from bot.core.topic import render_topic
-
     snap, _, _, _ = _snapshot(services, effect.incident_id)
     if not snap.channel_id:
         raise Skip("the incident has no channel")
-    text = render_topic(snap)
+    text = render_topic(inert_incident(snap))  # typed text escaped for mrkdwn
     services.slack.set_topic(snap.channel_id, text)
     return {"topic": text}
 

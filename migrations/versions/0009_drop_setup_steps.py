@@ -1,7 +1,7 @@
 """declaration steps are effects now: drop setup_steps
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 
 A declaration's Slack side is a chain of effects (bot/effects/declaration.py). An incident
@@ -18,8 +18,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -48,4 +48,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("setup_steps is not brought back: restore a backup taken before 0007")
+    raise NotImplementedError("setup_steps is not brought back: restore a backup taken before 0009")
