@@ -56,7 +56,7 @@ def message_shortcut(bot: Any, callback_id: str, *, user: str, channel: str, mes
     }
     body = urlencode({"payload": json.dumps(payload)})
     response = bot.caller.raw(body, sign(body, bot.caller.secret))
-    bot.executor.drain()
+    bot.drain()
     return response
 
 

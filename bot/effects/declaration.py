@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 CHANNEL, INVITE, TOPIC, INFO, BOOKMARKS, ANNOUNCE, TELL_REPORTER = (
     "declare.channel", "declare.invite", "slack.topic", "declare.info", "declare.bookmarks", "declare.announce",
     "declare.tell_reporter")
+# Edits of the pinned info message after a change (commands/channel_sync.py).
+INFO_EDIT = "slack.info_message"
 # hot-12 taken? then hot-12-2 ... hot-12-10.
 NAME_ATTEMPTS = 10
 
@@ -170,6 +172,17 @@ def info_and_pin(effect: PendingEffect, services: Services) -> dict[str, Any]:
 def _info_posted(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     assert effect.incident_id is not None
     incidents.record_slack_ids(s, effect.incident_id, info_message_ts=result["ts"])
+
+
+@deliverer(INFO_EDIT)
+def info_edit(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    """Edits the pinned info message so it shows the current roles, status and links."""
+    snap, _, ts, _ = _snapshot(services, effect.incident_id)
+    if not snap.channel_id or not ts:
+        raise Skip("no info message yet (the declaration's own post shows the current state)")
+    text, blocks = info_message(snap)
+    services.slack.update_message(snap.channel_id, ts, text, blocks=blocks)
+    return {"channel": snap.channel_id, "ts": ts}
 
 
 @deliverer(BOOKMARKS)

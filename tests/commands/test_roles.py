@@ -145,7 +145,7 @@ def test_two_people_taking_the_im_role_at_once_one_wins_the_other_is_told(bot, s
         thread.start()
     for thread in threads:
         thread.join()
-    bot.executor.drain()
+    bot.drain()
 
     with services.sessions() as s:
         holders = s.scalars(select(RoleAssignment.user_id).where(RoleAssignment.role == "incident-manager")).all()
