@@ -17,7 +17,7 @@ from bot.effects import declaration as declaration_effects
 from commands import declare_sources
 from commands.context import CommandContext
 from commands.registry import verb
-from storage import incidents, nags, timeline
+from storage import db, incidents, nags, timeline
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
     permalink = declare_sources.permalink_of(services, source)
     now = services.now()
     # The row is written before the modal closes: once the reporter sees it accepted, it exists.
-    with services.sessions.begin() as s:
+    # before_ack: this transaction goes ahead of set-up steps queued for SQLite's writer.
+    with db.before_ack(), services.sessions.begin() as s:
         incident = incidents.create(
             s, declaration=declaration, prefix=settings.incident_key_prefix, reporter_id=reporter,
             origin_channel_id=source.origin_channel_id, now=now,

@@ -8,9 +8,8 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from bot.views.home import home_view
-from commands.list_stats import Visibility
-from storage import actions, stats
+from bot.views.home import LIMITS, home_view
+from storage import actions, members, stats
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +24,24 @@ def register(app: App, services: Services) -> None:
 
 
 def publish_home(services: Services, viewer: str) -> None:
+    """A fixed number of queries and one views.publish, whatever the history: each section
+    reads only what it shows (and a count for "and N more"). Private incidents appear only
+    to members of their channel, in every section (stored membership, no Slack call)."""
     now = services.now()
-    with services.sessions.begin() as s:
-        open_incidents = stats.open_incidents(s)
+    with services.sessions() as s:
+        open_incidents, total = stats.open_incidents(s, viewer, limit=LIMITS["incidents"])
+        roles = stats.open_incidents_with_role(s, viewer, limit=LIMITS["roles"] + 1)
         postmortems = stats.postmortems_owned_by(s, viewer)
         owned_actions = actions.open_owned_by(s, viewer)
-    # Private incidents appear only to members of their channel, in every section.
-    visibility = Visibility(services, viewer)
+        private = [a.channel_id for a in owned_actions if a.private]
+        visible = members.channels_of(s, user_id=viewer, channel_ids=private) if private else set()
     view = home_view(
         viewer=viewer,
-        incidents=visibility.incidents(open_incidents),
-        postmortems=[p for p in postmortems if visibility.may_see(p.private, p.channel_id)],
-        actions=[a for a in owned_actions if visibility.may_see(a.private, a.channel_id)],
+        incidents=open_incidents,
+        incidents_total=total,
+        with_roles=roles,
+        postmortems=postmortems,
+        actions=[a for a in owned_actions if not a.private or a.channel_id in visible],
         now=now,
     )
     services.slack.publish_home(viewer, view)

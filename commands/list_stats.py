@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 
 from bot.core.incident import IncidentSnapshot
-from bot.core.stats import compute_stats, parse_days
+from bot.core.stats import parse_days
 from bot.services import Services
-from bot.views.list_stats import incident_list, stats_answer
+from bot.views.list_stats import LIST_LIMIT, incident_list, stats_answer
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import Reply, verb
@@ -59,10 +58,12 @@ class Visibility:
 
 @verb("list", usage="list", in_incident=False, answers_in_ack=True)
 def list_incidents(ctx: CommandContext) -> Reply:
-    with ctx.services.sessions.begin() as s:
-        snaps = queries.open_incidents(s)
-    visible = Visibility(ctx.services, ctx.user_id).incidents(snaps)
-    text, blocks = incident_list(visible, ctx.services.now())
+    """Answered in the ack: a count and one page of rows, no Slack call (private incidents
+    are filtered by the stored membership of their channel)."""
+    services = ctx.services
+    with services.sessions() as s:
+        shown, total = queries.open_incidents(s, ctx.user_id, limit=LIST_LIMIT)
+    text, blocks = incident_list(shown, total, services.now())
     return Reply(text, blocks)
 
 
@@ -78,10 +79,8 @@ def parse_stats(args: str) -> int:
 def incident_stats(ctx: CommandContext) -> Reply:
     now = ctx.services.now()
     days: int = ctx.parsed
-    with ctx.services.sessions.begin() as s:
-        declared = queries.incidents_declared_since(s, now - timedelta(days=days))
-        postmortems = queries.open_postmortems(s)
-        priority = queries.open_priority_actions(s)
+    with ctx.services.sessions() as s:
+        figures = queries.stats(s, days=days, now=now)
         risk = queries.repeat_incident_risk(s)
-    text, blocks = stats_answer(compute_stats(declared, postmortems, priority, now=now, days=days), risk)
+    text, blocks = stats_answer(figures, risk)
     return Reply(text, blocks)

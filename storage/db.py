@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -52,7 +54,7 @@ def _sqlite_serialized_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if not writer.acquire(timeout=30):
+        if not writer.acquire(timeout=30, first=getattr(_ack_path, "active", False)):
             log.warning("waited 30 s for another thread's SQLite transaction; going on to SQLite's own lock")
             connection.info["holds_writer_lock"] = False
         else:
@@ -72,12 +74,28 @@ def _sqlite_serialized_writes(engine: Engine) -> None:
     event.listen(engine, "rollback", _release)
 
 
+_ack_path = threading.local()
+
+
+@contextlib.contextmanager
+def before_ack() -> Iterator[None]:
+    """Transactions begun inside go ahead of queued background writers (SQLite): someone is
+    waiting for the answer (a modal's submission is acknowledged only once its row is
+    stored), while set-up steps and timeline writes can wait one transaction longer."""
+    _ack_path.active = True
+    try:
+        yield
+    finally:
+        _ack_path.active = False
+
+
 class FairLock:
-    """A re-entrant lock that hands over in arrival order.
+    """A re-entrant lock that hands over in arrival order, acks first.
 
     threading.Lock wakes an arbitrary waiter, so under a burst one handler (say, the modal
     submission a person is waiting for) can lose the race again and again while background
-    work keeps winning; first come, first served bounds its wait by the queue ahead of it.
+    work keeps winning; first come, first served bounds its wait by the queue ahead of it,
+    and `first=True` (a transaction an ack waits on) joins the queue ahead of the others.
     """
 
     def __init__(self) -> None:
@@ -85,8 +103,10 @@ class FairLock:
         self._queue: collections.deque[tuple[int, threading.Event]] = collections.deque()
         self._owner: int | None = None
         self._depth = 0
+        self._acks_waiting = 0
+        self._ack_turns: set[threading.Event] = set()
 
-    def acquire(self, timeout: float = -1) -> bool:
+    def acquire(self, timeout: float = -1, *, first: bool = False) -> bool:
         me = threading.get_ident()
         with self._mutex:
             if self._owner == me:
@@ -96,14 +116,26 @@ class FairLock:
                 self._owner, self._depth = me, 1
                 return True
             turn = (me, threading.Event())
-            self._queue.append(turn)
+            if first:
+                # Behind other acks already waiting (still in arrival order), ahead of the rest.
+                self._queue.insert(self._acks_waiting, turn)
+                self._acks_waiting += 1
+                self._ack_turns.add(turn[1])
+            else:
+                self._queue.append(turn)
         if turn[1].wait(None if timeout < 0 else timeout):
             return True
         with self._mutex:
             if self._owner == me:  # handed over just as the wait timed out
                 return True
             self._queue.remove(turn)
+            self._forget_ack_turn(turn[1])
             return False
+
+    def _forget_ack_turn(self, event: threading.Event) -> None:
+        if event in self._ack_turns:
+            self._ack_turns.discard(event)
+            self._acks_waiting -= 1
 
     def release(self) -> None:
         with self._mutex:
@@ -118,6 +150,7 @@ class FairLock:
                 return
             if self._queue:
                 self._owner, event = self._queue.popleft()
+                self._forget_ack_turn(event)
                 self._depth = 1
                 event.set()
             else:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, configure_mappers, selectinload
 
 from bot.core.declaration import Declaration
 from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
@@ -74,6 +75,13 @@ def get_by_key(s: Session, key: str) -> Incident | None:
 
 def current_roles(incident: Incident) -> list[RoleAssignment]:
     return [r for r in incident.roles if r.relieved_at is None]
+
+
+def snapshot_loads() -> tuple[Any, ...]:
+    """Loader options for incidents about to become snapshots: their roles and status-page
+    link in one query each for the whole page (no query per incident)."""
+    configure_mappers()  # the statuspage backref exists once the mappers are configured
+    return (selectinload(Incident.roles), selectinload(Incident.statuspage))  # type: ignore[attr-defined]
 
 
 def snapshot(incident: Incident) -> IncidentSnapshot:

@@ -60,7 +60,8 @@ class Incident(Base):
     # Slack bookmark IDs by link kind, so setting a link again edits the bookmark.
     bookmark_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    declared_at: Mapped[datetime]
+    # Indexed: stats reads the incidents declared in its window.
+    declared_at: Mapped[datetime] = mapped_column(index=True)
     impact_started_at: Mapped[datetime | None]
     detected_at: Mapped[datetime | None]
     impact_ended_at: Mapped[datetime | None]

@@ -1,7 +1,10 @@
-"""Housekeeping on each tick: forget processed-event keys once Slack can no longer redeliver.
+"""Housekeeping on each tick: forget processed-event keys once Slack can no longer redeliver,
+and channel messages past their retention.
 
 Slack retries an event for minutes (at once, ~1 min, ~5 min) and Socket Mode redelivers
 unacknowledged envelopes on reconnect; a day is far past both, and keeps the table small.
+Messages of incident channels are kept MESSAGE_RETENTION after they were posted: a
+reaction on an older one costs one Slack read again.
 """
 
 from __future__ import annotations
@@ -11,19 +14,23 @@ from datetime import timedelta
 
 from bot.services import Services
 from bot.slack_edge import SlackFailure
-from storage import events, members
+from storage import events, members, messages
 
 log = logging.getLogger(__name__)
 
 KEEP_EVENT_KEYS = timedelta(days=1)
+MESSAGE_RETENTION = timedelta(days=30)
 
 
 def run_due(services: Services, worker_id: str) -> int:
     with services.sessions.begin() as s:
         forgotten = events.forget_before(s, services.now() - KEEP_EVENT_KEYS)
+        old_messages = messages.forget_before(s, services.now() - MESSAGE_RETENTION)
     if forgotten:
         log.info("forgot %s processed-event keys older than %s", forgotten, KEEP_EVENT_KEYS)
-    return forgotten + sync_members(services)
+    if old_messages:
+        log.info("forgot %s channel messages older than %s", old_messages, MESSAGE_RETENTION)
+    return forgotten + old_messages + sync_members(services)
 
 
 def sync_members(services: Services) -> int:

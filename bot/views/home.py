@@ -15,17 +15,20 @@ from bot.views.list_stats import incident_line
 
 BLOCKS_MAX = 100  # views.publish refuses a home view with more
 # Per-section caps keep the whole tab under 100 blocks: 4 x (header + more) + 2 context + 3 dividers = 13.
-LIMITS = {"incidents": 30, "roles": 15, "postmortems": 15, "actions": 25}
+LIMITS = {"incidents": 20, "roles": 15, "postmortems": 15, "actions": 25}
 POSTMORTEM_STATUS = {"draft": "Draft", "in_review": "In review", "approved": "Approved"}
 
 
-def _section(title: str, lines: list[str], limit: int, empty: str) -> list[dict[str, Any]]:
+def _section(title: str, lines: list[str], limit: int, empty: str, total: int | None = None) -> list[dict[str, Any]]:
+    """At most `limit` lines, then "and N more" (`total`: how many there are, when more
+    exist than were read)."""
     blocks = [header(title)]
     if not lines:
         return blocks + [context(empty)]
     blocks += [section(line) for line in lines[:limit]]
-    if len(lines) > limit:
-        blocks.append(context(f"and {len(lines) - limit} more"))
+    total = max(total or 0, len(lines))
+    if total > limit:
+        blocks.append(context(f"and {total - min(limit, len(lines))} more"))
     return blocks
 
 
@@ -48,15 +51,18 @@ def postmortem_line(record: PostmortemRecord, now: datetime) -> str:
             "`/incident postmortem` in the channel shows and edits it.")
 
 
-def home_view(*, viewer: str, incidents: list[IncidentSnapshot], postmortems: list[PostmortemRecord],
-              actions: list[ActionItem], now: datetime) -> dict[str, Any]:
+def home_view(*, viewer: str, incidents: list[IncidentSnapshot], incidents_total: int,
+              with_roles: list[IncidentSnapshot], postmortems: list[PostmortemRecord], actions: list[ActionItem],
+              now: datetime) -> dict[str, Any]:
+    """`incidents`: the first open incidents of `incidents_total`; `with_roles`: open
+    incidents where the viewer holds a role."""
     blocks: list[dict[str, Any]] = [
         context(f"Hi <@{viewer}>. `/incident declare` starts an incident; `/incident help` lists every verb."),
     ]
     blocks += _section("Open incidents", [incident_line(s, now) for s in incidents], LIMITS["incidents"],
-                       "No open incidents.")
+                       "No open incidents.", total=incidents_total)
     blocks.append(divider())
-    blocks += _section("Your roles", role_lines(viewer, incidents), LIMITS["roles"],
+    blocks += _section("Your roles", role_lines(viewer, with_roles), LIMITS["roles"],
                        "You hold no role in an open incident.")
     blocks.append(divider())
     blocks += _section("Postmortems you own", [postmortem_line(p, now) for p in postmortems],

@@ -25,15 +25,16 @@ def incident_line(snap: IncidentSnapshot, now: datetime) -> str:
             f"open {format_duration(now - snap.declared_at)}\n{inert(snap.summary)}")
 
 
-def incident_list(snaps: list[IncidentSnapshot], now: datetime) -> tuple[str, list[dict[str, Any]]]:
-    if not snaps:
+def incident_list(shown: list[IncidentSnapshot], total: int, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """The first open incidents (at most LIST_LIMIT) of `total`."""
+    if not shown:
         text = "No open incidents. `/incident declare` starts one."
         return text, [section(text)]
-    title = f"{len(snaps)} open incident{'s' if len(snaps) != 1 else ''}"
-    shown = snaps[:LIST_LIMIT]
+    title = f"{total} open incident{'s' if total != 1 else ''}"
+    shown = shown[:LIST_LIMIT]
     blocks = [header(title)] + [section(incident_line(s, now)) for s in shown]
-    if len(snaps) > LIST_LIMIT:
-        blocks.append(context(f"and {len(snaps) - LIST_LIMIT} more"))
+    if total > len(shown):
+        blocks.append(context(f"and {total - len(shown)} more"))
     text = "\n".join([title] + [incident_line(s, now).replace("\n", " · ") for s in shown])
     return text[:3000], blocks
 

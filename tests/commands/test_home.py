@@ -88,6 +88,6 @@ def test_a_busy_home_stays_within_100_blocks(bot, slack, services):
 
     assert len(view["blocks"]) <= 100
     shown = json.dumps(view["blocks"], ensure_ascii=False)
-    assert "and 30 more" in shown  # 60 incidents, 30 shown
+    assert "and 40 more" in shown  # 60 incidents, the first 20 shown
     assert "and 5 more" in shown  # 20 postmortems, 15 shown
     assert "and 25 more" in shown  # the 50 actions the query returns, 25 shown

@@ -60,3 +60,26 @@ def test_a_waiter_that_times_out_leaves_the_queue():
     assert result == [False] and len(lock._queue) == 0
     lock.release()
     assert lock._owner is None
+
+
+def test_a_transaction_an_ack_waits_on_goes_ahead_of_queued_background_writers():
+    lock = FairLock()
+    order: list[str] = []
+    lock.acquire()
+    threads = []
+    for name, first in (("setup-1", False), ("setup-2", False), ("ack-1", True), ("setup-3", False), ("ack-2", True)):
+        def take(name: str = name, first: bool = first) -> None:
+            lock.acquire(first=first)
+            order.append(name)
+            lock.release()
+        thread = threading.Thread(target=take)
+        queued = len(lock._queue)
+        thread.start()
+        threads.append(thread)
+        while len(lock._queue) < queued + 1:
+            time.sleep(0.001)
+    lock.release()
+    for thread in threads:
+        thread.join(5)
+    # Acks in their arrival order, then the background writers in theirs.
+    assert order == ["ack-1", "ack-2", "setup-1", "setup-2", "setup-3"]
