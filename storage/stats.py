@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, or_, select
+from sqlalchemy import Float, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.handbook import SEVERITIES
@@ -72,25 +72,26 @@ def repeat_incident_risk(s: Session) -> RepeatRisk:
 
 # -- /incident stats as SQL aggregates: a fixed number of queries whatever the history ---------
 def stats(s: Session, *, days: int, now: datetime) -> Stats:
-    """The figures of `bot.core.stats.compute_stats`, computed by the database: six small
-    queries, none returning a row per incident."""
+    """The figures of `bot.core.stats.compute_stats`, computed by the database: one pass over
+    the window grouped by severity (counts, TTD/TTR sums), the two medians, and the two
+    backlog counts; none returns a row per incident."""
     since = now - timedelta(days=days)
     window = (Incident.declared_at >= since, Incident.declared_at <= now)
+    # Each duration is computed once per row (SQLite would otherwise recompute it per use).
+    rows = select(Incident.severity, Incident.resolved_at, _seconds(s, Incident.detected_at).label("ttd"),
+                  _seconds(s, Incident.impact_ended_at).label("ttr")).where(*window).subquery()
+    ttd_ok, ttr_ok = rows.c.ttd >= 0, rows.c.ttr >= 0
     by_severity = {level: 0 for level in SEVERITIES}
-    declared = resolved = 0
-    for severity, count, done in s.execute(
-            select(Incident.severity, func.count(), func.count(Incident.resolved_at))
-            .where(*window).group_by(Incident.severity)):
+    declared = resolved = detected = recovered = 0
+    ttd_sum = ttr_sum = 0.0
+    for severity, count, done, n_ttd, sum_ttd, n_ttr, sum_ttr in s.execute(
+            select(rows.c.severity, func.count(), func.count(rows.c.resolved_at),
+                   func.count(case((ttd_ok, 1))), func.sum(case((ttd_ok, rows.c.ttd))),
+                   func.count(case((ttr_ok, 1))), func.sum(case((ttr_ok, rows.c.ttr)))).group_by(rows.c.severity)):
         by_severity[severity] = count
-        declared += count
-        resolved += done
-    ttd, ttd_ok = _duration(s, Incident.detected_at)
-    ttr, ttr_ok = _duration(s, Incident.impact_ended_at)
-    detected, ttd_mean, recovered, ttr_mean, impact_seconds = s.execute(
-        select(func.count(case((ttd_ok, 1))), func.avg(case((ttd_ok, ttd))), func.count(case((ttr_ok, 1))),
-               func.avg(case((ttr_ok, ttr))), func.sum(case((ttr_ok, ttr)))).where(*window)).one()
-    detect = _spread(s, window, ttd, ttd_ok, detected, ttd_mean)
-    recover = _spread(s, window, ttr, ttr_ok, recovered, ttr_mean)
+        declared, resolved = declared + count, resolved + done
+        detected, ttd_sum = detected + n_ttd, ttd_sum + float(sum_ttd or 0)
+        recovered, ttr_sum = recovered + n_ttr, ttr_sum + float(sum_ttr or 0)
     pm_open, pm_overdue = s.execute(
         select(func.count(), func.count(case((Postmortem.due_at < now, 1))))
         .where(Postmortem.status != APPROVED)).one()
@@ -99,32 +100,28 @@ def stats(s: Session, *, days: int, now: datetime) -> Stats:
         .where(Action.kind == PRIORITY, Action.done_at.is_(None))).one()
     return Stats(
         days=days, since=since, declared=declared, resolved=resolved, by_severity=by_severity,
-        time_to_detect=detect, time_to_recovery=recover, impact_minutes=round(float(impact_seconds or 0) / 60),
-        postmortems_open=pm_open, postmortems_overdue=pm_overdue,
+        time_to_detect=_spread(s, rows.c.ttd, detected, ttd_sum), time_to_recovery=_spread(s, rows.c.ttr, recovered,
+                                                                                           ttr_sum),
+        impact_minutes=round(ttr_sum / 60), postmortems_open=pm_open, postmortems_overdue=pm_overdue,
         priority_actions_open=actions_open, priority_actions_overdue=actions_overdue,
     )
 
 
-def _seconds(s: Session, later: Any, earlier: Any) -> Any:
-    """`later - earlier` in seconds, in SQL (PostgreSQL: interval epoch; SQLite: julianday)."""
+def _seconds(s: Session, end: Any) -> Any:
+    """`end - impact_started_at` in seconds, in SQL (PostgreSQL: interval epoch; SQLite:
+    julianday); NULL while either is unknown."""
     if s.bind.dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+        return cast(func.extract("epoch", end - Incident.impact_started_at), Float)
+    return (func.julianday(end) - func.julianday(Incident.impact_started_at)) * 86400.0
 
 
-def _duration(s: Session, end: Any) -> tuple[Any, Any]:
-    """`end - impact_started_at` in seconds, and the condition that both are known and in
-    order (a TTD/TTR is never negative)."""
-    seconds = cast(_seconds(s, end, Incident.impact_started_at), Float)
-    return seconds, and_(Incident.impact_started_at.is_not(None), end.is_not(None), seconds >= 0)
-
-
-def _spread(s: Session, window: tuple[Any, ...], duration: Any, ok: Any, count: int, mean: Any) -> Spread:
-    """Mean (AVG, given) and median (the middle one or two rows by ORDER BY ... OFFSET: SQLite
-    has no percentile function) of `duration` over the window."""
+def _spread(s: Session, duration: Any, count: int, total: float) -> Spread:
+    """Mean and median of the non-negative `duration`s (a TTD/TTR out of order is left out).
+    The median is the middle one or two rows (ORDER BY ... OFFSET): SQLite has no percentile
+    function."""
     if not count:
         return Spread()
-    middle = [float(v) for v in s.scalars(select(duration).where(*window, ok).order_by(duration)
+    middle = [float(v) for v in s.scalars(select(duration).where(duration >= 0).order_by(duration)
                                           .offset((count - 1) // 2).limit(2 - count % 2))]
     median = sum(middle) / len(middle)
-    return Spread(count=count, mean=timedelta(seconds=round(float(mean))), median=timedelta(seconds=round(median)))
+    return Spread(count=count, mean=timedelta(seconds=round(total / count)), median=timedelta(seconds=round(median)))
