@@ -6,7 +6,11 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.context import BoltContext
+from slack_bolt.request.internals import build_context
 
 import commands
 from bot.services import Services
@@ -23,11 +27,28 @@ log = logging.getLogger(__name__)
 LISTENER_WORKERS = 64
 
 
+class IncidentApp(App):
+    """Bolt's App, with one parsing fix for HTTP mode.
+
+    Bolt takes any form body that contains the word "payload" for an interactive payload and,
+    finding no `payload` field, dispatches an empty body: `/incident note the payload service
+    is down` would be answered 404. A form body with no `payload` field is a slash command:
+    parse it as one (the signature was checked on the raw body, which is untouched)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if req.mode == "http" and not req.body and "payload" in req.raw_body and not req.raw_body.startswith("{"):
+            fields = dict(parse_qsl(req.raw_body, keep_blank_values=True))
+            if "payload" not in fields:
+                req.body = fields
+                req.context = build_context(BoltContext(), fields)
+        return super().dispatch(req)
+
+
 def create_app(services: Services, *, listener_executor: Executor | None = None) -> App:
     settings = services.settings
     if listener_executor is None:
         listener_executor = ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bolt-listener")
-    app = App(
+    app = IncidentApp(
         client=services.slack.client,
         signing_secret=settings.slack_signing_secret or None,
         # HTTP requests must be signed; Socket Mode frames are authenticated by the socket.

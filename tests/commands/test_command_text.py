@@ -40,3 +40,15 @@ def test_unescape_undoes_slacks_three_escapes_in_one_pass():
     assert unescape("a &lt; b &amp;&amp; c &gt; d") == "a < b && c > d"
     assert unescape("&amp;lt;") == "&lt;"
     assert unescape("&quot; &#60; &copy;") == "&quot; &#60; &copy;"  # Slack escapes only & < >
+
+
+def test_a_command_whose_text_says_payload_is_still_a_command(bot, slack, services):
+    # Bolt alone takes any form body containing "payload" for an interactive payload and
+    # answers 404; the app parses a body with no `payload` field as the command it is.
+    channel = bot.declare()
+    response = bot.command("note the payload service is down", user="UREPORTER", channel=channel.id)
+
+    assert response.status == 200
+    with services.sessions() as s:
+        notes = [e.text for e in s.scalars(select(TimelineEntry)) if e.kind == "note"]
+    assert notes == ["the payload service is down"]
