@@ -28,7 +28,8 @@ _UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 
 def unescape(text: str) -> str:
     """The command text as the person typed it (Slack's markup for mentions and links kept)."""
-    return _ESCAPED.sub(lambda m: _UNESCAPED[m.group(1)], text)
+    # A NUL cannot be stored (PostgreSQL refuses it in text) and means nothing to a person.
+    return _ESCAPED.sub(lambda m: _UNESCAPED[m.group(1)], text).replace("\x00", "")
 
 
 def register(app: App, services: Services) -> None:

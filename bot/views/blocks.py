@@ -108,4 +108,6 @@ def input_value(values: dict[str, Any], block_id: str) -> Any:
         return element.get("selected_user")
     if kind == "multi_users_select":
         return element.get("selected_users") or []
-    return element.get("value")
+    value = element.get("value")
+    # A NUL cannot be stored (PostgreSQL refuses it in text) and means nothing to a person.
+    return value.replace("\x00", "") if isinstance(value, str) else value

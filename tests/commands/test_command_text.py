@@ -52,3 +52,13 @@ def test_a_command_whose_text_says_payload_is_still_a_command(bot, slack, servic
     with services.sessions() as s:
         notes = [e.text for e in s.scalars(select(TimelineEntry)) if e.kind == "note"]
     assert notes == ["the payload service is down"]
+
+
+def test_a_nul_character_typed_into_a_command_is_dropped_not_an_error(bot, slack, services):
+    channel = bot.declare()
+    response = bot.command("note before\x00after", user="UREPORTER", channel=channel.id)
+
+    assert response.status == 200
+    with services.sessions() as s:
+        notes = [e.text for e in s.scalars(select(TimelineEntry)) if e.kind == "note"]
+    assert notes == ["beforeafter"]
