@@ -173,8 +173,9 @@ def check(settings: Settings) -> int:
         problems.append(f"INCIDENT_BOT_CONFIG {settings.incident_bot_config}: {exc}")
     if team is not None:
         from bot.vendors.check import check_email, check_statuspage
+        from bot.vendors.check_pagerduty import check_pagerduty
 
-        for lines, found in (check_statuspage(settings, team), check_email(settings)):
+        for lines, found in (check_statuspage(settings, team), check_email(settings), check_pagerduty(settings, team)):
             for line in lines:
                 print(f"  {line}")
             problems += found

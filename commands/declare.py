@@ -17,7 +17,7 @@ from bot.effects import declaration as declaration_effects
 from commands import declare_sources
 from commands.context import CommandContext
 from commands.registry import verb
-from storage import db, incidents, nags, timeline
+from storage import db, incidents, nags, pages, timeline
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,9 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             data={"event": "declared"},
         )
         declare_sources.attach(s, incident, source, permalink=permalink, now=now)
+        # A paged severity with a faulty service that has a routing key pages its on-call.
+        pages.page_faulty_service(s, incident=incident, team=team, settings=settings, old_severity=None,
+                                  by=reporter, now=now)
         # The Slack side (channel, invite, topic, pin, announcement, the alert card...) leaves
         # as effects, delivered right after this commit.
         declaration_effects.plan(s, incident_id=incident.id, reporter_id=reporter, now=now,

@@ -47,7 +47,7 @@ from commands.errors import CommandError
 from commands.registry import verb
 from bot.views.cleanup import archive_cancelled as archive_cancelled_line
 from bot.views.cleanup import archive_notice
-from storage import cleanup, effects, incidents, nags, postmortems, timeline, updates
+from storage import cleanup, effects, incidents, nags, pages, postmortems, timeline, updates
 from storage import roles as role_store
 from storage.models import Incident, Postmortem
 
@@ -201,6 +201,7 @@ def _resolve(s: Session, services: Services, incident: Incident, times: ResolveT
               "ttd_seconds": int(times.time_to_detect.total_seconds()),
               "ttr_seconds": int(times.time_to_recovery.total_seconds())},
     )
+    pages.resolve_all(s, incident=incident, now=now)  # every key the incident paged
     created = None
     if snap.is_major:
         owner = snap.incident_manager or snap.reporter_id
@@ -248,6 +249,8 @@ def reopen(ctx: CommandContext) -> None:
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=ctx.user_id, text=f"{snap.key} reopened by {mention(ctx.user_id)}: back to Fixing.",
                         data={"event": "reopened"})
+        pages.page_again(s, incident=incident, team=services.team, settings=services.settings, by=ctx.user_id,
+                         now=now)
         key, channel_id, due = snap.key, snap.channel_id, incident.next_update_due
     if channel_id:
         services.slack.post(channel_id, f":arrows_counterclockwise: {mention(ctx.user_id)} reopened {key}: it is "

@@ -14,7 +14,7 @@ from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
-from storage import incidents, timeline
+from storage import incidents, pages, timeline
 
 USAGE = "severity <1|2|3>"
 
@@ -50,6 +50,9 @@ def severity(ctx: CommandContext) -> None:
                 text=f"Severity changed from {old} to {new} by <@{actor}>",
                 data={"event": "severity", "from": old, "to": new, "by": actor},
             )
+            # Raised into a paged severity: the faulty service's on-call is paged.
+            pages.page_faulty_service(s, incident=incident, team=services.team, settings=services.settings,
+                                      old_severity=old, by=actor, now=now)
             snap = incidents.snapshot(incident)
             # The status page's components follow the severity (once the incident is published).
             external_comms.severity_changed(services, s, incident)

@@ -309,6 +309,8 @@ class Page(Base):
     paged_by: Mapped[str | None] = mapped_column(String(32))
     triggered_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # Who PagerDuty says is on call for the service: [{"name", "email", "slack_id"}], once looked up.
+    on_call: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class StatuspageIncident(Base):

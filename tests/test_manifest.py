@@ -28,6 +28,7 @@ EXPECTED_BOT_SCOPES = {
     "im:write",
     "im:history",
     "users:read",
+    "users:read.email",
     "reactions:read",
     "reactions:write",
     "pins:write",

@@ -26,7 +26,7 @@ from bot.core.topic import render_topic
 from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES, announcement, info_message
 from bot.views.slack_text import inert_incident
-from storage import effects, incidents, members
+from storage import effects, incidents, members, pages
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
@@ -68,6 +68,14 @@ def _snapshot(services: Services, incident_id: int | None) -> tuple[IncidentSnap
         incident = incidents.get(s, incident_id)
         return (incidents.snapshot(incident), incident.number, incident.info_message_ts,
                 dict(incident.bookmark_ids or {}))
+
+
+def _paged(services: Services, incident_id: int | None) -> list[tuple[str, bool, list[Any] | None]]:
+    """Who was paged and who is on call, for the pinned message (read when it is rendered)."""
+    if incident_id is None:
+        return []
+    with services.sessions.begin() as s:
+        return pages.paged_lines(s, incident_id)
 
 
 @deliverer(CHANNEL)
@@ -162,7 +170,7 @@ def info_and_pin(effect: PendingEffect, services: Services) -> dict[str, Any]:
     if not snap.channel_id:
         raise Skip("the incident has no channel")
     if not ts:
-        text, blocks = info_message(snap)
+        text, blocks = info_message(snap, _paged(services, effect.incident_id))
         ts = post_once(services, effect, snap.channel_id, text, blocks)["ts"]
     services.slack.pin(snap.channel_id, ts)
     return {"channel": snap.channel_id, "ts": ts}

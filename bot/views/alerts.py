@@ -10,11 +10,7 @@ from bot.core.alerts import label_text
 from bot.core.timeline import date_token
 from bot.views.blocks import context, section
 from bot.views.ids import Action
-
-
-def _escape(text: str) -> str:
-    """Alert text is typed by whoever wrote the alert rule: never live markup in Slack."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+from bot.views.slack_text import escape
 
 
 def alert_card(*, group_id: int, summary: str, labels: Mapping[str, str], description: str, status: str,
@@ -24,11 +20,11 @@ def alert_card(*, group_id: int, summary: str, labels: Mapping[str, str], descri
     firing = status == "firing"
     icon = ":rotating_light:" if firing else ":white_check_mark:"
     text = f"{icon} Alert {'firing' if firing else 'resolved'}: {summary}"
-    lines = [f"{icon} *Alert {'firing' if firing else 'resolved'}: {_escape(summary)}*"]
+    lines = [f"{icon} *Alert {'firing' if firing else 'resolved'}: {escape(summary)}*"]
     if description:
-        lines.append(_escape(description))
+        lines.append(escape(description))
     blocks: list[dict[str, Any]] = [section("\n".join(lines))]
-    facts = [f"`{_escape(label_text(labels))}`"]
+    facts = [f"`{escape(label_text(labels))}`"]
     if starts_at:
         facts.append(f"since {date_token(starts_at)}")
     if ends_at and not firing:

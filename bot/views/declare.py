@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.core import handbook
@@ -10,7 +11,7 @@ from bot.core.incident import IncidentSnapshot
 from bot.core.topic import mention
 from bot.views.blocks import context, fields, header, modal, option, plain, section, text_input
 from bot.views.ids import Action, Block, Callback
-from bot.views.slack_text import inert_incident, link
+from bot.views.slack_text import escape, inert_incident, link
 
 LINK_TITLES = {"video": "Video call", "doc": "Incident state document", "issue": "Incident issue",
                "statuspage": "Status page"}
@@ -62,8 +63,10 @@ def declare_modal(*, summary: str, services: tuple[str, ...], products: tuple[st
                   private_metadata=metadata if metadata is not None else origin_channel)
 
 
-def info_message(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]:
-    """The pinned message: what the incident is and what to do next."""
+def info_message(incident: IncidentSnapshot, paged: Sequence[tuple[str, bool, list[Any] | None]] = (),
+                 ) -> tuple[str, list[dict[str, Any]]]:
+    """The pinned message: what the incident is and what to do next; `paged`: (service,
+    still paged, who is on call) of each PagerDuty page."""
     raw, incident = incident, inert_incident(incident)  # typed text escaped for mrkdwn
     severity = handbook.SEVERITIES[incident.severity]
     im = incident.incident_manager
@@ -87,12 +90,22 @@ def info_message(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]
     ]
     if incident.links:
         blocks.append(section("*Links*\n" + "\n".join(f"• {link(url, LINK_TITLES.get(k, k))}" for k, url in incident.links.items())))
+    if paged:
+        blocks.append(section("*Paged*\n" + "\n".join(paged_line(*entry) for entry in paged)))
     blocks.append(section(next_step))
     blocks.append(context("`/incident help` lists every command. React with :mag: :hammer_and_wrench: "
                           ":ballot_box_with_check: :thought_balloon: :test_tube: :pushpin: to put a message on the "
                           "timeline."))
     text = f"{incident.key} - Sev {incident.severity} - {incident.summary}"
     return text, blocks
+
+
+def paged_line(service: str, open_: bool, on_call: list[Any] | None) -> str:
+    state = "" if open_ else " (resolved)"
+    if on_call is None:
+        return f"• {service} through PagerDuty{state}"
+    people = ", ".join(mention(p["slack_id"]) if p.get("slack_id") else escape(str(p.get("name"))) for p in on_call)
+    return f"• {service} through PagerDuty{state}: on call {people or 'nobody found'}"
 
 
 def announcement(incident: IncidentSnapshot) -> tuple[str, list[dict[str, Any]]]:

@@ -14,6 +14,7 @@ GRAMMAR = (
     ("handover <@user>", "hand the incident manager role to someone"),
     ("resolve", "resolve the incident (opens a form)"),
     ("reopen", "reopen a resolved incident"),
+    ("page <service> [message]", "page a configured service's on-call through PagerDuty"),
     ("status", "show the incident's status card"),
     ("cheatsheet", "the handbook's incident manager cheat sheet"),
     ("list", "list open incidents"),

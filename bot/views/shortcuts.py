@@ -8,6 +8,7 @@ from typing import Any
 from bot.core.timeline import PERSON_KINDS, kind_label
 from bot.views.blocks import context, modal, option, plain, section
 from bot.views.ids import Action, Block, Callback
+from bot.views.slack_text import escape
 
 KIND_HELP = {
     "note": "Anything worth keeping",
@@ -23,7 +24,7 @@ def add_to_timeline_modal(*, message_text: str, incident_label: str | None,
     (value, label) of the open incidents the person may add to."""
     kinds = [option(kind_label(k), k, KIND_HELP.get(k)) for k in PERSON_KINDS]
     quoted = (message_text or "(a message without text)").replace("\n", " ")
-    blocks: list[dict[str, Any]] = [section(f"> {_escape(quoted)[:2800]}")]
+    blocks: list[dict[str, Any]] = [section(f"> {escape(quoted)[:2800]}")]
     if incident_label is not None:
         blocks.append(context(f"Goes on the timeline of {incident_label}, at the message's own time."))
     else:
@@ -40,10 +41,6 @@ def nothing_open_modal() -> dict[str, Any]:
     return {"type": "modal", "title": plain("Add to timeline", limit=24), "close": plain("Close", limit=24),
             "blocks": [section("There is no open incident to add this message to. `/incident declare` starts one; "
                                "the *Declare incident* shortcut on this message does too.")]}
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def incident_choice_label(key: str, summary: str, private: bool) -> str:

@@ -11,13 +11,10 @@ from collections.abc import Mapping
 from bot.core.alerts import parse_time
 from bot.core.paging import incident_key_of, read_webhook, signature_valid
 from bot.services import Services
-from storage import events, incidents, timeline
+from bot.views.slack_text import escape
+from storage import effects, events, incidents, timeline
 
 log = logging.getLogger(__name__)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
@@ -50,8 +47,10 @@ def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tupl
             data={"event": "pagerduty", "event_type": news.event_type, "dedup_key": news.dedup_key,
                   "html_url": news.html_url},
         )
-        channel_id = incident.channel_id
-    if inserted and channel_id:
-        link = f" <{news.html_url}|PagerDuty>" if news.html_url else ""
-        services.slack.post(channel_id, f":pager: {_escape(line)}{link}")
+        if inserted:
+            # The channel hears it through the effect pipeline: PagerDuty wants its answer in 5 s.
+            link = f" <{news.html_url}|PagerDuty>" if news.html_url else ""
+            effects.enqueue(s, kind="slack.post", incident_id=incident.id, now=now,
+                            ordering_key=effects.channel_key(incident.id),
+                            payload={"channel": "incident", "text": f":pager: {escape(line)}{link}"})
     return 200, "recorded" if inserted else "already recorded"

@@ -45,6 +45,7 @@ def test_acknowledged_escalated_resolved_are_told_and_on_the_timeline_once(bot, 
     assert send(bot, ack, SECRET).status == 200  # delivered at least once: told once
     assert send(bot, webhooks.incident_event("incident.escalated", "HOT-1", agent=None), SECRET).status == 200
     assert send(bot, webhooks.incident_event("incident.resolved", "HOT-1/search", status="resolved"), SECRET).status == 200
+    bot.deliver()
     lines = [m["text"] for m in slack.messages_in(channel.id) if m["text"].startswith(":pager:")]
     assert lines[0].startswith(":pager: Erin Example acknowledged the page (HOT-1)")
     assert len(lines) == 3 and "PagerDuty escalated the page (HOT-1)" in lines[1]

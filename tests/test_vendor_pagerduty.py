@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.paging import PageTarget, trigger_event
-from bot.pagerduty_edge import PagerDuty, PagerDutyError
+from bot.vendors.pagerduty import PagerDuty, PagerDutyError
 from tests.fakepagerduty.fixtures import fake_pagerduty  # noqa: F401 - a fixture
 
 KEY = "0123456789abcdef0123456789abcdef"

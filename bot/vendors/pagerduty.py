@@ -1,8 +1,8 @@
 """The only caller of PagerDuty: Events API v2 (pages) and the REST API (who is on call).
 
-Thin like `slack_edge.py`: urllib, typed results, and every failure one exception with a
-`permanent` flag the effect worker reads (429, 5xx and network errors are worth a retry;
-a 4xx PagerDuty rejected is not).
+Thin like `slack_edge.py`: urllib, typed results, and every failure the pipeline's one
+VendorError with `permanent` set as the effect worker reads it (429, 5xx and network errors
+are retried with backoff; a 4xx PagerDuty rejected is not).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
+from bot.vendors.errors import VendorError
+
 log = logging.getLogger(__name__)
 
-VENDOR = "pagerduty"
+VENDOR = "PagerDuty"
 REST_ACCEPT = "application/vnd.pagerduty+json;version=2"
 # PagerDuty's page size limit (REST pagination); more than one page of on-call people is rare.
 PAGE_LIMIT = 100
@@ -26,14 +28,13 @@ MAX_PAGES = 5
 TIMEOUT = 10.0
 
 
-class PagerDutyError(Exception):
-    """PagerDuty did not take the call. `permanent`: retrying the same call cannot help."""
+class PagerDutyError(VendorError):
+    """PagerDuty did not take the call; `status` is the HTTP status when there was one."""
 
     def __init__(self, vendor: str, error: str, *, permanent: bool, retry_after: float | None = None,
                  status: int | None = None) -> None:
-        super().__init__(f"{vendor}: {error}")
-        self.vendor, self.error, self.permanent = vendor, error, permanent
-        self.retry_after, self.status = retry_after, status
+        super().__init__(vendor, error, permanent=permanent, retry_after=retry_after)
+        self.status = status
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,156 @@
+"""PagerDuty effects: trigger and resolve pages (Events API v2), and find who is on call
+(REST) to invite them. Each outbound call lands on the incident's timeline (kind=system).
+
+The event is built at delivery from the incident as it is then (its channel exists by
+then, its severity is current); PagerDuty's `dedup_key` makes a repeated trigger harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.core.paging import PageTarget, resolve_event, trigger_event
+from bot.effects.errors import Skip, VendorError
+from bot.effects.registry import deliverer
+from bot.slack_edge import SlackFailure
+from bot.vendors.pagerduty import PagerDuty
+from bot.views.slack_text import escape
+from storage import effects, incidents, pages, timeline
+from storage.effects import PendingEffect, channel_key
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def client(services: Services) -> PagerDuty:
+    settings = services.settings
+    return PagerDuty(events_url=settings.pagerduty_events_url, api_url=settings.pagerduty_api_url,
+                     api_token=settings.pagerduty_api_token)
+
+
+@deliverer(pages.TRIGGER)
+def trigger(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    p = effect.payload
+    with services.sessions() as s:
+        incident = incidents.get(s, effect.incident_id or 0)
+        snap, info_ts = incidents.snapshot(incident), incident.info_message_ts
+    link = services.slack.permalink(snap.channel_id, info_ts) if snap.channel_id and info_ts else None
+    event = trigger_event(PageTarget(p["service"], p["routing_key"], p["dedup_key"]), key=snap.key,
+                          severity=snap.severity, summary=snap.summary, private=snap.private, channel_url=link,
+                          channel_name=snap.channel_name, message=p.get("message") or "")
+    try:
+        accepted = client(services).send_event(event)
+    except VendorError as exc:
+        if not exc.permanent:
+            _tell_delayed(services, effect, exc)
+        raise
+    _show_in_pin(services, effect.incident_id or 0)
+    return {"dedup_key": accepted.dedup_key, "summary": event["payload"]["summary"]}
+
+
+# A single blip is not worth a message; a second failure in a row is.
+TELL_AFTER_ATTEMPTS = 2
+
+
+def _tell_delayed(services: Services, effect: PendingEffect, exc: VendorError) -> None:
+    """PagerDuty is down: the IM hears once that the page has not gone out yet (it will)."""
+    if effect.attempts < TELL_AFTER_ATTEMPTS or not effect.tell:
+        return
+    what = effect.payload.get("what") or "A page"
+    with services.sessions.begin() as s:
+        effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=services.now(),
+                        recipient_id=effect.tell, dedupe_key=f"pagerduty.delayed:{effect.id}",
+                        payload={"text": f":hourglass: {what} has not reached PagerDuty yet ({exc.error}); "
+                                         "the bot keeps trying and the channel hears when it does."})
+
+
+def _show_in_pin(services: Services, incident_id: int) -> None:
+    """The pinned message says who was paged: its edit is an effect of its own, in order."""
+    from bot.effects import declaration
+
+    with services.sessions.begin() as s:
+        effects.enqueue(s, kind=declaration.INFO_EDIT, incident_id=incident_id, now=services.now(),
+                        ordering_key=declaration.info_key(incident_id))
+
+
+@trigger.recorder
+def _triggered(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
+    p = effect.payload
+    line = f"Paged {p['service']}'s on-call through PagerDuty ({p['dedup_key']})"
+    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
+                    text=line, data={"event": pages.TRIGGER, "service": p["service"], "dedup_key": p["dedup_key"],
+                                     "summary": result.get("summary")})
+    effects.enqueue(s, kind="slack.post", incident_id=effect.incident_id, now=now,
+                    ordering_key=channel_key(effect.incident_id or 0),
+                    payload={"channel": "incident", "text": f":pager: {escape(line)}."})
+
+
+@deliverer(pages.RESOLVE)
+def resolve(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    p = effect.payload
+    accepted = client(services).send_event(resolve_event(PageTarget(p["service"], p["routing_key"], p["dedup_key"])))
+    return {"dedup_key": accepted.dedup_key}
+
+
+@resolve.recorder
+def _resolved(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
+    p = effect.payload
+    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
+                    text=f"Resolved the page of {p['service']} in PagerDuty ({p['dedup_key']})",
+                    data={"event": pages.RESOLVE, "service": p["service"], "dedup_key": p["dedup_key"]})
+
+
+@deliverer(pages.ON_CALL)
+def on_call(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    """Who is on call (GET /oncalls), matched to Slack by email, invited to the channel and
+    named in the pinned message. Nobody found: the IM is told (by the recorder)."""
+    if not services.settings.pagerduty_api_token:
+        raise Skip("PAGERDUTY_API_TOKEN is not set")
+    p = effect.payload
+    with services.sessions() as s:
+        channel_id = incidents.get(s, effect.incident_id or 0).channel_id
+    if not channel_id:
+        raise VendorError("Slack", "the incident channel is not created yet", permanent=False)
+    people: list[dict[str, Any]] = []
+    for person in client(services).on_call(p["escalation_policy"]):
+        slack_id = None
+        if person.email:
+            try:
+                slack_id = services.slack.call("users.lookupByEmail", email=person.email)["user"]["id"]
+            except SlackFailure as exc:
+                if exc.error != "users_not_found":
+                    raise
+        people.append({"name": person.name, "email": person.email, "slack_id": slack_id})
+    found = [x["slack_id"] for x in people if x["slack_id"]]
+    if found:
+        services.slack.invite(channel_id, found)
+    with services.sessions.begin() as s:
+        pages.set_on_call(s, p["page_id"], people)
+    _show_in_pin(services, effect.incident_id or 0)
+    return {"people": people}
+
+
+@on_call.recorder
+def _on_call_found(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
+    p = effect.payload
+    people = result.get("people") or []
+    named = ", ".join(f"{x['name']} (<@{x['slack_id']}>)" if x["slack_id"] else f"{x['name']} (not in Slack)"
+                      for x in people)
+    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
+                    text=f"On call for {p['service']} (PagerDuty): {named or 'nobody'}",
+                    data={"event": pages.ON_CALL, "service": p["service"], "people": people})
+    if any(x["slack_id"] for x in people):
+        return
+    incident = incidents.get(s, effect.incident_id or 0)
+    im = next((r.user_id for r in incidents.current_roles(incident) if r.role == "incident-manager"), None)
+    why = ("PagerDuty lists nobody on call for escalation policy " + p["escalation_policy"] if not people else
+           "none of them (" + ", ".join(escape(x["name"]) for x in people) + ") has a Slack account with that email")
+    effects.enqueue(s, kind="slack.dm", incident_id=incident.id, now=now, recipient_id=im or incident.reporter_id,
+                    payload={"text": f":warning: {incident.key}: {p['service']} was paged, but I could not find who "
+                                     f"is on call to invite: {why}. Invite them by hand."})
