@@ -309,6 +309,16 @@ class Slack:
             if exc.error != "already_pinned":
                 raise
 
+    def channel_link(self, channel: str) -> str | None:
+        """The channel's own link (`<workspace>/archives/<channel>`), for a page sent before
+        the pinned message exists; None when the workspace URL is unknown."""
+        if self._workspace_url is None:
+            try:
+                self._identify()
+            except SlackFailure as exc:
+                log.warning("auth.test failed (%s); no channel link", exc.error)
+        return f"{self._workspace_url.rstrip('/')}/archives/{channel}" if self._workspace_url else None
+
     def permalink(self, channel: str, ts: str, thread_ts: str | None = None) -> str | None:
         """A message's link, built the way Slack builds it (`<workspace>/archives/<channel>/p<ts>`)
         from the workspace URL auth.test gave once: a timeline entry then costs no

@@ -84,11 +84,12 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
             data={"event": "declared"},
         )
         declare_sources.attach(s, incident, source, permalink=permalink, now=now)
-        # A paged severity with a faulty service that has a routing key pages its on-call.
-        pages.page_faulty_service(s, incident=incident, team=team, settings=settings, old_severity=None,
-                                  by=reporter, now=now)
         # The Slack side (channel, invite, topic, pin, announcement, the alert card...) leaves
         # as effects, delivered right after this commit.
         declaration_effects.plan(s, incident_id=incident.id, reporter_id=reporter, now=now,
                                  then=declare_sources.after_channel(source))
+        # A paged severity with a faulty service that has a routing key pages its on-call (queued after
+        # the channel, so the page can link to it).
+        pages.page_faulty_service(s, incident=incident, team=team, settings=settings, old_severity=None,
+                                  by=reporter, now=now)
     ack()

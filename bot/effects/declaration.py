@@ -188,7 +188,7 @@ def info_edit(effect: PendingEffect, services: Services) -> dict[str, Any]:
     snap, _, ts, _ = _snapshot(services, effect.incident_id)
     if not snap.channel_id or not ts:
         raise Skip("no info message yet (the declaration's own post shows the current state)")
-    text, blocks = info_message(snap)
+    text, blocks = info_message(snap, _paged(services, effect.incident_id))
     services.slack.update_message(snap.channel_id, ts, text, blocks=blocks)
     return {"channel": snap.channel_id, "ts": ts}
 

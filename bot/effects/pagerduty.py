@@ -40,7 +40,11 @@ def trigger(effect: PendingEffect, services: Services) -> dict[str, Any]:
     with services.sessions() as s:
         incident = incidents.get(s, effect.incident_id or 0)
         snap, info_ts = incidents.snapshot(incident), incident.info_message_ts
-    link = services.slack.permalink(snap.channel_id, info_ts) if snap.channel_id and info_ts else None
+    # The pinned message when it is there; else the channel (a page never waits for the pin).
+    link = None
+    if snap.channel_id:
+        link = (services.slack.permalink(snap.channel_id, info_ts) if info_ts
+                else services.slack.channel_link(snap.channel_id))
     event = trigger_event(PageTarget(p["service"], p["routing_key"], p["dedup_key"]), key=snap.key,
                           severity=snap.severity, summary=snap.summary, private=snap.private, channel_url=link,
                           channel_name=snap.channel_name, message=p.get("message") or "")
