@@ -1,7 +1,7 @@
 """pages remember who was on call
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01
 """
 
