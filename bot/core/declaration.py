@@ -19,6 +19,21 @@ class Declaration:
     private: bool
 
 
+def check_summary_and_impact(summary: str | None, impact: str | None, errors: dict[str, str], *,
+                             empty: str) -> tuple[str, str]:
+    """The summary (white space folded) and impact as stored; their inline errors go into
+    `errors`. Declaring and editing share the rule; only the empty-summary wording differs."""
+    summary = " ".join((summary or "").split())
+    if not summary:
+        errors["summary"] = empty
+    elif len(summary) > SUMMARY_MAX:
+        errors["summary"] = f"Keep the summary to {SUMMARY_MAX} characters (it is {len(summary)}); put details in the impact."
+    impact = (impact or "").strip()
+    if len(impact) > IMPACT_MAX:
+        errors["impact"] = f"Keep the impact to {IMPACT_MAX} characters (it is {len(impact)})."
+    return summary, impact
+
+
 def validate_declaration(
     *,
     summary: str | None,
@@ -32,14 +47,8 @@ def validate_declaration(
 ) -> tuple[Declaration | None, dict[str, str]]:
     """Returns the declaration, or the inline errors keyed by block ID (nothing is created)."""
     errors: dict[str, str] = {}
-    summary = " ".join((summary or "").split())
-    if not summary:
-        errors["summary"] = "Say in a few words what is wrong, e.g. “Checkout fails for EU customers”."
-    elif len(summary) > SUMMARY_MAX:
-        errors["summary"] = f"Keep the summary to {SUMMARY_MAX} characters (it is {len(summary)}); put details in the impact."
-    impact = (impact or "").strip()
-    if len(impact) > IMPACT_MAX:
-        errors["impact"] = f"Keep the impact to {IMPACT_MAX} characters (it is {len(impact)})."
+    summary, impact = check_summary_and_impact(
+        summary, impact, errors, empty="Say in a few words what is wrong, e.g. “Checkout fails for EU customers”.")
     level = 0
     if severity not in ("1", "2", "3"):
         errors["severity"] = "Choose a severity: 1 (critical), 2 (major) or 3 (minor)."

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.declaration import IMPACT_MAX, SUMMARY_MAX, UNKNOWN
+from bot.core.declaration import UNKNOWN, check_summary_and_impact
 from bot.core.incident import IncidentSnapshot
 
 # Field -> how a sentence names it.
@@ -49,14 +49,8 @@ def validate_edit(
     """The edited fields, or inline errors keyed by block ID. The incident's current service
     and products stay valid even when the configuration no longer lists them."""
     errors: dict[str, str] = {}
-    summary = " ".join((summary or "").split())
-    if not summary:
-        errors["summary"] = "The summary cannot be empty: say in a few words what is wrong."
-    elif len(summary) > SUMMARY_MAX:
-        errors["summary"] = f"Keep the summary to {SUMMARY_MAX} characters (it is {len(summary)}); put details in the impact."
-    impact = (impact or "").strip()
-    if len(impact) > IMPACT_MAX:
-        errors["impact"] = f"Keep the impact to {IMPACT_MAX} characters (it is {len(impact)})."
+    summary, impact = check_summary_and_impact(
+        summary, impact, errors, empty="The summary cannot be empty: say in a few words what is wrong.")
     service = faulty_service or UNKNOWN
     if service not in (UNKNOWN, current.faulty_service, *services):
         errors["faulty_service"] = f"{service!r} is not a known service; choose one from the list or Unknown."
