@@ -50,6 +50,17 @@ SCOPE_HINTS = {
 }
 
 
+# conversations.invite takes at most 100 users per call (its method file).
+INVITE_BATCH = 100
+# conversations.invite's answers about one person rather than the channel or the app: that
+# person stays out, everyone else is invited (methods/conversations.invite.json).
+INVITE_REFUSALS = frozenset({
+    "already_in_channel", "cant_invite_self", "cant_invite", "user_not_found", "user_is_deactivated",
+    "user_is_restricted", "ura_max_channels", "invitee_cant_see_channel", "org_user_not_in_team", "no_permission",
+    "no_external_invite_permission",
+})
+
+
 class SlackFailure(VendorError):
     """A Slack call failed; `error` is Slack's error code. Permanent unless Slack said to wait
     (429), failed on its side (5xx) or could not be reached: the effect worker retries those."""
@@ -218,20 +229,29 @@ class Slack:
                 return channel["id"]
         raise SlackFailure("conversations.list", f"channel {target} not found: create it and invite the bot")
 
-    def invite(self, channel: str, user_ids: Sequence[str]) -> list[str]:
-        """Invites whoever is not yet a member; returns the IDs Slack did not know."""
-        unknown: list[str] = []
-        for user_id in dict.fromkeys(user_ids):
+    def invite(self, channel: str, user_ids: Sequence[str]) -> dict[str, str]:
+        """Invites everyone Slack lets in, in one call per 100 people (`force`: one refusal does not
+        keep the others out); returns who Slack refused and why ({user id: Slack's error}).
+        Already being a member is not a refusal. Anything else about the channel (archived, the
+        bot not in it, a missing scope) is raised: nobody could be invited."""
+        refused: dict[str, str] = {}
+        wanted = list(dict.fromkeys(u for u in user_ids if u))
+        for start in range(0, len(wanted), INVITE_BATCH):
+            batch = wanted[start:start + INVITE_BATCH]
             try:
-                self.call("conversations.invite", channel=channel, users=user_id)
+                answer = self.call("conversations.invite", channel=channel, users=",".join(batch), force=True)
             except SlackFailure as exc:
-                if exc.error in ("already_in_channel", "cant_invite_self"):
-                    continue
-                if exc.error in ("user_not_found", "user_is_deactivated", "cant_invite"):
-                    unknown.append(user_id)
-                    continue
-                raise
-        return unknown
+                per_user = exc.response.get("errors") or []
+                if not per_user and exc.error in INVITE_REFUSALS and len(batch) == 1:
+                    per_user = [{"user": batch[0], "error": exc.error}]
+                if not per_user:
+                    raise
+                answer = {"errors": per_user}
+            for item in answer.get("errors") or []:
+                error = str(item.get("error") or "")
+                if item.get("user") and error not in ("already_in_channel", "cant_invite_self"):
+                    refused[str(item["user"])] = error
+        return refused
 
     def set_topic(self, channel: str, topic: str) -> None:
         self.call("conversations.setTopic", channel=channel, topic=topic)

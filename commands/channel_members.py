@@ -10,19 +10,28 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.services import Services
-from storage import incidents, members, timeline
+from bot.views.invites import refused_invites
+from storage import effects, incidents, members, timeline
 
 log = logging.getLogger(__name__)
 
 
-def invite(services: Services, channel_id: str, user_ids: Sequence[str]) -> list[str]:
-    """Invites them and records the ones now in the channel; returns those Slack did not know."""
-    unknown = services.slack.invite(channel_id, user_ids)
-    joined = [u for u in user_ids if u not in unknown]
-    if joined and channel_id:
+def invite(services: Services, channel_id: str, user_ids: Sequence[str], *, actor: str | None = None,
+           incident_id: int | None = None, key: str = "", why: str = "") -> dict[str, str]:
+    """Invites them and records the ones now in the channel; returns who Slack refused and why.
+    The refusals are told once to `actor` (a DM, through the effect pipeline): guests, Slack
+    Connect users... stay out, the change they were invited for stands."""
+    refused = services.slack.invite(channel_id, user_ids)
+    joined = [u for u in user_ids if u not in refused]
+    if channel_id and (joined or (refused and actor)):
+        now = services.now()
         with services.sessions.begin() as s:
-            members.add(s, channel_id=channel_id, user_ids=joined, now=services.now())
-    return unknown
+            if joined:
+                members.add(s, channel_id=channel_id, user_ids=joined, now=now)
+            if refused and actor:
+                effects.enqueue(s, kind="slack.dm", incident_id=incident_id, now=now, recipient_id=actor,
+                                payload={"text": refused_invites(key, channel_id, refused, why=why)})
+    return refused
 
 
 def joined(services: Services, event: dict[str, Any]) -> None:

@@ -45,7 +45,8 @@ def handover(ctx: CommandContext) -> None:
     change, snap = applied.change, applied.after
     incoming, outgoing = change.assign or "", change.relieve[0]
     role = handbook.ROLES[INCIDENT_MANAGER]
-    channel_members.invite(services, snap.channel_id or "", [incoming])
+    channel_members.invite(services, snap.channel_id or "", [incoming], actor=actor, incident_id=applied.incident_id,
+                           key=snap.key, why="you handed the incident manager role over to them")
     sync_channel(services, applied.incident_id)
     text, blocks = views.handover_message(
         snap, outgoing=outgoing, incoming=incoming, by=actor,

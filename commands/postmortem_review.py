@@ -88,7 +88,8 @@ def request_approval(services: Services, incident_id: int, user_id: str, *, conf
     if snap.private and snap.channel_id:
         # A private incident's details stay in its channel: approvers who are not members are
         # invited to it, and the DM only links there (with the buttons).
-        channel_members.invite(services, snap.channel_id, list(approvers))
+        channel_members.invite(services, snap.channel_id, list(approvers), actor=user_id, incident_id=incident_id,
+                               key=snap.key, why="you asked them to approve the postmortem")
         text, blocks = private_approval_request(snap.key, snap.channel_id, blocks)
     for approver in approvers:
         services.slack.dm(approver, text, blocks=blocks)

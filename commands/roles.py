@@ -136,9 +136,11 @@ def announce(services: Services, applied: Applied, role: Role, *, actor: str) ->
     change, snap = applied.change, applied.after
     channel = snap.channel_id or ""
     if change.assign:
-        unknown = channel_members.invite(services, channel, [change.assign])
-        if unknown:
-            log.warning("%s: could not invite %s", snap.key, change.assign)
+        refused = channel_members.invite(
+            services, channel, [change.assign], actor=actor, incident_id=applied.incident_id, key=snap.key,
+            why=f"you named them {views.role_title(change.role, services.team.extra_roles).lower()}")
+        if refused:
+            log.warning("%s: could not invite %s: %s", snap.key, change.assign, refused)
     # The topic first: it is the one place everyone looks.
     sync_channel(services, applied.incident_id)
     if change.assign:

@@ -234,3 +234,50 @@ def test_an_ack_is_held_to_the_same_limits(fake):
     caller = signed.BoltCaller(app, "s", fake)
     assert caller.command("status", user_id="U1", channel_id="C1").status == 200
     assert len(fake.violations) == 1 and fake.violations[0].startswith("ack: invalid_blocks")
+
+
+def test_invite_refuses_guests_and_outsiders_one_refusal_fails_the_call_unless_forced(fake, client):
+    """conversations.invite (its method file): without `force` one refused user fails the whole
+    call and nobody is invited; with `force=true` the others are invited and `errors` lists the
+    refusals; nobody invitable is an error either way."""
+    fake.add_user("UMEMBER", "member")
+    fake.add_user("UGUEST", "guest", is_restricted=True)
+    fake.add_user("USINGLE", "single", is_ultra_restricted=True)
+    fake.add_user("UCONNECT", "partner", team_id="T0PARTNER")
+    fake.add_user("UORG", "sister", enterprise_teams=("T0SISTER",))
+    home = fake.create_channel("home", members=["UBOT", "USINGLE"])
+    cid = fake.create_channel("hot-1", members=["UBOT"])
+    assert fake.users["UGUEST"]["is_restricted"] and fake.users["UCONNECT"]["is_stranger"]
+
+    failed = error_of(lambda: client.conversations_invite(channel=cid, users="UMEMBER,UGUEST"))
+    assert failed["error"] == "user_is_restricted"
+    assert failed["errors"] == [{"user": "UGUEST", "ok": False, "error": "user_is_restricted"}]
+    assert fake.channels[cid].members == {"UBOT"}
+
+    answer = client.conversations_invite(channel=cid, users="UMEMBER,UGUEST,USINGLE,UCONNECT,UORG", force=True).data
+    assert answer["ok"] is True and fake.channels[cid].members == {"UBOT", "UMEMBER"}
+    assert [(e["user"], e["error"]) for e in answer["errors"]] == [
+        ("UGUEST", "user_is_restricted"), ("USINGLE", "ura_max_channels"), ("UCONNECT", "no_permission"),
+        ("UORG", "org_user_not_in_team")]
+    assert error_of(lambda: client.conversations_invite(channel=cid, users="UGUEST", force=True))["error"] == \
+        "user_is_restricted"
+    # A single-channel guest in no channel yet may be invited into one.
+    fake.channels[home].members.discard("USINGLE")
+    client.conversations_invite(channel=cid, users="USINGLE")
+    assert "USINGLE" in fake.channels[cid].members
+    assert fake.violations == []
+
+
+def test_posting_restricted_channels_refuse_the_bot(fake, client):
+    rules = {"admins": ("restricted_action", None), "read_only": ("restricted_action_read_only_channel", None),
+             "thread_only": ("restricted_action_thread_only_channel", None)}
+    for posting, (error, _) in rules.items():
+        cid = fake.create_channel(f"c-{posting.replace('_', '-')}", members=["UBOT"], posting=posting)
+        assert error_of(lambda: client.chat_postMessage(channel=cid, text="hi"))["error"] == error
+    read_only = fake.channels[fake.channel_by_name("c-read-only").id]
+    assert client.conversations_info(channel=read_only.id)["channel"]["is_read_only"] is True
+    flat = fake.create_channel("c-flat", members=["UBOT"], posting="non_threadable")
+    ts = client.chat_postMessage(channel=flat, text="top level is fine")["ts"]
+    assert error_of(lambda: client.chat_postMessage(channel=flat, text="reply", thread_ts=ts))["error"] == \
+        "restricted_action_non_threadable_channel"
+    assert fake.violations == []

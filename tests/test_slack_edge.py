@@ -80,11 +80,18 @@ def test_unknown_user_is_none_and_known_users_are_cached(edge, slack):
     assert len([c for c in slack.calls_to("users.info") if c.get("user") == "UALICE"]) == 1
 
 
-def test_invite_skips_members_and_reports_unknown_people(edge, slack):
+def test_invite_skips_members_and_reports_who_slack_refused(edge, slack):
+    slack.add_user("UGUEST", "guest", is_restricted=True)
     channel = slack.create_channel("hot-9", members=["UBOT", "UALICE"])
-    unknown = edge.invite(channel, ["UALICE", "UBOB", "UNOBODY"])
-    assert unknown == ["UNOBODY"]
+    refused = edge.invite(channel, ["UALICE", "UBOB", "UNOBODY", "UGUEST"])
+    assert refused == {"UNOBODY": "user_not_found", "UGUEST": "user_is_restricted"}
     assert {"UALICE", "UBOB"} <= slack.channels[channel].members
+    assert edge.invite(channel, ["UGUEST"]) == {"UGUEST": "user_is_restricted"}
+    assert edge.invite(channel, ["UALICE"]) == {}
+    with pytest.raises(SlackFailure) as raised:  # about the channel, not a person: raised
+        edge.invite(slack.create_channel("hot-10", members=["UBOT"], is_archived=True), ["UBOB"])
+    assert raised.value.error == "is_archived"
+    assert slack.violations == []
 
 
 def test_resolve_channel_by_name(edge, slack):

@@ -25,6 +25,7 @@ from bot.effects.slack_messages import post_once
 from bot.core.topic import render_topic
 from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES, announcement, info_message
+from bot.views.invites import refused_invites
 from bot.views.slack_text import inert_incident
 from storage import effects, incidents, members, pages
 from storage.effects import PendingEffect
@@ -132,9 +133,11 @@ def invite(effect: PendingEffect, services: Services) -> dict[str, Any]:
         for service in services.team.services:
             if service.name == snap.faulty_service:
                 people.extend(service.on_call)
-    unknown = services.slack.invite(snap.channel_id, people)
-    if unknown:
-        log.warning("%s: could not invite %s", snap.key, ", ".join(unknown))
+    # Guests, Slack Connect users... may be refused: the others are invited all the same, and
+    # the reporter is told once who stayed out and why (the recorder); nothing is retried.
+    refused = services.slack.invite(snap.channel_id, people)
+    if refused:
+        log.warning("%s: Slack refused to invite %s", snap.key, refused)
     # Membership is read once here and then kept by member_joined/left events, so authority
     # checks and private listings never ask Slack inside an ack.
     try:
@@ -143,13 +146,18 @@ def invite(effect: PendingEffect, services: Services) -> dict[str, Any]:
         # Not a reason to fail the declaration: the housekeeping tick reads it later.
         log.warning("cannot read the members of %s yet (%s); housekeeping retries", snap.channel_id, exc)
         listed = None
-    return {"channel": snap.channel_id, "unknown": unknown, "members": listed}
+    return {"channel": snap.channel_id, "refused": refused, "members": listed, "key": snap.key}
 
 
 @invite.recorder
 def _invited(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     if result["members"] is not None:
         members.replace(s, channel_id=result["channel"], user_ids=result["members"], now=now)
+    if result.get("refused") and effect.tell:
+        effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=now, recipient_id=effect.tell,
+                        dedupe_key=f"invite_refused:{effect.id}",
+                        payload={"text": refused_invites(result["key"], result["channel"], result["refused"],
+                                                         why="you declared the incident")})
 
 
 @deliverer(TOPIC)

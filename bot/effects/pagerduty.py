@@ -19,6 +19,7 @@ from bot.effects.registry import deliverer
 from bot.slack_edge import SlackFailure
 from bot.vendors.pagerduty import PagerDuty
 from bot.views.slack_text import escape
+from bot.views.invites import refused_invites
 from storage import effects, incidents, pages, timeline
 from storage.effects import PendingEffect, channel_key
 
@@ -132,12 +133,12 @@ def on_call(effect: PendingEffect, services: Services) -> dict[str, Any]:
                     raise
         people.append({"name": person.name, "email": person.email, "slack_id": slack_id})
     found = [x["slack_id"] for x in people if x["slack_id"]]
-    if found:
-        services.slack.invite(channel_id, found)
+    # A guest or Slack Connect on-call may be refused: the others are invited; the IM is told.
+    refused = services.slack.invite(channel_id, found) if found else {}
     with services.sessions.begin() as s:
         pages.set_on_call(s, p["page_id"], people)
     _show_in_pin(services, effect.incident_id or 0)
-    return {"people": people}
+    return {"people": people, "channel": channel_id, "refused": refused}
 
 
 @on_call.recorder
@@ -149,10 +150,15 @@ def _on_call_found(s: Session, effect: PendingEffect, result: dict[str, Any], no
     timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
                     text=f"On call for {p['service']} (PagerDuty): {named or 'nobody'}",
                     data={"event": pages.ON_CALL, "service": p["service"], "people": people})
-    if any(x["slack_id"] for x in people):
-        return
     incident = incidents.get(s, effect.incident_id or 0)
     im = next((r.user_id for r in incidents.current_roles(incident) if r.role == "incident-manager"), None)
+    if result.get("refused"):
+        effects.enqueue(s, kind="slack.dm", incident_id=incident.id, now=now, recipient_id=im or incident.reporter_id,
+                        dedupe_key=f"invite_refused:{effect.id}",
+                        payload={"text": refused_invites(incident.key, result.get("channel"), result["refused"],
+                                                         why=f"they are on call for {p['service']}")})
+    if any(x["slack_id"] for x in people):
+        return
     why = ("PagerDuty lists nobody on call for escalation policy " + p["escalation_policy"] if not people else
            "none of them (" + ", ".join(escape(x["name"]) for x in people) + ") has a Slack account with that email")
     effects.enqueue(s, kind="slack.dm", incident_id=incident.id, now=now, recipient_id=im or incident.reporter_id,

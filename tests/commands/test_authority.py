@@ -308,3 +308,23 @@ def test_a_private_postmortems_approver_is_invited_and_the_dm_carries_no_details
     # The severity of a private incident never reaches the incidents channel.
     assert all("Sev" not in m["text"] and "Payroll" not in m["text"]
                for m in slack.messages_in(slack.incidents_channel_id))
+
+
+def test_a_private_postmortems_guest_approver_who_cannot_be_invited_is_named_to_the_requester(bot, slack, services):
+    slack.add_user("UGUEST", "guest", is_restricted=True)
+    bot.clock.set(MONDAY_NOON)
+    channel = bot.declare("Payroll data exposed", severity=2, private=True)
+    bot.command("role im me", user="UREPORTER", channel=channel.id)
+    bot.clock.advance(minutes=60)
+    bot.command("resolve", user="UREPORTER", channel=channel.id)
+    bot.submit(bot.last_view(Callback.RESOLVE), resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
+                                                              ("2024-05-06", "08:55")), user="UREPORTER")
+    bot.command("postmortem approvers <@UCAROL> <@UGUEST>", user="UREPORTER", channel=channel.id)
+    bot.command("action priority prevent-future Lock down the export", user="UREPORTER", channel=channel.id)
+    bot.command("postmortem request-approval", user="UREPORTER", channel=channel.id)
+
+    assert "UCAROL" in slack.channels[channel.id].members and "UGUEST" not in slack.channels[channel.id].members
+    told = [m["text"] for m in slack.dm_messages("UREPORTER") if "would not let me invite" in m["text"]]
+    assert len(told) == 1
+    assert "you asked them to approve the postmortem" in told[0] and "<@UGUEST> is a guest account" in told[0]
+    assert "Payroll" not in told[0]

@@ -39,6 +39,7 @@ class ChatMethods:
             raise SlackError("not_in_channel", detail=f"bot is not in {ch.id} and lacks chat:write.public")
         self._writable(ch)
         thread_ts = args.get("thread_ts") or None
+        self._may_post(ch, thread_ts)
         if thread_ts:
             try:
                 self._find_message(ch, thread_ts)
@@ -50,6 +51,18 @@ class ChatMethods:
         if thread_ts and as_bool(args.get("reply_broadcast")):
             msg["subtype"] = "thread_broadcast"
         return {"channel": ch.id, "ts": msg["ts"], "message": self._api_message(msg)}
+
+    @staticmethod
+    def _may_post(ch: Channel, thread_ts) -> None:
+        """A posting-restricted channel (an admin's setting) refuses the bot: chat.postMessage's errors."""
+        if ch.posting == "admins":
+            raise SlackError("restricted_action", detail=f"only admins may post in {ch.id}")
+        if ch.posting == "read_only":
+            raise SlackError("restricted_action_read_only_channel", detail=f"{ch.id} is read-only")
+        if ch.posting == "thread_only" and not thread_ts:
+            raise SlackError("restricted_action_thread_only_channel", detail=f"{ch.id} takes thread replies only")
+        if ch.posting == "non_threadable" and thread_ts:
+            raise SlackError("restricted_action_non_threadable_channel", detail=f"{ch.id} takes no thread replies")
 
     def api_chat_postEphemeral(self, args):
         self._check_content(args)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import validation as v
-from .state import BOT_USER_ID, Channel, as_bool, split_list, ts_float
+from .state import BOT_USER_ID, TEAM_ID, Channel, as_bool, split_list, ts_float
 from .validation import SlackError, violation
 
 
@@ -26,6 +26,10 @@ class ConversationMethods:
         return {"channel": ch.to_api()}
 
     def api_conversations_invite(self, args):
+        """Slack's shape (methods/conversations.invite.json): each user is checked; without
+        `force` one refusal fails the whole call (nobody is invited; `error` is the first
+        refusal, `errors` lists each); with `force=true` the others are invited and the answer is
+        ok with the refusals in `errors` (not ok when nobody could be invited)."""
         ch = self._channel(args.get("channel"), need_member=True)
         self._writable(ch)
         if ch.is_im:
@@ -33,25 +37,49 @@ class ConversationMethods:
         users = split_list(args.get("users"))
         if not users:
             raise violation("no_user", "users is empty")
+        if len(users) > 100:
+            raise violation("invalid_arguments", f"{len(users)} users > 100 per call")
         errors, to_add = [], []
         for uid in users:
-            if uid == BOT_USER_ID:
-                errors.append({"user": uid, "ok": False, "error": "cant_invite_self"})
-            elif uid not in self.users:
-                errors.append({"user": uid, "ok": False, "error": "user_not_found"})
-            elif self.users[uid].get("deleted"):
-                errors.append({"user": uid, "ok": False, "error": "user_is_deactivated"})
-            elif uid in ch.members:
-                errors.append({"user": uid, "ok": False, "error": "already_in_channel"})
+            refusal = self._invite_refusal(ch, uid)
+            if refusal is not None:
+                errors.append({"user": uid, "ok": False, "error": refusal})
             elif uid not in to_add:
                 to_add.append(uid)
-        if errors and not as_bool(args.get("force")):
+        if errors and (not as_bool(args.get("force")) or not to_add):
             raise SlackError(errors[0]["error"], detail=str(errors), extra={"errors": errors})
         ch.members.update(to_add)
         out = {"channel": ch.to_api()}
         if errors:
             out["errors"] = errors
         return out
+
+    def _invite_refusal(self, ch, uid: str) -> str | None:
+        """Why Slack would not invite `uid` into `ch` (None: it would)."""
+        user = self.users.get(uid)
+        if uid == BOT_USER_ID:
+            return "cant_invite_self"
+        if user is None:
+            return "user_not_found"
+        if user.get("deleted"):
+            return "user_is_deactivated"
+        if uid in ch.members:
+            return "already_in_channel"
+        org_teams = (user.get("enterprise_user") or {}).get("teams")
+        if org_teams is not None and TEAM_ID not in org_teams:
+            # An org user: only where the channel is shared with one of their workspaces.
+            if not ch.shared_team_ids:
+                return "org_user_not_in_team"
+            if not set(org_teams) & set(ch.shared_team_ids):
+                return "invitee_cant_see_channel"
+        elif user.get("is_stranger"):
+            return "no_permission"  # an external (Slack Connect) user: this channel is not shared with them
+        if user.get("is_ultra_restricted"):
+            if any(uid in other.members for other in self.channels.values() if not other.is_im and other is not ch):
+                return "ura_max_channels"
+        elif user.get("is_restricted"):
+            return "user_is_restricted"
+        return None
 
     def api_conversations_kick(self, args):
         ch = self._channel(args.get("channel"), need_member=True)

@@ -30,13 +30,19 @@ class Channel:
     messages: list = field(default_factory=list)
     pins: list = field(default_factory=list)  # list of message ts
     bookmarks: list = field(default_factory=list)
+    # Who may post (a workspace admin's setting): None (everyone), "admins" (a preference that
+    # keeps apps out: restricted_action), "read_only" (announcement channel), "thread_only"
+    # (replies only), "non_threadable" (no thread replies). See api_chat_postMessage.
+    posting: str | None = None
+    # Enterprise Grid: the workspaces an org-wide channel is shared with (empty: this one only).
+    shared_team_ids: tuple = ()
 
     def to_api(self) -> dict:
         base = {
             "id": self.id,
             "created": self.created,
             "is_archived": self.is_archived,
-            "is_org_shared": False,
+            "is_org_shared": bool(self.shared_team_ids),
             "is_shared": False,
             "context_team_id": TEAM_ID,
         }
@@ -62,6 +68,9 @@ class Channel:
             "purpose": purpose,
             "unlinked": 0,
             "previous_names": [],
+            # The conversation object's "the caller cannot write here" (conversations.invite's example).
+            "is_read_only": self.posting == "read_only",
+            "shared_team_ids": list(self.shared_team_ids) or [TEAM_ID],
         })
         return base
 
@@ -90,11 +99,12 @@ class Ids:
 
 
 def make_user(user_id: str, name: str, *, tz: str, tz_offset: int, is_bot: bool,
-              deleted: bool, real_name: str | None) -> dict:
+              deleted: bool, real_name: str | None, is_restricted: bool = False, is_ultra_restricted: bool = False,
+              team_id: str = TEAM_ID, enterprise_teams: tuple = ()) -> dict:
     real = real_name or name
-    return {
+    user = {
         "id": user_id,
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "name": name,
         "deleted": deleted,
         "real_name": real,
@@ -105,6 +115,9 @@ def make_user(user_id: str, name: str, *, tz: str, tz_offset: int, is_bot: bool,
         "is_app_user": False,
         "is_admin": False,
         "is_owner": False,
+        # Guests: multi-channel (restricted) and single-channel (ultra restricted).
+        "is_restricted": is_restricted or is_ultra_restricted,
+        "is_ultra_restricted": is_ultra_restricted,
         "updated": int(time.time()),
         "profile": {
             "real_name": real,
@@ -114,9 +127,15 @@ def make_user(user_id: str, name: str, *, tz: str, tz_offset: int, is_bot: bool,
             "email": None if is_bot else f"{name}@example.com",
             "status_text": "",
             "status_emoji": "",
-            "team": TEAM_ID,
+            "team": team_id,
         },
     }
+    if team_id != TEAM_ID and not enterprise_teams:
+        user["is_stranger"] = True  # a Slack Connect user from another organisation
+    if enterprise_teams:
+        user["enterprise_user"] = {"enterprise_id": "E0001", "enterprise_name": "Fake Org", "is_admin": False,
+                                   "is_owner": False, "teams": list(enterprise_teams)}
+    return user
 
 
 def as_bool(value) -> bool:

@@ -68,21 +68,28 @@ class Workspace(ChatMethods, ConversationMethods, ViewAndFileMethods):
 
     # ------------------------------------------------------------------ helpers for tests
     def add_user(self, user_id: str, name: str, *, tz: str = "Europe/Berlin", tz_offset: int = 3600,
-                 is_bot: bool = False, deleted: bool = False, real_name: str | None = None) -> dict:
+                 is_bot: bool = False, deleted: bool = False, real_name: str | None = None,
+                 is_restricted: bool = False, is_ultra_restricted: bool = False, team_id: str = TEAM_ID,
+                 enterprise_teams: tuple = ()) -> dict:
+        """`is_restricted`: a multi-channel guest; `is_ultra_restricted`: a single-channel guest;
+        another `team_id`: a Slack Connect user of another organisation; `enterprise_teams`: an
+        Enterprise Grid user, member of those workspaces of the org."""
         with self.lock:
             user = make_user(user_id, name, tz=tz, tz_offset=tz_offset, is_bot=is_bot,
-                             deleted=deleted, real_name=real_name)
+                             deleted=deleted, real_name=real_name, is_restricted=is_restricted,
+                             is_ultra_restricted=is_ultra_restricted, team_id=team_id,
+                             enterprise_teams=enterprise_teams)
             if is_bot and user_id == BOT_USER_ID:
                 user["profile"]["bot_id"] = BOT_ID
             self.users[user_id] = user
             return user
 
     def create_channel(self, name: str, *, is_private: bool = False, members=(), topic: str = "",
-                       purpose: str = "", is_archived: bool = False) -> str:
+                       purpose: str = "", is_archived: bool = False, posting: str | None = None) -> str:
         with self.lock:
             cid = self._ids.new("G" if is_private else "C")
             self.channels[cid] = Channel(id=cid, name=name, is_private=is_private, members=set(members),
-                                         topic=topic, purpose=purpose, is_archived=is_archived,
+                                         topic=topic, purpose=purpose, is_archived=is_archived, posting=posting,
                                          creator=next(iter(members), BOT_USER_ID) if members else BOT_USER_ID)
             return cid
 
