@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
@@ -391,10 +392,7 @@ class Slack:
     def upload_file(self, channel: str, filename: str, content: bytes, *, title: str, comment: str | None = None) -> str:
         """Slack's two-step upload: get an upload URL, send the bytes, complete into the channel."""
         target = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
-        request = urllib.request.Request(target["upload_url"], data=content, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 - Slack's own URL
-            if reply.status >= 300:
-                raise SlackFailure("files.upload", f"http_{reply.status}")
+        self.send_upload(target["upload_url"], content)
         self.call(
             "files.completeUploadExternal",
             files=[{"id": target["file_id"], "title": title}],
@@ -402,6 +400,27 @@ class Slack:
             initial_comment=comment,
         )
         return target["file_id"]
+
+    def send_upload(self, upload_url: str, content: bytes) -> None:
+        """The bytes of a file, to the URL files.getUploadURLExternal gave (nothing is shared yet)."""
+        request = urllib.request.Request(upload_url, data=content, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 - Slack's own URL
+                if reply.status >= 300:
+                    raise SlackFailure("files.upload", f"http_{reply.status}", status=reply.status)
+        except urllib.error.HTTPError as exc:
+            raise SlackFailure("files.upload", f"http_{exc.code}", status=exc.code) from exc
+        except OSError as exc:
+            raise SlackFailure("files.upload", "connection_error", {"detail": str(exc)}) from exc
+
+    def find_file_message(self, channel: str, file_id: str, *, recent: int = 200) -> dict[str, Any] | None:
+        """The message that shared file `file_id` in `channel` (a retried share whose first try
+        may have landed), or None."""
+        page = self.call("conversations.history", channel=channel, limit=recent)
+        for message in page.get("messages", []):
+            if any(f.get("id") == file_id for f in message.get("files") or []):
+                return {**message, "channel": channel}
+        return None
 
 
 def _form(args: dict[str, Any]) -> dict[str, str]:

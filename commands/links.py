@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from bot.core.authority import Act
 from bot.core.incident import LINK_KINDS
+from bot.effects import outbox
 from bot.views.declare import LINK_TITLES
 from commands import authority
-from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -74,15 +74,12 @@ def link(ctx: CommandContext) -> None:
                 text=f"<@{ctx.user_id}> set the {LINK_TITLES[kind].lower()} link: {url}",
                 data={"event": "link", "kind": kind, "url": url, "by": ctx.user_id},
             )
-        channel, bookmark_id = incident.channel_id or "", (incident.bookmark_ids or {}).get(kind)
+        bookmark_id = (incident.bookmark_ids or {}).get(kind)
+        if not (unchanged and bookmark_id):
+            # The bookmark follows the database at delivery; then the topic, pin and channel line.
+            outbox.bookmark(s, incident.id, kind, now=now, tell=ctx.user_id)
+            outbox.sync_channel(s, incident.id, now=now)
+            outbox.in_channel(s, incident.id, f":link: <@{ctx.user_id}> set the {LINK_TITLES[kind].lower()} link: {url}",
+                              now=now, tell=ctx.user_id, what=f"The {LINK_TITLES[kind].lower()} link of {incident.key}")
     if unchanged and bookmark_id:
         ctx.reply(f"The {LINK_TITLES[kind].lower()} link is already {url}; nothing changed.")
-        return
-    new_id = services.slack.set_bookmark(channel, LINK_TITLES[kind], url, bookmark_id)
-    if new_id != bookmark_id:
-        with services.sessions.begin() as s:
-            incident = incidents.get(s, incident_id, for_update=True)
-            # A new dict, so SQLAlchemy sees the JSON column change.
-            incident.bookmark_ids = {**(incident.bookmark_ids or {}), kind: new_id}
-    sync_channel(services, incident_id)
-    services.slack.post(channel, f":link: <@{ctx.user_id}> set the {LINK_TITLES[kind].lower()} link: {url}")

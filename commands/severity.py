@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from bot.core.authority import Act
 from bot.core import handbook
+from bot.effects import outbox
 from bot.views.status import severity_note, severity_announcement
 from commands import authority, external_comms
-from commands.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -56,11 +56,13 @@ def severity(ctx: CommandContext) -> None:
             snap = incidents.snapshot(incident)
             # The status page's components follow the severity (once the incident is published).
             external_comms.severity_changed(services, s, incident)
+            # Each destination its own effect: an archived incident channel does not hold up
+            # the incidents channel; what fails for good is told to whoever changed it.
+            what = f"The severity change of {snap.key}"
+            outbox.sync_channel(s, incident.id, now=now)
+            outbox.in_channel(s, incident.id, severity_note(snap, old, by=actor), now=now, tell=actor, what=what)
+            if services.settings.incidents_channel:
+                outbox.in_incidents_channel(s, incident.id, severity_announcement(snap, old, by=actor), now=now,
+                                            tell=actor, what=what)
     if answer:
         ctx.reply(answer)
-        return
-    sync_channel(services, ctx.incident_id or 0)
-    services.slack.post(snap.channel_id or "", severity_note(snap, old, by=actor))
-    target = services.settings.incidents_channel
-    if target:
-        services.slack.post(services.slack.resolve_channel(target), severity_announcement(snap, old, by=actor))

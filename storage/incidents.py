@@ -149,3 +149,12 @@ def record_slack_ids(s: Session, incident_id: int, **columns: object) -> None:
         raise ValueError(f"not Slack ids of an incident: {sorted(unknown)}")
     s.execute(update(Incident).where(Incident.id == incident_id).values(**columns)
               .execution_options(synchronize_session=False))
+
+
+def set_bookmark_id(s: Session, incident_id: int, link: str, bookmark_id: str) -> None:
+    """The bookmark of one link (video, doc, issue), kept beside the others (the row is locked:
+    two bookmark effects of one incident recording at once keep both IDs)."""
+    incident = get(s, incident_id, for_update=True)
+    if (incident.bookmark_ids or {}).get(link) != bookmark_id:
+        # A new dict, so SQLAlchemy sees the JSON column change.
+        incident.bookmark_ids = {**(incident.bookmark_ids or {}), link: bookmark_id}

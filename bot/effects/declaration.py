@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.core.incident import IncidentSnapshot, channel_name
+from bot.effects import outbox
+from bot.effects.outbox import info_key, topic_key
 from bot.effects.errors import Skip, VendorError
 from bot.effects.registry import deliverer
 from bot.effects.slack_messages import post_once
@@ -36,10 +38,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL, INVITE, TOPIC, INFO, BOOKMARKS, ANNOUNCE, TELL_REPORTER = (
-    "declare.channel", "declare.invite", "slack.topic", "declare.info", "declare.bookmarks", "declare.announce",
+    "declare.channel", "declare.invite", outbox.TOPIC, "declare.info", "declare.bookmarks", "declare.announce",
     "declare.tell_reporter")
 # Edits of the pinned info message after a change (commands/channel_sync.py).
-INFO_EDIT = "slack.info_message"
+INFO_EDIT = outbox.INFO_EDIT
 # hot-12 taken? then hot-12-2 ... hot-12-10.
 NAME_ATTEMPTS = 10
 
@@ -51,15 +53,6 @@ def plan(s: Session, *, incident_id: int, reporter_id: str, now: datetime,
     effects.enqueue(s, kind=CHANNEL, incident_id=incident_id, now=now, tell=reporter_id,
                     ordering_key=effects.channel_key(incident_id), dedupe_key=f"{CHANNEL}:{incident_id}",
                     payload={"then": then or []})
-
-
-def topic_key(incident_id: int) -> str:
-    """Topic edits of one incident go out in order (each shows the state of its delivery)."""
-    return f"topic:{incident_id}"
-
-
-def info_key(incident_id: int) -> str:
-    return f"info:{incident_id}"
 
 
 def _snapshot(services: Services, incident_id: int | None) -> tuple[IncidentSnapshot, int, str | None, dict[str, str]]:
@@ -104,7 +97,7 @@ def _channel_created(s: Session, effect: PendingEffect, result: dict[str, Any], 
         (INVITE, effects.channel_key(incident_id), {}),
         (TOPIC, topic_key(incident_id), {}),
         (INFO, info_key(incident_id), {}),
-        (BOOKMARKS, None, {}),
+        (BOOKMARKS, outbox.bookmarks_key(incident_id), {}),
         (ANNOUNCE, None, {}),
         (TELL_REPORTER, None, {"note": note}),
         *((extra["kind"], None, extra.get("payload") or {}) for extra in effect.payload.get("then") or []),

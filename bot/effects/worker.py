@@ -130,8 +130,9 @@ class EffectWorker:
         now = self.services.now()
         log.error("effect %s (%s of incident %s) stopped: %s", effect.id, effect.kind, effect.incident_id, error)
         with self.services.sessions.begin() as s:
+            # A DM that cannot be delivered is told to whoever caused it, never to its own recipient.
             if effects.fail(s, effect.id, now=now, error=error, worker=self.worker_id) and effect.tell \
-                    and effect.kind != TELL_KIND:
+                    and effect.tell != effect.recipient_id:
                 what = effect.payload.get("what") or effect.kind
                 text = explained or f":warning: {what} did not reach {vendor}: {error}."
                 effects.enqueue(s, kind=TELL_KIND, incident_id=effect.incident_id, now=now,

@@ -28,8 +28,11 @@ DEFAULT_LATENCY = 0.002
 
 
 class _Fault:
-    def __init__(self, kind: str, times: int, **info):
-        self.kind, self.times, self.info = kind, times, info
+    def __init__(self, kind: str, times: int, when=None, **info):  # type: ignore[no-untyped-def]
+        self.kind, self.times, self.when, self.info = kind, times, when, info
+
+    def matches(self, args: dict) -> bool:
+        return self.when is None or bool(self.when(args))
 
 
 class _Hold:
@@ -122,9 +125,10 @@ class FakeSlack(Workspace):
         return f"{self.base_http_url}/hooks/{name}"
 
     # ------------------------------------------------------------------ fault injection
-    def fail_next(self, method: str, error: str, times: int = 1) -> None:
+    def fail_next(self, method: str, error: str, times: int = 1, when=None) -> None:  # type: ignore[no-untyped-def]
+        """The next `times` calls of `method` (those for which `when(args)` is true) fail with `error`."""
         with self.lock:
-            self._faults[method].append(_Fault("error", times, error=error))
+            self._faults[method].append(_Fault("error", times, when, error=error))
 
     def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         with self.lock:
@@ -138,11 +142,12 @@ class FakeSlack(Workspace):
             self._holds.append(hold)
         return hold
 
-    def lose_answer_next(self, method: str, times: int = 1) -> None:
+    def lose_answer_next(self, method: str, times: int = 1, when=None) -> None:  # type: ignore[no-untyped-def]
         """Slack carries the call out, but the answer never reaches the bot (a 503 from a
-        proxy on the way back): the bot cannot tell whether it happened."""
+        proxy on the way back): the bot cannot tell whether it happened. `when(args)`: only
+        calls it is true for (one destination of several)."""
         with self.lock:
-            self._faults[method].append(_Fault("lost", times))
+            self._faults[method].append(_Fault("lost", times, when))
 
     def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
         with self.lock:
@@ -160,14 +165,16 @@ class FakeSlack(Workspace):
             self._tier_overrides = dict(per_minute or {})
             self._rate_windows.clear()
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, args: dict) -> _Fault | None:
         queue = self._faults.get(method)
         if not queue:
             return None
-        fault = queue[0]
+        fault = next((f for f in queue if f.matches(args)), None)
+        if fault is None:
+            return None
         fault.times -= 1
         if fault.times <= 0:
-            queue.popleft()
+            queue.remove(fault)
         return fault
 
     def _tier_retry_after(self, method: str, args: dict) -> int | None:
@@ -233,7 +240,7 @@ class FakeSlack(Workspace):
                 return self._reject(method, SlackError(
                     "missing_scope", violation=True, detail=f"needs {needed}; manifest.yml grants {sorted(self.scopes)}",
                     extra={"needed": needed, "provided": ",".join(sorted(self.scopes))}))
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, args)
             if fault is not None and fault.kind == "lost":
                 lost = True
             elif fault is not None:

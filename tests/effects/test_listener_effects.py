@@ -1,0 +1,178 @@
+"""What listeners send is effects: written with the change, delivered right after the commit,
+once at Slack whatever is lost on the way, one destination's failure never holding up another,
+a permanent failure recorded and told to whoever acted. Signed requests, the strict fake
+Slack, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.effects.worker import EffectWorker
+from storage import effects
+from storage.models import Effect, Incident
+
+TL_LINE = ":busts_in_silhouette: <@UBOB> is now the tech lead (assigned by <@UREPORTER>)."
+
+
+def rows(services: Any, kind: str | None = None) -> list[Effect]:
+    with services.sessions() as s:
+        query = select(Effect).order_by(Effect.id)
+        if kind:
+            query = query.where(Effect.kind == kind)
+        return list(s.scalars(query))
+
+
+def incident_id(services: Any) -> int:
+    with services.sessions() as s:
+        return s.scalars(select(Incident.id).order_by(Incident.id.desc()).limit(1)).one()
+
+
+def texts(slack: Any, channel_id: str, needle: str) -> list[str]:
+    return [m["text"] for m in slack.messages_in(channel_id) if needle in m.get("text", "")]
+
+
+def warnings_to(slack: Any, user: str) -> list[str]:
+    return [m["text"] for m in slack.dm_messages(user) if m["text"].startswith(":warning:")]
+
+
+def test_a_role_change_is_written_as_effects_in_its_transaction_and_delivered_after_the_commit(bot, slack, services):
+    channel = bot.declare()
+    bot.auto_deliver = False
+    before = len(rows(services))
+
+    bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
+
+    # Committed with the change, nothing sent yet: Slack hears of it only from the worker.
+    kinds = [r.kind for r in rows(services)[before:] if r.kind.startswith("slack.")]
+    assert kinds == ["slack.invite", "slack.topic", "slack.info_message", "slack.post", "slack.dm"]
+    assert texts(slack, channel.id, "tech lead") == [] and slack.dm_messages("UBOB") == []
+    bot.deliver()
+    assert "UBOB" in channel.members
+    assert texts(slack, channel.id, "tech lead") == [TL_LINE]
+    assert "You are now the *tech lead* of *HOT-1*" in slack.dm_messages("UBOB")[0]["text"]
+    assert all(r.outcome == "sent" for r in rows(services)[before:] if r.kind.startswith("slack."))
+
+
+def test_a_lost_answer_after_a_role_change_post_is_retried_and_posted_once(bot, slack, services):
+    channel = bot.declare()
+    # Slack posts the channel line, but its answer never reaches the bot.
+    slack.lose_answer_next("chat.postMessage", when=lambda args: args.get("channel") == channel.id)
+
+    bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
+
+    [post] = [r for r in rows(services, "slack.post") if r.payload.get("text") == TL_LINE]
+    assert post.sent_at is None and post.error == "service_unavailable"
+    assert texts(slack, channel.id, "is now the tech lead") == [TL_LINE]
+    # The DM did not wait for the channel.
+    assert len(slack.dm_messages("UBOB")) == 1
+    bot.clock.advance(seconds=2)
+    bot.deliver()
+    assert texts(slack, channel.id, "is now the tech lead") == [TL_LINE]
+    [post] = [r for r in rows(services, "slack.post") if r.payload.get("text") == TL_LINE]
+    assert post.outcome == "sent" and post.result["found_in_history"] is True and post.attempts == 2
+
+
+def test_a_crash_after_a_role_change_post_reached_slack_is_finished_by_another_worker_without_a_second_post(
+        bot, slack, services):
+    channel = bot.declare()
+    bot.auto_deliver = False
+    bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
+    bot.deliver()
+    bot.command("role tl <@UCAROL>", user="UREPORTER", channel=channel.id)
+    line = ":busts_in_silhouette: <@UCAROL> is now the tech lead (assigned by <@UREPORTER>)."
+    # A worker claims the channel line, posts it, and dies before it can record anything.
+    dead = EffectWorker(services, "dead-worker")
+    for effect in dead._claim(50):
+        if effect.kind == "slack.invite":
+            dead.deliver(effect)
+    [claimed] = [e for e in dead._claim(50) if e.kind == "slack.post"]
+    from bot.effects import registry
+    registry.get("slack.post")(claimed, dead.delivering)
+    assert texts(slack, channel.id, "<@UCAROL> is now") == [line]
+
+    # Its claim goes stale; the next worker takes it over and finds the message in history.
+    bot.clock.advance(services.settings.effect_stale_claim + timedelta(seconds=1))
+    bot.deliver()
+    assert texts(slack, channel.id, "<@UCAROL> is now") == [line]
+    [post] = [r for r in rows(services, "slack.post") if r.payload.get("text") == line]
+    assert (post.outcome, post.claimed_by, post.result["found_in_history"]) == ("sent", "test-worker", True)
+    assert len(slack.dm_messages("UCAROL")) == 1
+
+
+def test_an_archived_incident_channel_does_not_stop_the_dms_of_a_role_change(bot, slack, services):
+    channel = bot.declare()
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    slack.channels[channel.id].is_archived = True
+
+    bot.command("role im <@UBOB>", user="UALICE", channel=channel.id)
+
+    assert "You are now the *incident manager* of *HOT-1*" in slack.dm_messages("UBOB")[-1]["text"]
+    assert "You are no longer the incident manager of *HOT-1*" not in "".join(m["text"] for m in slack.dm_messages("UALICE"))
+    assert texts(slack, channel.id, "<@UBOB> is now the incident manager") == []
+    failed = {r.kind: r.error for r in rows(services) if r.outcome == "failed"}
+    assert failed["slack.invite"] == "Slack: is_archived" and failed["slack.post"] == "Slack: is_archived"
+    told = warnings_to(slack, "UALICE")
+    assert any("The incident manager change in HOT-1 did not reach Slack: Slack: is_archived" in t for t in told)
+
+
+def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_of_a_severity_change(
+        bot, slack, services):
+    channel = bot.declare(severity=3)
+    announced = len(slack.messages_in(slack.incidents_channel_id))
+    slack.channels[channel.id].is_archived = True
+
+    bot.command("severity 1", user="UREPORTER", channel=channel.id)
+
+    assert len(slack.messages_in(slack.incidents_channel_id)) == announced + 1
+    assert "Sev 1" in slack.messages_in(slack.incidents_channel_id)[-1]["text"]
+    told = warnings_to(slack, "UREPORTER")
+    assert len(told) == 1 and "The severity change of HOT-1 did not reach Slack: Slack: is_archived" in told[0]
+
+
+def test_a_holder_who_cannot_be_reached_is_recorded_and_told_to_whoever_assigned_them(bot, slack, services):
+    channel = bot.declare()
+    # Bob's account is gone by the time his welcome goes out.
+    slack.fail_next("chat.postMessage", "user_not_found", when=lambda args: args.get("channel") == "UBOB")
+
+    bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
+
+    [dm] = [r for r in rows(services, "slack.dm") if r.recipient_id == "UBOB"]
+    assert (dm.outcome, dm.error) == ("failed", "Slack: user_not_found")
+    assert texts(slack, channel.id, "is now the tech lead") == [TL_LINE]
+    told = warnings_to(slack, "UREPORTER")
+    assert told == [":warning: The tech lead welcome to <@UBOB> did not reach Slack: Slack: user_not_found."]
+    # Stopped is stopped.
+    bot.clock.advance(minutes=10)
+    assert bot.effects.drain()["failed"] == 0
+
+
+def test_a_channel_slack_cannot_find_is_recorded_and_told_to_whoever_changed_the_severity(bot, slack, services):
+    channel = bot.declare()
+    slack.fail_next("chat.postMessage", "channel_not_found", when=lambda args: args.get("channel") == channel.id)
+
+    bot.command("severity 1", user="UREPORTER", channel=channel.id)
+
+    [post] = [r for r in rows(services, "slack.post") if r.payload.get("channel") == "incident"
+              and "Sev 1" in r.payload.get("text", "")]
+    assert (post.outcome, post.error) == ("failed", "Slack: channel_not_found")
+    assert warnings_to(slack, "UREPORTER") == [
+        ":warning: The severity change of HOT-1 did not reach Slack: Slack: channel_not_found."]
+
+
+def test_a_handover_goes_out_as_effects_in_order_with_both_people_told(bot, slack, services):
+    channel = bot.declare()
+    bot.command("role im me", user="UALICE", channel=channel.id)
+    bot.auto_deliver = False
+    before = len(rows(services))
+    bot.command("handover <@UBOB>", user="UALICE", channel=channel.id)
+    new = rows(services)[before:]
+    assert [r.kind for r in new if r.kind.startswith("slack.")] == [
+        "slack.invite", "slack.topic", "slack.info_message", "slack.post", "slack.dm", "slack.dm"]
+    assert {r.ordering_key for r in new if r.kind in ("slack.invite", "slack.post")} == {
+        effects.channel_key(incident_id(services))}
+    bot.deliver()
+    assert "UBOB" in channel.members
+    assert len(slack.dm_messages("UBOB")) == 1 and any("HOT-1" in m["text"] for m in slack.dm_messages("UALICE"))
