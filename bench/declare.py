@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import declare_values, machine, percentile, table, workspace  # noqa: E402
-from bot.services import utcnow  # noqa: E402
+from bot.deps import utcnow  # noqa: E402
 
 TARGET_CALLS, TARGET_READY_S = 8, 1.0
 
@@ -80,16 +80,16 @@ def main() -> int:
     from bot.effects.worker import EffectWorker
     from storage import effects
     from storage.models import Effect
-    from tests.support import Bot, make_services
+    from tests.support import Bot, make_deps
 
     fake = workspace(latency=args.latency)
     tmp = tempfile.mkdtemp(prefix="bench-declare-")
     # The real clock: the worker thread delivers what is due now.
-    services = make_services(fake, f"sqlite:///{tmp}/incident-bot.db", utcnow)
-    bot = Bot.build(services, fake)
+    deps = make_deps(fake, f"sqlite:///{tmp}/incident-bot.db", utcnow)
+    bot = Bot.build(deps, fake)
     bot.auto_deliver = False
     # As in `serve`: the worker thread, woken by the commit that enqueued.
-    worker = EffectWorker(services, "bench").start()
+    worker = EffectWorker(deps, "bench").start()
     log = CallLog(worker.delivering.slack.client)
     general = fake.general_channel_id
     results = []
@@ -104,14 +104,14 @@ def main() -> int:
             acked = time.perf_counter()
             bot.executor.drain()
             while True:  # ready: every effect of the declaration done
-                with services.sessions() as s:
+                with deps.sessions() as s:
                     pending = effects.pending_count(s)
                 if not pending:
                     break
                 time.sleep(0.002)
             ready = time.perf_counter()
             calls = log.take()
-            with services.sessions() as s:
+            with deps.sessions() as s:
                 outcomes = set(s.scalars(select(Effect.outcome)))
             assert response.status == 200 and outcomes == {"sent"}, (response.status, outcomes)
             first_call = min(c[2] for c in calls)

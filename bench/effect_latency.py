@@ -25,19 +25,19 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench.common import machine, percentile, table, workspace  # noqa: E402
 from bot.effects.worker import EffectWorker  # noqa: E402
-from bot.services import utcnow  # noqa: E402
+from bot.deps import utcnow  # noqa: E402
 from storage import effects  # noqa: E402
 
 TARGET_MS = 50
 
 
 def measure(url: str, n: int, idle: float) -> list[float]:
-    from tests.support import make_services
+    from tests.support import make_deps
 
     fake = workspace()
     fake.add_user("UALICE", "alice")
-    services = make_services(fake, url, utcnow)
-    worker = EffectWorker(services, "bench")
+    deps = make_deps(fake, url, utcnow)
+    worker = EffectWorker(deps, "bench")
     started: list[float] = []
     arrived = threading.Event()
     original = worker.delivering.slack.client.api_call
@@ -55,8 +55,8 @@ def measure(url: str, n: int, idle: float) -> list[float]:
         for i in range(n + 1):  # the first warms up
             time.sleep(idle)  # the worker has gone back to sleep
             arrived.clear()
-            with services.sessions.begin() as s:
-                effects.enqueue(s, kind="slack.dm", incident_id=None, now=services.now(), recipient_id="UALICE",
+            with deps.sessions.begin() as s:
+                effects.enqueue(s, kind="slack.dm", incident_id=None, now=deps.now(), recipient_id="UALICE",
                                 payload={"text": f"ping {i}"})
             committed = time.perf_counter()
             assert arrived.wait(10), "the effect never went out"
@@ -64,7 +64,7 @@ def measure(url: str, n: int, idle: float) -> list[float]:
                 delays.append((started[-1] - committed) * 1000)
     finally:
         worker.stop()
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
         fake.stop()
     return delays
 

@@ -30,17 +30,17 @@ def measure(url: str, n: int, resolved: int, entries: int, open_: int) -> list[l
     from sqlalchemy import event
 
     from tests.history import fill
-    from tests.support import Bot, Clock, make_services
+    from tests.support import Bot, Clock, make_deps
 
     fake = workspace()
-    services = make_services(fake, url, Clock())
-    bot = Bot.build(services, fake)
+    deps = make_deps(fake, url, Clock())
+    bot = Bot.build(deps, fake)
     statements: list[str] = []
     try:
         started = time.perf_counter()
-        fill(services.sessions, services.now(), resolved=resolved, open_=open_, entries=entries)
+        fill(deps.sessions, deps.now(), resolved=resolved, open_=open_, entries=entries)
         print(f"  history written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        event.listen(services.sessions.kw["bind"], "before_cursor_execute", lambda *a: statements.append(a[2]))
+        event.listen(deps.sessions.kw["bind"], "before_cursor_execute", lambda *a: statements.append(a[2]))
         general = fake.general_channel_id
 
         def slash(text: str) -> float:
@@ -72,8 +72,8 @@ def measure(url: str, n: int, resolved: int, entries: int, open_: int) -> list[l
         return rows
     finally:
         bot.executor.shutdown(wait=True)
-        services.slack_queue.shutdown()
-        services.sessions.kw["bind"].dispose()
+        deps.slack_queue.shutdown()
+        deps.sessions.kw["bind"].dispose()
         fake.stop()
 
 

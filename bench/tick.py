@@ -33,7 +33,7 @@ from sqlalchemy import Engine, create_engine, insert, select, text, update  # no
 
 from bench.common import machine, table, workspace  # noqa: E402
 from bot.scheduler import nags as nag_job  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.deps import Deps  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack_edge import Slack, make_web_client  # noqa: E402
 from bot import scheduler  # noqa: E402
@@ -125,15 +125,15 @@ def measure(kind: str, size: int, sent_nags: int, repeat: int) -> tuple[list[obj
             clock = {"now": T0 + timedelta(hours=1)}
             settings = Settings(_env_file=None, slack_bot_token="xoxb-bench", slack_api_url=fake.url, database_url=url,
                                 reminder_lead=timedelta(minutes=10))
-            services = Services(settings=settings, sessions=make_sessions(engine),
+            deps = Deps(settings=settings, sessions=make_sessions(engine),
                                 slack=Slack(make_web_client(settings.slack_bot_token, fake.url)),
                                 clock=lambda: clock["now"])
-            worker = EffectWorker(services, "bench")
+            worker = EffectWorker(deps, "bench")
             idle = []
             for _ in range(repeat):
                 # An idle tick: every tick job plans nothing, the worker's round claims nothing.
                 started = time.perf_counter()
-                scheduler.tick(services, "bench")
+                scheduler.tick(deps, "bench")
                 outcomes = worker.drain()
                 idle.append(time.perf_counter() - started)
                 assert not outcomes
@@ -143,11 +143,11 @@ def measure(kind: str, size: int, sent_nags: int, repeat: int) -> tuple[list[obj
                     next_nag_at=clock["now"], next_update_due=clock["now"] + timedelta(minutes=10)))
             fake.reset_calls()
             started = time.perf_counter()
-            nag_job.run_due(services, "bench")
+            nag_job.run_due(deps, "bench")
             sent = worker.drain()["sent"]
             busy = time.perf_counter() - started
             slack_calls = len(fake.calls)
-            with services.sessions() as s:
+            with deps.sessions() as s:
                 unsent = effect_rows.pending_count(s)
             query_plans = plans(engine, clock["now"])
             engine.dispose()

@@ -81,11 +81,11 @@ def ingest(url: str, n_events: int) -> dict[str, float]:
     from sqlalchemy import func, select
 
     from storage.models import TimelineEntry
-    from tests.support import Bot, Clock, make_services
+    from tests.support import Bot, Clock, make_deps
 
     fake = workspace()
-    services = make_services(fake, url, Clock())
-    bot = Bot.build(services, fake)
+    deps = make_deps(fake, url, Clock())
+    bot = Bot.build(deps, fake)
     try:
         channel = bot.declare("Bench: checkout fails")
         fake.channels[channel.id].members.update({"UALICE", "UBOB"})
@@ -101,7 +101,7 @@ def ingest(url: str, n_events: int) -> dict[str, float]:
             bot.caller.event(event, event_id=event_id)
         bot.executor.drain(timeout=600)
         first = time.perf_counter() - started
-        services.slack_queue.drain(timeout=600)  # the acknowledgements, counted below
+        deps.slack_queue.drain(timeout=600)  # the acknowledgements, counted below
         calls_first = len(fake.calls)
 
         fake.reset_calls()
@@ -111,7 +111,7 @@ def ingest(url: str, n_events: int) -> dict[str, float]:
         bot.drain()
         again = time.perf_counter() - started
 
-        with services.sessions() as s:
+        with deps.sessions() as s:
             recorded = s.scalar(select(func.count()).select_from(TimelineEntry).where(TimelineEntry.kind == "observation"))
         if recorded != n_events:
             raise SystemExit(f"expected {n_events} entries, found {recorded}")
@@ -119,8 +119,8 @@ def ingest(url: str, n_events: int) -> dict[str, float]:
                 "calls_per_new": calls_first / n_events, "calls_per_redelivery": len(fake.calls) / n_events}
     finally:
         bot.executor.shutdown(wait=True)
-        services.slack_queue.shutdown()
-        services.sessions.kw["bind"].dispose()
+        deps.slack_queue.shutdown()
+        deps.sessions.kw["bind"].dispose()
         fake.stop()
 
 
@@ -202,15 +202,15 @@ def render(url: str, n_entries: int) -> dict[str, float]:
     end: load from the database, render, upload the Markdown file to the fake."""
     from bot.core.timeline import TimelineItem, render_markdown, render_messages
     from storage import timeline
-    from tests.support import Bot, Clock, make_services
+    from tests.support import Bot, Clock, make_deps
 
     fake = workspace()
-    services = make_services(fake, url, Clock())
-    bot = Bot.build(services, fake)
+    deps = make_deps(fake, url, Clock())
+    bot = Bot.build(deps, fake)
     try:
         channel = bot.declare("Bench: a long incident")
-        now = services.now()
-        with services.sessions.begin() as s:
+        now = deps.now()
+        with deps.sessions.begin() as s:
             incident_id = timeline.incident_for_channel(s, channel.id)
             for n in range(n_entries - 1):
                 timeline.record(s, incident_id=incident_id, kind=("observation", "change", "decision")[n % 3],
@@ -234,7 +234,7 @@ def render(url: str, n_entries: int) -> dict[str, float]:
                 "command_ms": command_s * 1000, "file_kb": len(fake.files[0]["content"]) / 1024}
     finally:
         bot.executor.shutdown(wait=True)
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
         fake.stop()
 
 

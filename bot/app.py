@@ -13,7 +13,7 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 
 import commands
-from bot.services import Services
+from bot.deps import Deps
 from bot.slack_edge import SlackFailure
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,12 @@ class IncidentApp(App):
         return super().dispatch(req)
 
 
-def create_app(services: Services, *, listener_executor: Executor | None = None) -> App:
-    settings = services.settings
+def create_app(deps: Deps, *, listener_executor: Executor | None = None) -> App:
+    settings = deps.settings
     if listener_executor is None:
         listener_executor = ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bolt-listener")
     app = IncidentApp(
-        client=services.slack.client,
+        client=deps.slack.client,
         signing_secret=settings.slack_signing_secret or None,
         # HTTP requests must be signed; Socket Mode frames are authenticated by the socket.
         request_verification_enabled=bool(settings.slack_signing_secret),
@@ -59,7 +59,7 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
         listener_executor=listener_executor,
         raise_error_for_unhandled_request=False,
     )
-    commands.register(app, services)
+    commands.register(app, deps)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
@@ -69,7 +69,7 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
         if user:
             what = error.error if isinstance(error, SlackFailure) else type(error).__name__
             try:
-                services.slack.ephemeral(channel or user, user, f":warning: Something went wrong ({what}). Nothing "
+                deps.slack.ephemeral(channel or user, user, f":warning: Something went wrong ({what}). Nothing "
                                          "half-done was kept that you would not see; the bot's log has the details.")
             except Exception:  # noqa: BLE001 - telling the user is best effort; the log has the cause
                 log.exception("could not tell %s about the failure", user)

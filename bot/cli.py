@@ -67,7 +67,7 @@ def _require(settings: Settings, *names: str) -> None:
         raise StartError("SLACK_APP_TOKEN must be an app-level token with connections:write, starting xapp-.")
 
 
-def _start_background(services: object) -> None:
+def _start_background(deps: object) -> None:
     from bot import scheduler
     from bot.effects.worker import EffectWorker
     from commands import catch_up
@@ -75,10 +75,10 @@ def _start_background(services: object) -> None:
     # Effects are delivered right after the commit that wrote them; the ones a dead process
     # left pending (or claimed: after EFFECT_STALE_CLAIM) are picked up by the worker, so a
     # declaration killed part-way is finished without a second channel or announcement.
-    EffectWorker(services).start()  # type: ignore[arg-type]
+    EffectWorker(deps).start()  # type: ignore[arg-type]
     # What was said and reacted in incident channels while the bot was down, read once.
-    catch_up.start_catch_up(services)
-    scheduler.start(services)  # type: ignore[arg-type]
+    catch_up.start_catch_up(deps)
+    scheduler.start(deps)  # type: ignore[arg-type]
 
 
 def _preflight(settings: Settings) -> None:
@@ -96,18 +96,18 @@ def run(settings: Settings) -> int:
     from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
-    from bot.runtime import build_services
+    from bot.runtime import build_deps
 
-    services = build_services(settings)
-    app = create_app(services)
-    _start_background(services)
+    deps = build_deps(settings)
+    app = create_app(deps)
+    _start_background(deps)
     if settings.webhooks_enabled:
-        _serve_inbound(services, settings.port)
+        _serve_inbound(deps, settings.port)
     from commands.catch_up import Reconnects
 
     handler = SocketModeHandler(app, settings.slack_app_token)
     # After a dropped connection, the events of the gap are read back once.
-    handler.client.on_message_listeners.append(Reconnects(services).on_message)
+    handler.client.on_message_listeners.append(Reconnects(deps).on_message)
     try:
         handler.connect()
     except SlackApiError as exc:
@@ -120,14 +120,14 @@ def run(settings: Settings) -> int:
     return 0
 
 
-def _serve_inbound(services: object, port: int) -> None:
+def _serve_inbound(deps: object, port: int) -> None:
     """Socket Mode needs no public URL, but vendors' webhooks do: `run` listens on $PORT for
     /healthz and /webhooks/* only, when a webhook secret or token is set."""
     import waitress
 
     from bot.server import inbound_app
 
-    server = waitress.create_server(inbound_app(services), host="0.0.0.0", port=port, threads=4,  # type: ignore[arg-type]
+    server = waitress.create_server(inbound_app(deps), host="0.0.0.0", port=port, threads=4,  # type: ignore[arg-type]
                                     ident="incident-bot")
     threading.Thread(target=server.run, name="webhooks", daemon=True).start()
     log.info("incident-bot serving webhooks on port %s (POST /webhooks/<source>, GET /healthz)", port)
@@ -139,15 +139,15 @@ def serve(settings: Settings) -> int:
     import waitress
 
     from bot.app import create_app
-    from bot.runtime import build_services
+    from bot.runtime import build_deps
     from bot.server import wsgi_app
 
-    services = build_services(settings)
-    app = create_app(services)
-    _start_background(services)
+    deps = build_deps(settings)
+    app = create_app(deps)
+    _start_background(deps)
     log.info("incident-bot serving HTTP on port %s (POST /slack/events, POST /webhooks/<source>, GET /healthz)",
              settings.port)
-    waitress.serve(wsgi_app(app, services), host="0.0.0.0", port=settings.port, threads=16, ident="incident-bot")
+    waitress.serve(wsgi_app(app, deps), host="0.0.0.0", port=settings.port, threads=16, ident="incident-bot")
     return 0
 
 

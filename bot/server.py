@@ -12,7 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot import webhooks
-from bot.services import Services
+from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +22,9 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def wsgi_app(app: App, services: Services) -> WsgiApp:
+def wsgi_app(app: App, deps: Deps) -> WsgiApp:
     slack_handler = SlackRequestHandler(app, path="/slack/events")
-    inbound = inbound_app(services, fallback=slack_handler)
+    inbound = inbound_app(deps, fallback=slack_handler)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return inbound(environ, start_response)
@@ -32,16 +32,16 @@ def wsgi_app(app: App, services: Services) -> WsgiApp:
     return application
 
 
-def inbound_app(services: Services, fallback: WsgiApp | None = None) -> WsgiApp:
+def inbound_app(deps: Deps, fallback: WsgiApp | None = None) -> WsgiApp:
     """`/healthz` and `/webhooks/<source>`; anything else goes to `fallback` (Slack's
     /slack/events in `serve`) or is 404 (`run`, where Slack comes over the socket)."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or ""
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            return _healthz(services, start_response)
+            return _healthz(deps, start_response)
         if path.startswith("/webhooks/"):
-            return webhooks.handle(services, environ, start_response)
+            return webhooks.handle(deps, environ, start_response)
         if fallback is not None:
             return fallback(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -50,9 +50,9 @@ def inbound_app(services: Services, fallback: WsgiApp | None = None) -> WsgiApp:
     return application
 
 
-def _healthz(services: Services, start_response: StartResponse) -> list[bytes]:
+def _healthz(deps: Deps, start_response: StartResponse) -> list[bytes]:
     try:
-        with services.sessions() as s:
+        with deps.sessions() as s:
             s.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
         log.warning("healthz: database unreachable: %s", exc)

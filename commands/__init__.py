@@ -1,5 +1,5 @@
 """Slack listeners. Every module in this package is imported at start-up: its `@verb`s
-register `/incident` verbs, and its `register(app, services)` (if any) adds Bolt listeners
+register `/incident` verbs, and its `register(app, deps)` (if any) adds Bolt listeners
 for views, actions and events. A new capability is a new module; nothing else to edit."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import pkgutil
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.deps import Deps
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         register_listeners = getattr(module, "register", None)
         if callable(register_listeners):
-            register_listeners(app, services)
+            register_listeners(app, deps)

@@ -44,7 +44,7 @@ def action(ctx: CommandContext) -> None:
 
 
 def check_owner(ctx: CommandContext, owner_id: str) -> None:
-    user = ctx.services.slack.user(owner_id)
+    user = ctx.deps.slack.user(owner_id)
     if user is None:
         raise CommandError(f"I can't find <@{owner_id}> in this workspace; pick the owner from Slack's @ suggestions.")
     if user.get("is_bot") or owner_id == "USLACKBOT":
@@ -54,17 +54,17 @@ def check_owner(ctx: CommandContext, owner_id: str) -> None:
 
 
 def add(ctx: CommandContext, request: AddAction) -> None:
-    services = ctx.services
+    deps = ctx.deps
     owner_id = request.owner_id or ctx.user_id
     if request.owner_id:
         check_owner(ctx, owner_id)
-    now = services.now()
-    settings = services.settings
-    with services.sessions.begin() as s:
+    now = deps.now()
+    settings = deps.settings
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id, for_update=True)
         authority.check(s, ctx.user_id, Act.ADD_ACTION, incidents.snapshot(incident), typed_in=ctx.channel_id)
         # The service's own priority-action SLO (4 or 8 weeks) wins over the global setting.
-        service = services.team.service(incident.faulty_service)
+        service = deps.team.service(incident.faulty_service)
         priority_weeks = (service.priority_action_weeks if service and service.priority_action_weeks
                           else settings.priority_action_weeks)
         due_at = action_due(request.kind, now, priority_weeks=priority_weeks,
@@ -79,10 +79,10 @@ def add(ctx: CommandContext, request: AddAction) -> None:
         )
         item = actions.items(s, [row.id])[row.id]
         outsider = item.private and not members.is_member(s, channel_id=item.channel_id, user_id=owner_id)
-    services.slack.post(ctx.channel_id, views.added_message(item, added_by=ctx.user_id))
+    deps.slack.post(ctx.channel_id, views.added_message(item, added_by=ctx.user_id))
     if owner_id != ctx.user_id:
         # A private incident's action text stays in its channel: an owner outside it hears only the key.
-        services.slack.dm(owner_id, views.private_owner_told(item) if outsider
+        deps.slack.dm(owner_id, views.private_owner_told(item) if outsider
                           else views.owner_told(item, added_by=ctx.user_id))
     told: list[str] = []
     hint = phrasing_hint(request.text)
@@ -98,9 +98,9 @@ def add(ctx: CommandContext, request: AddAction) -> None:
 
 
 def close(ctx: CommandContext, action_id: int) -> None:
-    services = ctx.services
-    now = services.now()
-    with services.sessions.begin() as s:
+    deps = ctx.deps
+    now = deps.now()
+    with deps.sessions.begin() as s:
         row = actions.get(s, action_id, for_update=True)
         if row is None or row.incident_id != ctx.incident_id:
             key = incidents.get(s, ctx.incident_id).key
@@ -108,7 +108,7 @@ def close(ctx: CommandContext, action_id: int) -> None:
         snap = incidents.snapshot(incidents.get(s, row.incident_id))
         found = postmortems.get_by_incident(s, row.incident_id)
         authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
-                        postmortem=authority.people(services, found, snap) if found else None,
+                        postmortem=authority.people(deps, found, snap) if found else None,
                         doing=f"close action #{row.id} of")
         if row.done_at is not None:
             item = actions.items(s, [row.id])[row.id]
@@ -125,14 +125,14 @@ def close(ctx: CommandContext, action_id: int) -> None:
     if not closed:
         ctx.reply(views.already_closed(item))
         return
-    services.slack.post(ctx.channel_id, views.closed_message(item, closed_by=ctx.user_id))
+    deps.slack.post(ctx.channel_id, views.closed_message(item, closed_by=ctx.user_id))
 
 
 def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
     """Sets one of the handbook's six categories; who may: as for closing the action."""
-    services = ctx.services
-    now = services.now()
-    with services.sessions.begin() as s:
+    deps = ctx.deps
+    now = deps.now()
+    with deps.sessions.begin() as s:
         row = actions.get(s, request.action_id, for_update=True)
         if row is None or row.incident_id != ctx.incident_id:
             key = incidents.get(s, ctx.incident_id).key
@@ -140,7 +140,7 @@ def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
         snap = incidents.snapshot(incidents.get(s, row.incident_id))
         found = postmortems.get_by_incident(s, row.incident_id)
         authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
-                        postmortem=authority.people(services, found, snap) if found else None,
+                        postmortem=authority.people(deps, found, snap) if found else None,
                         doing=f"set the category of action #{row.id} of")
         before, row.category = row.category, request.category
         timeline.record(
@@ -150,12 +150,12 @@ def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
                   "to": request.category},
         )
         item = actions.items(s, [row.id])[row.id]
-    services.slack.post(ctx.channel_id, views.categorized_message(item, by=ctx.user_id))
+    deps.slack.post(ctx.channel_id, views.categorized_message(item, by=ctx.user_id))
 
 
 def show(ctx: CommandContext) -> None:
-    with ctx.services.sessions.begin() as s:
+    with ctx.deps.sessions.begin() as s:
         key = incidents.get(s, ctx.incident_id).key
         items = actions.for_incident(s, ctx.incident_id)
-    text, blocks = views.action_list(key, items, ctx.services.now())
+    text, blocks = views.action_list(key, items, ctx.deps.now())
     ctx.reply(text, blocks)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.authority import Act, Actor, Decision, PostmortemPeople, may
 from bot.core.incident import IncidentSnapshot
-from bot.services import Services
+from bot.deps import Deps
 from commands.errors import Refusal
 from storage import members
 from storage.models import Postmortem
@@ -40,9 +40,9 @@ def check(s: Session, user_id: str, act: Act, incident: IncidentSnapshot, *, typ
         raise Refusal(decision.reason)
 
 
-def people(services: Services, found: Postmortem, incident: IncidentSnapshot) -> PostmortemPeople:
+def people(deps: Deps, found: Postmortem, incident: IncidentSnapshot) -> PostmortemPeople:
     """The postmortem's owner and approvers as the authority rule sees them. Configured ones
     (the team's list, and the faulty service's mandatory approvers) cannot be removed."""
-    configured = (*services.team.postmortem_approvers, *services.team.required_approvers(incident.faulty_service))
+    configured = (*deps.team.postmortem_approvers, *deps.team.required_approvers(incident.faulty_service))
     return PostmortemPeople(owner_id=found.owner_id, approvers=tuple(found.approvers or ()),
                             configured_approvers=tuple(dict.fromkeys(configured)))

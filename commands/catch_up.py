@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.core import timeline as core
-from bot.services import Services
+from bot.deps import Deps
 from bot.slack_edge import RateLimited, SlackFailure
 from commands import channel_messages as remembered
 from commands import timeline_events
@@ -38,16 +38,16 @@ MAX_THREADS = 10
 UNREADABLE_CHANNEL = ("channel_not_found", "not_in_channel", "missing_scope", "is_archived")
 
 
-def catch_up(services: Services, *, heard_until: datetime | None = None) -> int:
+def catch_up(deps: Deps, *, heard_until: datetime | None = None) -> int:
     """Reads every open incident channel once; returns how many timeline entries it added.
     `heard_until`: when the bot stopped hearing events (default: now, the start)."""
     heard_until = heard_until or datetime.now(timezone.utc)  # Slack's ts are wall-clock time
-    with services.sessions() as s:
+    with deps.sessions() as s:
         channels = incidents.open_channels(s)
     added = 0
     for incident_id, channel, declared_at in channels:
         try:
-            added += catch_up_channel(services, incident_id, channel, declared_at, heard_until)
+            added += catch_up_channel(deps, incident_id, channel, declared_at, heard_until)
         except SlackFailure as exc:
             log.warning("catch-up of %s skipped: %s", channel, exc)
     if channels:
@@ -55,39 +55,39 @@ def catch_up(services: Services, *, heard_until: datetime | None = None) -> int:
     return added
 
 
-def catch_up_channel(services: Services, incident_id: int, channel: str, declared_at: datetime,
+def catch_up_channel(deps: Deps, incident_id: int, channel: str, declared_at: datetime,
                      heard_until: datetime) -> int:
-    with services.sessions() as s:
+    with deps.sessions() as s:
         last = messages.last_seen_ts(s, channel, before=heard_until)
         threads = messages.active_threads(s, channel, since=heard_until - THREAD_LOOKBACK, limit=MAX_THREADS)
     oldest = last or f"{declared_at.timestamp():.6f}"
-    bot_user = services.slack.bot_user_id()
+    bot_user = deps.slack.bot_user_id()
     added = 0
-    for message in _pages(services, "conversations.history", channel=channel, oldest=oldest):
-        added += ingest(services, incident_id, channel, message, bot_user)
+    for message in _pages(deps, "conversations.history", channel=channel, oldest=oldest):
+        added += ingest(deps, incident_id, channel, message, bot_user)
         if message.get("reply_count") and float(message.get("latest_reply") or 0) > float(oldest):
             threads.append(message["ts"])
     for thread in dict.fromkeys(threads):
         try:
-            for message in _pages(services, "conversations.replies", channel=channel, ts=thread, oldest=oldest):
+            for message in _pages(deps, "conversations.replies", channel=channel, ts=thread, oldest=oldest):
                 if message.get("ts") != thread:  # the parent comes first: known or read above
-                    added += ingest(services, incident_id, channel, message, bot_user)
+                    added += ingest(deps, incident_id, channel, message, bot_user)
         except SlackFailure as exc:
             if exc.error not in ("thread_not_found", "message_not_found"):
                 raise
     return added
 
 
-def _pages(services: Services, method: str, **args: Any) -> Iterator[dict[str, Any]]:
+def _pages(deps: Deps, method: str, **args: Any) -> Iterator[dict[str, Any]]:
     """Every message of a paged read, paced to the method's tier; a 429 is waited out."""
     cursor = None
     while True:
-        services.slack_queue.pace(method)
+        deps.slack_queue.pace(method)
         try:
-            page = services.slack.read(method, **args, limit=PAGE_SIZE, cursor=cursor)
+            page = deps.slack.read(method, **args, limit=PAGE_SIZE, cursor=cursor)
         except RateLimited as exc:
             log.info("catch-up: %s rate-limited, waiting %.0f s", method, exc.retry_after)
-            time.sleep(exc.retry_after * services.slack_queue.time_scale)
+            time.sleep(exc.retry_after * deps.slack_queue.time_scale)
             continue
         yield from page.get("messages", [])
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -95,13 +95,13 @@ def _pages(services: Services, method: str, **args: Any) -> Iterator[dict[str, A
             return
 
 
-def ingest(services: Services, incident_id: int, channel: str, message: dict[str, Any], bot_user: str) -> int:
+def ingest(deps: Deps, incident_id: int, channel: str, message: dict[str, Any], bot_user: str) -> int:
     """One message found by a catch-up: remembered, its prefix and its timeline reactions recorded."""
     if message.get("subtype") not in remembered.STORED_SUBTYPES or not message.get("ts"):
         return 0
     ts, text = message["ts"], message.get("text") or ""
     prefixed = core.split_prefix(text) if remembered.is_person(message) else None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         before = messages.get(s, channel, ts)
         remembered.remember(s, channel, message)
         if before is not None and before.text != text and message.get("edited"):
@@ -113,16 +113,16 @@ def ingest(services: Services, incident_id: int, channel: str, message: dict[str
                 timeline.mark_edited(s, incident_id, ts, text=prefixed[1], edited_at=edited_at,
                                      sources=timeline_events.PREFIXED_SOURCES)
         added = int(bool(prefixed and prefixed[1]) and timeline_events._record_prefixed(
-            s, services, incident_id, channel, message, *prefixed))  # type: ignore[misc]
+            s, deps, incident_id, channel, message, *prefixed))  # type: ignore[misc]
     if added:
-        services.slack_queue.submit(timeline_events.acknowledge, services, channel, ts)
-    kinds = core.emoji_kinds(services.team.timeline_emoji)
+        deps.slack_queue.submit(timeline_events.acknowledge, deps, channel, ts)
+    kinds = core.emoji_kinds(deps.team.timeline_emoji)
     for reaction in message.get("reactions") or ():
         kind = core.kind_for_reaction(reaction.get("name", ""), kinds)
         people = [u for u in reaction.get("users") or () if u != bot_user]
         if kind and people:
             found = timeline_events.Reaction(channel, ts, kind, people[0], reaction["name"], None)
-            added += int(bool(timeline_events.record_reaction(services, found)))
+            added += int(bool(timeline_events.record_reaction(deps, found)))
     return added
 
 
@@ -130,8 +130,8 @@ class Reconnects:
     """Runs a catch-up after each Socket Mode reconnection (every `hello` but the first),
     from the last moment something was heard on the connection that dropped."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
         self.hellos = 0
         self.last_heard = datetime.now(timezone.utc)
 
@@ -139,7 +139,7 @@ class Reconnects:
         if '"hello"' in raw and '"type":' in raw and _is_hello(raw):
             self.hellos += 1
             if self.hellos > 1:
-                start_catch_up(self.services, heard_until=self.last_heard)
+                start_catch_up(self.deps, heard_until=self.last_heard)
             return
         self.last_heard = datetime.now(timezone.utc)
 
@@ -153,16 +153,16 @@ def _is_hello(raw: str) -> bool:
         return False
 
 
-def start_catch_up(services: Services, *, heard_until: datetime | None = None) -> threading.Thread:
+def start_catch_up(deps: Deps, *, heard_until: datetime | None = None) -> threading.Thread:
     """The catch-up on a thread of its own: it waits on Slack's tiers, never on a listener."""
     heard_until = heard_until or datetime.now(timezone.utc)
-    thread = threading.Thread(target=_run_logged, args=(services, heard_until), name="catch-up", daemon=True)
+    thread = threading.Thread(target=_run_logged, args=(deps, heard_until), name="catch-up", daemon=True)
     thread.start()
     return thread
 
 
-def _run_logged(services: Services, heard_until: datetime) -> None:
+def _run_logged(deps: Deps, heard_until: datetime) -> None:
     try:
-        catch_up(services, heard_until=heard_until)
+        catch_up(deps, heard_until=heard_until)
     except Exception:  # noqa: BLE001 - a failed catch-up must not kill the process; the next start retries
         log.exception("catch-up failed")

@@ -9,23 +9,23 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.invites import refused_invites
 from storage import effects, incidents, members, timeline
 
 log = logging.getLogger(__name__)
 
 
-def invite(services: Services, channel_id: str, user_ids: Sequence[str], *, actor: str | None = None,
+def invite(deps: Deps, channel_id: str, user_ids: Sequence[str], *, actor: str | None = None,
            incident_id: int | None = None, key: str = "", why: str = "") -> dict[str, str]:
     """Invites them and records the ones now in the channel; returns who Slack refused and why.
     The refusals are told once to `actor` (a DM, through the effect pipeline): guests, Slack
     Connect users... stay out, the change they were invited for stands."""
-    refused = services.slack.invite(channel_id, user_ids)
+    refused = deps.slack.invite(channel_id, user_ids)
     joined = [u for u in user_ids if u not in refused]
     if channel_id and (joined or (refused and actor)):
-        now = services.now()
-        with services.sessions.begin() as s:
+        now = deps.now()
+        with deps.sessions.begin() as s:
             if joined:
                 members.add(s, channel_id=channel_id, user_ids=joined, now=now)
             if refused and actor:
@@ -34,26 +34,26 @@ def invite(services: Services, channel_id: str, user_ids: Sequence[str], *, acto
     return refused
 
 
-def joined(services: Services, event: dict[str, Any]) -> None:
+def joined(deps: Deps, event: dict[str, Any]) -> None:
     channel_id, user_id = event.get("channel") or "", event.get("user") or ""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         if channel_id and user_id and incidents.get_by_channel(s, channel_id) is not None:
-            members.add(s, channel_id=channel_id, user_ids=[user_id], now=services.now())
+            members.add(s, channel_id=channel_id, user_ids=[user_id], now=deps.now())
 
 
-def left(services: Services, event: dict[str, Any]) -> None:
+def left(deps: Deps, event: dict[str, Any]) -> None:
     channel_id, user_id = event.get("channel") or "", event.get("user") or ""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         if channel_id and user_id:
             members.remove(s, channel_id=channel_id, user_id=user_id)
 
 
-def renamed(services: Services, event: dict[str, Any]) -> None:
+def renamed(deps: Deps, event: dict[str, Any]) -> None:
     """Someone renamed an incident channel: the bot follows (links and lists use the new name)."""
     channel = event.get("channel") or {}
     channel_id, name = channel.get("id") or "", channel.get("name") or ""
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get_by_channel(s, channel_id, for_update=True) if channel_id else None
         if incident is None or not name or incident.channel_name == name:
             return
@@ -63,16 +63,16 @@ def renamed(services: Services, event: dict[str, Any]) -> None:
                         data={"event": "channel_renamed", "from": old, "to": name})
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     for name in ("channel_rename", "group_rename"):
-        app.event(name)(lambda ack, event: (ack(), renamed(services, event)))
+        app.event(name)(lambda ack, event: (ack(), renamed(deps, event)))
 
     @app.event("member_joined_channel")
     def member_joined(ack: Ack, event: dict[str, Any]) -> None:
         ack()
-        joined(services, event)
+        joined(deps, event)
 
     @app.event("member_left_channel")
     def member_left(ack: Ack, event: dict[str, Any]) -> None:
         ack()
-        left(services, event)
+        left(deps, event)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.core.timeline import ts_to_datetime
-from bot.services import Services
+from bot.deps import Deps
 from bot.slack_edge import SlackFailure
 from storage import messages
 from storage.models import ChannelMessage
@@ -64,11 +64,11 @@ def remember(s: Session, channel: str, message: dict[str, Any]) -> None:
     )
 
 
-def read(services: Services, channel: str, ts: str) -> dict[str, Any]:
+def read(deps: Deps, channel: str, ts: str) -> dict[str, Any]:
     """The message at `ts`, top-level or a thread reply, in one conversations.replies call.
     Raises RateLimited (the caller's queue tries again later) or SlackFailure."""
-    services.slack_queue.pace("conversations.replies")
-    answer = services.slack.read("conversations.replies", channel=channel, ts=ts, latest=ts, oldest=ts,
+    deps.slack_queue.pace("conversations.replies")
+    answer = deps.slack.read("conversations.replies", channel=channel, ts=ts, latest=ts, oldest=ts,
                                  inclusive=True, limit=2)
     for message in answer.get("messages", []):
         if message.get("ts") == ts:

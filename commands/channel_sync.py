@@ -8,14 +8,14 @@ the channel always catches up with the last change.
 from __future__ import annotations
 
 from bot.effects import declaration
-from bot.services import Services
+from bot.deps import Deps
 from storage import effects
 
 
-def sync_channel(services: Services, incident_id: int) -> None:
+def sync_channel(deps: Deps, incident_id: int) -> None:
     """After a change the topic or the info message shows: both follow, right after this commit."""
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         effects.enqueue(s, kind=declaration.TOPIC, incident_id=incident_id, now=now,
                         ordering_key=declaration.topic_key(incident_id))
         effects.enqueue(s, kind=declaration.INFO_EDIT, incident_id=incident_id, now=now,

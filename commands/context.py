@@ -1,16 +1,16 @@
-"""What a verb's handler gets: who acted, where, the parsed input, and the services."""
+"""What a verb's handler gets: who acted, where, the parsed input, and the deps."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from bot.services import Services
+from bot.deps import Deps
 
 
 @dataclass
 class CommandContext:
-    services: Services
+    deps: Deps
     user_id: str
     channel_id: str
     args: str
@@ -21,4 +21,4 @@ class CommandContext:
 
     def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Tells the person who acted, in the channel where they acted (ephemeral)."""
-        self.services.slack.ephemeral(self.channel_id, self.user_id, text, blocks=blocks)
+        self.deps.slack.ephemeral(self.channel_id, self.user_id, text, blocks=blocks)

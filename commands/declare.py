@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.core.declaration import validate_declaration
 from bot.core.incident import channel_name
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.declare import declare_modal
 from bot.views.ids import Block, Callback
@@ -24,25 +24,25 @@ log = logging.getLogger(__name__)
 
 @verb("declare", usage="declare [summary]", in_incident=False)
 def declare(ctx: CommandContext) -> None:
-    team = ctx.services.team
+    team = ctx.deps.team
     view = declare_modal(
         summary=ctx.args,
         services=tuple(s.name for s in team.services),
         products=team.products,
         origin_channel=ctx.channel_id,
     )
-    ctx.services.slack.open_view(ctx.trigger_id, view)
+    ctx.deps.slack.open_view(ctx.trigger_id, view)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.view(Callback.DECLARE)
     def declare_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        submit(ack, body, services)
+        submit(ack, body, deps)
 
 
-def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
+def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
     values = body["view"]["state"]["values"]
-    team = services.team
+    team = deps.team
     declaration, errors = validate_declaration(
         summary=input_value(values, Block.SUMMARY),
         impact=input_value(values, Block.IMPACT),
@@ -57,17 +57,17 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         ack(response_action="errors", errors=errors)
         return
     reporter = body["user"]["id"]
-    settings = services.settings
+    settings = deps.settings
     source = declare_sources.read(body["view"].get("private_metadata"))
-    taken = declare_sources.taken_by(services, source)
+    taken = declare_sources.taken_by(deps, source)
     if taken:
         ack(response_action="errors", errors={Block.SUMMARY: taken})
         return
-    permalink = declare_sources.permalink_of(services, source)
-    now = services.now()
+    permalink = declare_sources.permalink_of(deps, source)
+    now = deps.now()
     # The row is written before the modal closes: once the reporter sees it accepted, it exists.
     # before_ack: this transaction goes ahead of set-up steps queued for SQLite's writer.
-    with db.before_ack(), services.sessions.begin() as s:
+    with db.before_ack(), deps.sessions.begin() as s:
         incident = incidents.create(
             s, declaration=declaration, prefix=settings.incident_key_prefix, reporter_id=reporter,
             origin_channel_id=source.origin_channel_id, now=now,

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.timeline import OBSERVATION, ts_to_datetime
-from bot.services import Services
+from bot.deps import Deps
 from storage import alerts, incidents, timeline
 
 if TYPE_CHECKING:
@@ -54,11 +54,11 @@ def read(raw: str | None) -> Source:
                   message=data.get("message") if isinstance(data.get("message"), dict) else None)
 
 
-def taken_by(services: Services, source: Source) -> str | None:
+def taken_by(deps: Deps, source: Source) -> str | None:
     """Why this alert cannot be declared (again), or None; said in the modal, nothing created."""
     if source.alert_group_id is None:
         return None
-    with services.sessions() as s:
+    with deps.sessions() as s:
         group = alerts.get(s, source.alert_group_id)
         if group is None:
             return "That alert is gone; declare with `/incident declare` instead."
@@ -92,11 +92,11 @@ def attach(s: Session, incident: Incident, source: Source, *, permalink: str | N
         )
 
 
-def permalink_of(services: Services, source: Source) -> str | None:
+def permalink_of(deps: Deps, source: Source) -> str | None:
     message = source.message or {}
     if not message.get("channel") or not message.get("ts"):
         return None
-    return services.slack.permalink(str(message["channel"]), str(message["ts"]))
+    return deps.slack.permalink(str(message["channel"]), str(message["ts"]))
 
 
 def after_channel(source: Source) -> list[dict[str, Any]]:

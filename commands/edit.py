@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 
 from bot.core.edit import FieldChange, change_sentence, changes, validate_edit
 from bot.core.authority import Act
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.edit import edit_modal, edited_in_channel, summary_change_announcement
 from bot.views.ids import Block, Callback
@@ -29,28 +29,28 @@ def _no_args(args: str) -> None:
 
 @verb("edit", usage="edit", parse=_no_args, act=Act.EDIT)
 def edit(ctx: CommandContext) -> None:
-    services = ctx.services
-    with services.sessions.begin() as s:
+    deps = ctx.deps
+    with deps.sessions.begin() as s:
         snap = incidents.snapshot(incidents.get(s, ctx.incident_id or 0))
         authority.check(s, ctx.user_id, Act.EDIT, snap, typed_in=ctx.channel_id)
-    team = services.team
-    services.slack.open_view(ctx.trigger_id, edit_modal(
+    team = deps.team
+    deps.slack.open_view(ctx.trigger_id, edit_modal(
         snap, incident_id=ctx.incident_id or 0, services=tuple(s.name for s in team.services), products=team.products))
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.view(Callback.EDIT)
     def edit_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        submit(ack, body, services)
+        submit(ack, body, deps)
 
 
-def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
+def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
     values = body["view"]["state"]["values"]
     actor = body["user"]["id"]
     incident_id = int(body["view"]["private_metadata"])
-    team = services.team
-    now = services.now()
-    with services.sessions.begin() as s:
+    team = deps.team
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         before = incidents.snapshot(incident)
         # Asked again at submit: the IM may have changed while the form was open.
@@ -79,14 +79,14 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         after = incidents.snapshot(incident)
     ack()
     if not found:
-        services.slack.ephemeral(after.channel_id or actor, actor, f"Nothing changed in {after.key}.")
+        deps.slack.ephemeral(after.channel_id or actor, actor, f"Nothing changed in {after.key}.")
         return
-    sync_channel(services, incident_id)
-    services.slack.post(after.channel_id or "", edited_in_channel(after, found, actor=actor))
-    target = services.settings.incidents_channel
+    sync_channel(deps, incident_id)
+    deps.slack.post(after.channel_id or "", edited_in_channel(after, found, actor=actor))
+    target = deps.settings.incidents_channel
     summary_change = next((c for c in found if c.field == "summary"), None)
     if target and summary_change and not after.private:
-        services.slack.post(services.slack.resolve_channel(target),
+        deps.slack.post(deps.slack.resolve_channel(target),
                             summary_change_announcement(after, str(summary_change.old), actor=actor))
 
 

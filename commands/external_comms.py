@@ -26,16 +26,16 @@ from bot.core.external_comms import (
     offered,
     validate_external,
 )
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.external import EXTERNAL_BLOCKS, external_blocks, external_values, resolved_only
 from storage import comms_email, statuspage
 from storage.incidents import snapshot
 from storage.models import Incident
 
 
-def service_components(services: Services, faulty_service: str) -> tuple[str, ...]:
+def service_components(deps: Deps, faulty_service: str) -> tuple[str, ...]:
     """The Statuspage components of the faulty service (TOML `statuspage_components`)."""
-    service = services.team.service(faulty_service)
+    service = deps.team.service(faulty_service)
     return service.statuspage_components if service else ()
 
 
@@ -46,16 +46,16 @@ def _components_text(components: tuple[str, ...], severity: int, *, resolved: bo
     return f"Components {', '.join(components)} will show *{state.replace('_', ' ')}*."
 
 
-def _offered(services: Services, incident: Incident) -> bool:
-    return offered(statuspage_enabled=services.settings.statuspage_enabled, private=incident.private)
+def _offered(deps: Deps, incident: Incident) -> bool:
+    return offered(statuspage_enabled=deps.settings.statuspage_enabled, private=incident.private)
 
 
-def update_part(services: Services, s: Session, incident: Incident, message: str) -> list[dict[str, Any]] | None:
+def update_part(deps: Deps, s: Session, incident: Incident, message: str) -> list[dict[str, Any]] | None:
     """The update modal's external part, or None when it is not offered."""
-    if not _offered(services, incident):
+    if not _offered(deps, incident):
         return None
     row = statuspage.get(s, incident.id)
-    components = service_components(services, incident.faulty_service)
+    components = service_components(deps, incident.faulty_service)
     return external_blocks(
         message=message, status=default_status(row.status if row else None), publish=row is not None,
         name=external_name(products_text(tuple(incident.affected_products or ()), incident.faulty_service)),
@@ -63,10 +63,10 @@ def update_part(services: Services, s: Session, incident: Incident, message: str
     )
 
 
-def resolve_part(services: Services, s: Session, incident: Incident, message: str) -> list[dict[str, Any]] | None:
+def resolve_part(deps: Deps, s: Session, incident: Incident, message: str) -> list[dict[str, Any]] | None:
     """Resolving offers the final external message, when the incident is on the status page."""
     row = statuspage.get(s, incident.id)
-    if not _offered(services, incident) or row is None or row.status == RESOLVED:
+    if not _offered(deps, incident) or row is None or row.status == RESOLVED:
         return None
     components = tuple(row.component_ids)
     return external_blocks(message=message, status=RESOLVED, publish=True, name="", statuses=resolved_only(),
@@ -85,12 +85,12 @@ def read_part(values: dict[str, Any], *, resolving: bool = False) -> tuple[Exter
     return draft, {EXTERNAL_BLOCKS[name]: text for name, text in errors.items()}
 
 
-def publish(services: Services, s: Session, incident: Incident, draft: ExternalDraft | None, *,
+def publish(deps: Deps, s: Session, incident: Incident, draft: ExternalDraft | None, *,
             author: str, resolving: bool = False) -> None:
     """Writes the publish (an effect) when it was asked for and is still allowed."""
-    if draft is None or not draft.publish or not _offered(services, incident):
+    if draft is None or not draft.publish or not _offered(deps, incident):
         return
-    components = service_components(services, incident.faulty_service)
+    components = service_components(deps, incident.faulty_service)
     row = statuspage.get(s, incident.id)
     if row is not None:
         components = tuple(dict.fromkeys([*row.component_ids, *components]))
@@ -98,21 +98,21 @@ def publish(services: Services, s: Session, incident: Incident, draft: ExternalD
         return  # never published: there is nothing to resolve on the page
     status = RESOLVED if resolving else draft.status
     statuspage.publish(
-        s, incident_id=incident.id, key=incident.key, now=services.now(), tell=incident_manager(incident) or author,
+        s, incident_id=incident.id, key=incident.key, now=deps.now(), tell=incident_manager(incident) or author,
         name=external_name(products_text(tuple(incident.affected_products or ()), incident.faulty_service)),
         status=status, body=draft.message,
         components=component_statuses(components, severity=incident.severity, resolved=status == RESOLVED),
     )
 
 
-def severity_changed(services: Services, s: Session, incident: Incident) -> None:
+def severity_changed(deps: Deps, s: Session, incident: Incident) -> None:
     """A severity change moves the components of a published, unresolved incident."""
-    if not _offered(services, incident):
+    if not _offered(deps, incident):
         return
     row = statuspage.get(s, incident.id)
     if row is None or row.status == RESOLVED or not row.component_ids:
         return
-    statuspage.set_components(s, incident_id=incident.id, key=incident.key, now=services.now(),
+    statuspage.set_components(s, incident_id=incident.id, key=incident.key, now=deps.now(),
                               tell=incident_manager(incident),
                               components=component_statuses(tuple(row.component_ids), severity=incident.severity))
 
@@ -123,22 +123,22 @@ def incident_manager(incident: Incident) -> str | None:
 
 # --- email --------------------------------------------------------------------------------
 
-def email_update(services: Services, s: Session, incident: Incident, fields: dict[str, Any], *, first: bool,
+def email_update(deps: Deps, s: Session, incident: Incident, fields: dict[str, Any], *, first: bool,
                  author: str) -> None:
     """The initial or follow-up comms, mailed to INTERNAL_COMMS_EMAIL (public incidents only)."""
-    if incident.private or not services.settings.email_enabled:
+    if incident.private or not deps.settings.email_enabled:
         return
     mail = update_email(key=incident.key, severity=incident.severity, summary=incident.summary, first=first,
                         fields=fields, channel_url=channel_url(incident.channel_id or ""),
                         channel_name=incident.channel_name or "")
-    comms_email.enqueue(s, incident_id=incident.id, mail=mail, now=services.now(), tell=author)
+    comms_email.enqueue(s, incident_id=incident.id, mail=mail, now=deps.now(), tell=author)
 
 
-def email_final(services: Services, s: Session, incident: Incident, times: ResolveTimes, resolution_summary: str, *,
+def email_final(deps: Deps, s: Session, incident: Incident, times: ResolveTimes, resolution_summary: str, *,
                 latest_impact: str | None, author: str) -> None:
     """The final comms, mailed like the others (public incidents only)."""
-    if incident.private or not services.settings.email_enabled:
+    if incident.private or not deps.settings.email_enabled:
         return
     mail = final_email(snapshot(incident), times, resolution_summary, latest_impact=latest_impact,
                        channel_url=channel_url(incident.channel_id or ""))
-    comms_email.enqueue(s, incident_id=incident.id, mail=mail, now=services.now(), tell=author)
+    comms_email.enqueue(s, incident_id=incident.id, mail=mail, now=deps.now(), tell=author)

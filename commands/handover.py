@@ -28,15 +28,15 @@ def parse(args: str) -> str:
 
 @verb("handover", usage=USAGE, parse=parse, act=Act.HANDOVER)
 def handover(ctx: CommandContext) -> None:
-    services, actor = ctx.services, ctx.user_id
+    deps, actor = ctx.deps, ctx.user_id
     try:
-        person = person_named(services, ctx.parsed, actor, allow_none=False)
+        person = person_named(deps, ctx.parsed, actor, allow_none=False)
     except RoleError as exc:
         raise CommandError(str(exc)) from None
     try:
-        roles.apply(services, ctx.incident_id or 0, actor=actor, event="handover",
+        roles.apply(deps, ctx.incident_id or 0, actor=actor, event="handover",
                     decide=lambda s, snap: plan_handover(
                         snap, person, actor=authority.actor(s, actor, snap, typed_in=ctx.channel_id)),
-                    announce=roles.announce_handover(services, actor=actor))
+                    announce=roles.announce_handover(deps, actor=actor))
     except RoleError as exc:
         ctx.reply(str(exc))

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.services import Services
+from bot.deps import Deps
 from bot.slack_edge import SlackFailure
 from bot.views.help import help_text
 from commands import authority
@@ -32,23 +32,23 @@ def unescape(text: str) -> str:
     return _ESCAPED.sub(lambda m: _UNESCAPED[m.group(1)], text).replace("\x00", "")
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.command("/incident")
     def incident_command(ack: Ack, body: dict[str, Any]) -> None:
-        handle(ack, body, services)
+        handle(ack, body, deps)
 
 
-def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
+def handle(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
     # The only place command text is unescaped: everything after this sees what was typed.
     text = " ".join(unescape(body.get("text") or "").split())
     word, _, args = text.partition(" ")
     word = word.lower()
     if word in ("", "help"):
-        ack(text=help_text(extra_roles=tuple(services.team.extra_roles)))
+        ack(text=help_text(extra_roles=tuple(deps.team.extra_roles)))
         return
     entry = VERBS.get(word)
     if entry is None:
-        ack(text=help_text(f"`{word}` is not an /incident verb.", extra_roles=tuple(services.team.extra_roles)))
+        ack(text=help_text(f"`{word}` is not an /incident verb.", extra_roles=tuple(deps.team.extra_roles)))
         return
     try:
         parsed = entry.parse(args) if entry.parse else args
@@ -56,17 +56,17 @@ def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
         ack(text=f"{exc}\nUsage: `/incident {entry.usage}`")
         return
     ctx = CommandContext(
-        services=services, user_id=body["user_id"], channel_id=body["channel_id"], args=args, parsed=parsed,
+        deps=deps, user_id=body["user_id"], channel_id=body["channel_id"], args=args, parsed=parsed,
         trigger_id=body.get("trigger_id", ""), body=body,
     )
     if entry.in_incident:
         refusal = None
-        with services.sessions.begin() as s:
+        with deps.sessions.begin() as s:
             incident = incidents.get_by_channel(s, ctx.channel_id)
             ctx.incident_id = incident.id if incident else None
             if incident is not None and not members.is_member(s, channel_id=ctx.channel_id, user_id=ctx.user_id):
                 # Typing in the channel proves membership; a join event lost or not yet seen is healed here.
-                members.add(s, channel_id=ctx.channel_id, user_ids=[ctx.user_id], now=services.now())
+                members.add(s, channel_id=ctx.channel_id, user_ids=[ctx.user_id], now=deps.now())
             if incident is not None and entry.act is not None:
                 decision = authority.decide(s, ctx.user_id, entry.act, incidents.snapshot(incident),
                                             typed_in=ctx.channel_id)
@@ -76,7 +76,7 @@ def handle(ack: Ack, body: dict[str, Any], services: Services) -> None:
             ack(text=refusal)
             return
         if ctx.incident_id is None:
-            ack(text=f"`/incident {entry.name}` works in an incident channel (like #{services.settings.channel_prefix}-1). "
+            ack(text=f"`/incident {entry.name}` works in an incident channel (like #{deps.settings.channel_prefix}-1). "
                      "`/incident list` shows the open incidents.")
             return
     if entry.answers_in_ack:

@@ -60,10 +60,10 @@ def parse(args: str) -> LinkArgs:
 
 @verb("link", usage=USAGE, parse=parse, act=Act.LINK)
 def link(ctx: CommandContext) -> None:
-    services, kind, url = ctx.services, ctx.parsed.kind, ctx.parsed.url
+    deps, kind, url = ctx.deps, ctx.parsed.kind, ctx.parsed.url
     incident_id = ctx.incident_id or 0
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         authority.check(s, ctx.user_id, Act.LINK, incidents.snapshot(incident), typed_in=ctx.channel_id)
         unchanged = getattr(incident, URL_COLUMNS[kind]) == url

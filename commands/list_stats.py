@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.core.incident import IncidentSnapshot
 from bot.core.stats import parse_days
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.list_stats import LIST_LIMIT, incident_list, stats_answer
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -28,8 +28,8 @@ class Visibility:
     membership (channel_members, kept by Slack's member events), so a list answered in the
     ack never waits on Slack. A channel whose membership is unknown stays hidden (fail closed)."""
 
-    def __init__(self, services: Services, viewer: str) -> None:
-        self.services = services
+    def __init__(self, deps: Deps, viewer: str) -> None:
+        self.deps = deps
         self.viewer = viewer
         self._members: dict[str, bool] = {}
 
@@ -38,7 +38,7 @@ class Visibility:
         wanted = [c for c in channel_ids if c and c not in self._members]
         if not wanted:
             return
-        with self.services.sessions() as s:
+        with self.deps.sessions() as s:
             mine = members.channels_of(s, user_id=self.viewer, channel_ids=wanted)
         self._members.update({c: c in mine for c in wanted})
 
@@ -60,10 +60,10 @@ class Visibility:
 def list_incidents(ctx: CommandContext) -> Reply:
     """Answered in the ack: a count and one page of rows, no Slack call (private incidents
     are filtered by the stored membership of their channel)."""
-    services = ctx.services
-    with services.sessions() as s:
+    deps = ctx.deps
+    with deps.sessions() as s:
         shown, total = queries.open_incidents(s, ctx.user_id, limit=LIST_LIMIT)
-    text, blocks = incident_list(shown, total, services.now())
+    text, blocks = incident_list(shown, total, deps.now())
     return Reply(text, blocks)
 
 
@@ -77,9 +77,9 @@ def parse_stats(args: str) -> int:
 
 @verb("stats", usage="stats [days]", parse=parse_stats, in_incident=False, answers_in_ack=True)
 def incident_stats(ctx: CommandContext) -> Reply:
-    now = ctx.services.now()
+    now = ctx.deps.now()
     days: int = ctx.parsed
-    with ctx.services.sessions() as s:
+    with ctx.deps.sessions() as s:
         figures = queries.stats(s, days=days, now=now)
         risk = queries.repeat_incident_risk(s)
     text, blocks = stats_answer(figures, risk)

@@ -23,22 +23,22 @@ def parse(args: str) -> tuple[str, str]:
 
 @verb("page", usage=USAGE, parse=parse, act=Act.PAGE)
 def page(ctx: CommandContext) -> None:
-    services = ctx.services
+    deps = ctx.deps
     name, message = ctx.parsed
-    pageable = [s for s in services.team.services if s.pagerduty_routing_key]
+    pageable = [s for s in deps.team.services if s.pagerduty_routing_key]
     service = next((s for s in pageable if s.name.lower() == name.lower()), None)
     if service is None:
         listed = ", ".join(f"`{s.name}`" for s in pageable)
         raise CommandError(f"`{name}` is not a service that can be paged. " + (
             f"The configured ones: {listed}." if listed else
             "No service has a `pagerduty_routing_key` in the TOML file (INCIDENT_BOT_CONFIG) yet."))
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
         snap = incidents.snapshot(incident)
         # Asked again on the locked row: the IM may have changed since the command came in.
         authority.check(s, ctx.user_id, Act.PAGE, snap, typed_in=ctx.channel_id)
-        pages.page(s, incident=incident, service=service, settings=services.settings, paged_by=ctx.user_id,
+        pages.page(s, incident=incident, service=service, settings=deps.settings, paged_by=ctx.user_id,
                    now=now, message=message, hand_page=True)
         key = dedup_key(snap.key, service.name)
     ctx.reply(f"Paging {service.name}'s on-call through PagerDuty ({key}); the channel hears when PagerDuty has it.")

@@ -32,7 +32,7 @@ from bot.core.postmortem import (
     utc_text,
 )
 from bot.core.topic import mention
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import document_message, edit_modal, owner_dm
@@ -93,13 +93,13 @@ def parse(args: str) -> PostmortemCommand:
 # --- Creating, shared with resolve -------------------------------------------------------------
 
 
-def create_for(s: Session, services: Services, incident: Incident, *, owner_id: str, actor_id: str,
+def create_for(s: Session, deps: Deps, incident: Incident, *, owner_id: str, actor_id: str,
                now: datetime) -> Postmortem | None:
     """The incident's postmortem, created (with a timeline entry) unless it exists; None if it did."""
     if postmortems.get_by_incident(s, incident.id) is not None:
         return None
-    due = business_days_after(now, services.settings.postmortem_due_business_days)
-    approvers = (*services.team.postmortem_approvers, *services.team.required_approvers(incident.faulty_service))
+    due = business_days_after(now, deps.settings.postmortem_due_business_days)
+    approvers = (*deps.team.postmortem_approvers, *deps.team.required_approvers(incident.faulty_service))
     created = postmortems.create(s, incident_id=incident.id, owner_id=owner_id, now=now, due_at=due,
                                  approvers=approvers)
     timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now, actor_id=actor_id,
@@ -108,14 +108,14 @@ def create_for(s: Session, services: Services, incident: Incident, *, owner_id: 
     return created
 
 
-def tell_owner(services: Services, incident_id: int) -> None:
+def tell_owner(deps: Deps, incident_id: int) -> None:
     """The owner's DM: what the postmortem is, what to do, by when."""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         doc = postmortems.document(s, incident_id)
     if doc is None:
         return
-    text, blocks = owner_dm(doc, services.settings.postmortem_due_business_days)
-    services.slack.dm(doc.postmortem.owner_id, text, blocks=blocks)
+    text, blocks = owner_dm(doc, deps.settings.postmortem_due_business_days)
+    deps.slack.dm(doc.postmortem.owner_id, text, blocks=blocks)
 
 
 # --- The verb ------------------------------------------------------------------------------------
@@ -126,46 +126,46 @@ def postmortem(ctx: CommandContext) -> None:
     command: PostmortemCommand = ctx.parsed
     incident_id = ctx.incident_id or 0
     if command.action == "show":
-        show(ctx.services, incident_id, ctx.user_id, ctx.channel_id)
+        show(ctx.deps, incident_id, ctx.user_id, ctx.channel_id)
     elif command.action == "edit":
-        open_editor(ctx.services, incident_id, ctx.user_id, command.section or "", ctx.trigger_id,
+        open_editor(ctx.deps, incident_id, ctx.user_id, command.section or "", ctx.trigger_id,
                     typed_in=ctx.channel_id)
     elif command.action == "export":
-        export(ctx.services, incident_id, ctx.user_id)
+        export(ctx.deps, incident_id, ctx.user_id)
     elif command.action == "owner":
         change_owner(ctx, ctx.user_id if command.me else command.users[0])
     elif command.action == "approvers":
         name_approvers(ctx, command.users, remove=command.remove)
     elif command.action == "meeting":
-        with ctx.services.sessions.begin() as s:
+        with ctx.deps.sessions.begin() as s:
             snap = incidents.snapshot(incidents.get(s, incident_id))
         ctx.reply(*meeting_message(snap))
     else:
         try:
-            request_approval(ctx.services, incident_id, ctx.user_id, typed_in=ctx.channel_id)
+            request_approval(ctx.deps, incident_id, ctx.user_id, typed_in=ctx.channel_id)
         except NeedsConfirmation as exc:
             ctx.reply(str(exc), exc.blocks)
             return
         ctx.reply("Approval requested: the approvers have a DM with Approve and Request changes buttons.")
 
 
-def show(services: Services, incident_id: int, user_id: str, channel_id: str) -> None:
-    now = services.now()
+def show(deps: Deps, incident_id: int, user_id: str, channel_id: str) -> None:
+    now = deps.now()
     created = None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         owner = incidents.snapshot(incident).incident_manager or user_id
-        created = create_for(s, services, incident, owner_id=owner, actor_id=user_id, now=now)
+        created = create_for(s, deps, incident, owner_id=owner, actor_id=user_id, now=now)
         doc = postmortems.document(s, incident_id)
     if doc is None:  # pragma: no cover - create_for has just made it
         raise CommandError("The postmortem could not be created; try again.")
     text, blocks = document_message(doc, incident_id)
-    services.slack.ephemeral(channel_id, user_id, text, blocks=blocks)
+    deps.slack.ephemeral(channel_id, user_id, text, blocks=blocks)
     if created:
-        tell_owner(services, incident_id)
+        tell_owner(deps, incident_id)
 
 
-def _owned(services: Services, incident_id: int, user_id: str, *, for_update: bool = False,
+def _owned(deps: Deps, incident_id: int, user_id: str, *, for_update: bool = False,
            s: Session, typed_in: str | None = None) -> Postmortem:
     """The postmortem, if this person may edit it (the owner, the IM, an approver) and it is not final."""
     found = postmortems.get_by_incident(s, incident_id, for_update=for_update)
@@ -173,21 +173,21 @@ def _owned(services: Services, incident_id: int, user_id: str, *, for_update: bo
         raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
     snap = incidents.snapshot(incidents.get(s, incident_id))
     authority.check(s, user_id, Act.POSTMORTEM_EDIT, snap, typed_in=typed_in,
-                    postmortem=authority.people(services, found, snap))
+                    postmortem=authority.people(deps, found, snap))
     if found.status == APPROVED:
         raise CommandError("The postmortem is approved, so it is final.")
     return found
 
 
-def open_editor(services: Services, incident_id: int, user_id: str, section: str, trigger_id: str,
+def open_editor(deps: Deps, incident_id: int, user_id: str, section: str, trigger_id: str,
                 typed_in: str | None = None) -> None:
-    with services.sessions.begin() as s:
-        _owned(services, incident_id, user_id, s=s, typed_in=typed_in)
+    with deps.sessions.begin() as s:
+        _owned(deps, incident_id, user_id, s=s, typed_in=typed_in)
         doc = postmortems.document(s, incident_id)
     chosen = section_named(section)
     if doc is None or chosen is None:
         raise CommandError(f"Say which section to edit: {', '.join(section_names().split('|'))}.")
-    services.slack.open_view(trigger_id, edit_modal(doc, chosen, incident_id))
+    deps.slack.open_view(trigger_id, edit_modal(doc, chosen, incident_id))
 
 
 def _locked_postmortem(s: Session, ctx: CommandContext) -> tuple[Incident, Postmortem, IncidentSnapshot]:
@@ -200,12 +200,12 @@ def _locked_postmortem(s: Session, ctx: CommandContext) -> tuple[Incident, Postm
 
 
 def change_owner(ctx: CommandContext, new_owner: str) -> None:
-    services, now = ctx.services, ctx.services.now()
-    _real_person(services, new_owner)
-    with services.sessions.begin() as s:
+    deps, now = ctx.deps, ctx.deps.now()
+    _real_person(deps, new_owner)
+    with deps.sessions.begin() as s:
         incident, found, snap = _locked_postmortem(s, ctx)
         authority.check(s, ctx.user_id, Act.POSTMORTEM_OWNER, snap, typed_in=ctx.channel_id,
-                        postmortem=authority.people(services, found, snap))
+                        postmortem=authority.people(deps, found, snap))
         if found.owner_id == new_owner:
             raise CommandError(f"{mention(new_owner)} already owns the postmortem.")
         found.owner_id = new_owner
@@ -213,23 +213,23 @@ def change_owner(ctx: CommandContext, new_owner: str) -> None:
                         actor_id=ctx.user_id, text=f"Postmortem owner is now {mention(new_owner)}.",
                         data={"event": "postmortem_owner", "owner_id": new_owner})
     if snap.channel_id:
-        services.slack.post(snap.channel_id, f"{mention(new_owner)} now owns the postmortem of {snap.key}.")
-    tell_owner(services, incident.id)
+        deps.slack.post(snap.channel_id, f"{mention(new_owner)} now owns the postmortem of {snap.key}.")
+    tell_owner(deps, incident.id)
 
 
 def name_approvers(ctx: CommandContext, named: tuple[str, ...], *, remove: bool = False) -> None:
     """`approvers @a @b` adds them; `approvers remove @a` takes them off. The team's configured
     approvers cannot be removed, and the owner is never an approver of their own postmortem."""
-    services, now = ctx.services, ctx.services.now()
+    deps, now = ctx.deps, ctx.deps.now()
     if not remove:
         for person in named:
-            _real_person(services, person)
-    with services.sessions.begin() as s:
+            _real_person(deps, person)
+    with deps.sessions.begin() as s:
         incident, found, snap = _locked_postmortem(s, ctx)
         current = tuple(found.approvers or ())
         act = Act.POSTMORTEM_APPROVERS_REMOVE if remove else Act.POSTMORTEM_APPROVERS_ADD
         authority.check(s, ctx.user_id, act, snap, typed_in=ctx.channel_id,
-                        postmortem=authority.people(services, found, snap), removing=named if remove else ())
+                        postmortem=authority.people(deps, found, snap), removing=named if remove else ())
         if found.status == APPROVED:
             raise CommandError("The postmortem is already approved.")
         if not remove and found.owner_id in named:
@@ -247,8 +247,8 @@ def name_approvers(ctx: CommandContext, named: tuple[str, ...], *, remove: bool 
     ctx.reply(f"Approvers of the {snap.key} postmortem: {names}. `/incident postmortem request-approval` asks them.")
 
 
-def _real_person(services: Services, user_id: str) -> None:
-    user = services.slack.user(user_id)
+def _real_person(deps: Deps, user_id: str) -> None:
+    user = deps.slack.user(user_id)
     if user is None:
         raise CommandError(f"Slack does not know {mention(user_id)}.")
     if user.get("is_bot") or user.get("deleted"):
@@ -258,34 +258,34 @@ def _real_person(services: Services, user_id: str) -> None:
 # --- Listeners: the edit modal, the document's buttons --------------------------------------------
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.view(Callback.POSTMORTEM_EDIT)
     def edit_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        save_section(ack, body, services)
+        save_section(ack, body, deps)
 
     @app.action(Action.POSTMORTEM_EDIT_SECTION)
     def edit_chosen(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         incident_id, _, section = body["actions"][0]["selected_option"]["value"].partition(":")
-        _answering(services, body, lambda: open_editor(services, int(incident_id), body["user"]["id"], section,
+        _answering(deps, body, lambda: open_editor(deps, int(incident_id), body["user"]["id"], section,
                                                        body["trigger_id"]))
 
     @app.action(Action.POSTMORTEM_EXPORT)
     def export_clicked(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        _answering(services, body, lambda: export(services, int(body["actions"][0]["value"]), body["user"]["id"]))
+        _answering(deps, body, lambda: export(deps, int(body["actions"][0]["value"]), body["user"]["id"]))
 
 
-def _answering(services: Services, body: dict[str, Any], work: Any) -> None:
+def _answering(deps: Deps, body: dict[str, Any], work: Any) -> None:
     """Runs a button's work; a refusal is told to the person where they clicked."""
     try:
         work()
     except CommandError as exc:
         channel = (body.get("container") or {}).get("channel_id") or body["user"]["id"]
-        services.slack.ephemeral(channel, body["user"]["id"], str(exc))
+        deps.slack.ephemeral(channel, body["user"]["id"], str(exc))
 
 
-def save_section(ack: Ack, body: dict[str, Any], services: Services) -> None:
+def save_section(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
     meta = json.loads(body["view"].get("private_metadata") or "{}")
     incident_id, section = int(meta["incident_id"]), section_named(meta.get("section", ""))
     values = body["view"]["state"]["values"]
@@ -295,9 +295,9 @@ def save_section(ack: Ack, body: dict[str, Any], services: Services) -> None:
         return
     first_block = Block.POSTMORTEM_FIELD_PREFIX + section.keys[0]
     doc = None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         try:
-            found = _owned(services, incident_id, user_id, for_update=True, s=s)
+            found = _owned(deps, incident_id, user_id, for_update=True, s=s)
         except CommandError as exc:
             refusal = str(exc)
         else:
@@ -320,5 +320,5 @@ def save_section(ack: Ack, body: dict[str, Any], services: Services) -> None:
     missing = missing_fields(doc)
     still = f" Still empty: {', '.join(missing)}." if missing else " Every field is filled in."
     if doc.incident.channel_id:
-        services.slack.ephemeral(doc.incident.channel_id, user_id, f"Saved *{section.title}* of the "
+        deps.slack.ephemeral(doc.incident.channel_id, user_id, f"Saved *{section.title}* of the "
                                  f"{doc.incident.key} postmortem.{still}")

@@ -6,17 +6,17 @@ import sys
 
 from bot.core.postmortem_text import people_in, render_markdown, role_names
 from bot.core.topic import mention
-from bot.services import Services
+from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack_edge import Slack, make_web_client
 from commands.errors import CommandError
 from storage import incidents, postmortems
 
 
-def export(services: Services, incident_id: int, user_id: str) -> None:
+def export(deps: Deps, incident_id: int, user_id: str) -> None:
     """The document as a Markdown file in the incident channel. Blameless: people are named by
     the role they played (`@incident-manager`); `incident-bot export <key> --names` has names."""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         doc = postmortems.document(s, incident_id)
     if doc is None:
         raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
@@ -24,7 +24,7 @@ def export(services: Services, incident_id: int, user_id: str) -> None:
     key = doc.incident.key
     if not doc.incident.channel_id:
         raise CommandError(f"{key} has no channel to upload the export to; `incident-bot export {key}` prints it.")
-    services.slack.upload_file(doc.incident.channel_id, f"{key}-postmortem.md", markdown.encode("utf-8"),
+    deps.slack.upload_file(doc.incident.channel_id, f"{key}-postmortem.md", markdown.encode("utf-8"),
                                title=f"{key} postmortem", comment=f"{mention(user_id)} exported the postmortem of {key}.")
 
 

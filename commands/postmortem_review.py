@@ -27,7 +27,7 @@ from bot.core.postmortem import (
     status_after,
 )
 from bot.core.topic import mention
-from bot.services import Services
+from bot.deps import Deps
 from bot.slack_edge import SlackFailure
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
@@ -50,20 +50,20 @@ class NeedsConfirmation(CommandError):
         self.blocks = blocks
 
 
-def request_approval(services: Services, incident_id: int, user_id: str, *, confirmed: bool = False,
+def request_approval(deps: Deps, incident_id: int, user_id: str, *, confirmed: bool = False,
                      typed_in: str | None = None) -> None:
     """Moves the draft into review and DMs every approver; refused input changes nothing.
     Without a "mitigate future" or "prevent future" priority action, the person is asked
     to confirm first (NeedsConfirmation): the handbook says to be sure to get one."""
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         found = postmortems.get_by_incident(s, incident_id, for_update=True)
         if found is None:
             raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
         snap = incidents.snapshot(incident)
         authority.check(s, user_id, Act.POSTMORTEM_REQUEST_APPROVAL, snap, typed_in=typed_in,
-                        postmortem=authority.people(services, found, snap))
+                        postmortem=authority.people(deps, found, snap))
         try:
             new_status = status_after(found.status, REQUEST_APPROVAL, approvers=tuple(found.approvers or ()))
         except PostmortemError as exc:
@@ -76,7 +76,7 @@ def request_approval(services: Services, incident_id: int, user_id: str, *, conf
         approvers = tuple(found.approvers)
         # Undecided approvers are reminded once per POSTMORTEM_APPROVAL_REMINDER until they decide.
         cleanup.schedule_approval_reminders(s, incident_id=incident_id, postmortem_id=found.id, approvers=approvers,
-                                            every=services.settings.postmortem_approval_reminder, now=now)
+                                            every=deps.settings.postmortem_approval_reminder, now=now)
         timeline.record(s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
                         text=f"Postmortem approval requested from {', '.join(mention(a) for a in approvers)}: "
                              "in review.", data={"event": "postmortem_in_review", "approvers": list(approvers)})
@@ -88,26 +88,26 @@ def request_approval(services: Services, incident_id: int, user_id: str, *, conf
     if snap.private and snap.channel_id:
         # A private incident's details stay in its channel: approvers who are not members are
         # invited to it, and the DM only links there (with the buttons).
-        channel_members.invite(services, snap.channel_id, list(approvers), actor=user_id, incident_id=incident_id,
+        channel_members.invite(deps, snap.channel_id, list(approvers), actor=user_id, incident_id=incident_id,
                                key=snap.key, why="you asked them to approve the postmortem")
         text, blocks = private_approval_request(snap.key, snap.channel_id, blocks)
     for approver in approvers:
-        services.slack.dm(approver, text, blocks=blocks)
+        deps.slack.dm(approver, text, blocks=blocks)
     if snap.channel_id:
-        _tell_channel(services, snap.channel_id, f"The {snap.key} postmortem is in review: "
+        _tell_channel(deps, snap.channel_id, f"The {snap.key} postmortem is in review: "
                             f"{', '.join(mention(a) for a in approvers)} have been asked to approve it.")
 
 
-def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: str, comment: str = "",
+def decide(deps: Deps, *, postmortem_id: int, reviewer_id: str, event: str, comment: str = "",
            message: tuple[str, str] | None = None) -> None:
     """An approver approves or requests changes; `message` is their DM with the buttons, updated after."""
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         found = postmortems.get(s, postmortem_id, for_update=True)
         if found is None:
             raise CommandError("That postmortem no longer exists.")
         reviewed = incidents.snapshot(incidents.get(s, found.incident_id))
-        authority.check(s, reviewer_id, Act.POSTMORTEM_REVIEW, reviewed, postmortem=authority.people(services, found, reviewed))
+        authority.check(s, reviewer_id, Act.POSTMORTEM_REVIEW, reviewed, postmortem=authority.people(deps, found, reviewed))
         try:
             new_status = status_after(found.status, event)
         except PostmortemError as exc:
@@ -120,7 +120,7 @@ def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: s
         waiting: tuple[str, ...] = ()
         if new_status == APPROVED:
             # The faulty service's approvers are mandatory: every one of them must approve.
-            required = services.team.required_approvers(incident.faulty_service)
+            required = deps.team.required_approvers(incident.faulty_service)
             approved_by = postmortems.approved_since_last_change_request(s, postmortem_id)
             if not approval_complete(approved_by, required):
                 new_status = IN_REVIEW
@@ -143,32 +143,32 @@ def decide(services: Services, *, postmortem_id: int, reviewer_id: str, event: s
         owner = found.owner_id
     if message:
         text, blocks = review_done(snap.key, event == APPROVE, comment)
-        services.slack.update_message(message[0], message[1], text, blocks=blocks)
+        deps.slack.update_message(message[0], message[1], text, blocks=blocks)
     # The comment is typed text: escaped where it becomes a message (the timeline keeps it raw).
     said = said.replace(comment, inert(comment)) if comment else said
-    services.slack.dm(owner, f"{snap.key}: {said}" + ("" if event == APPROVE else
+    deps.slack.dm(owner, f"{snap.key}: {said}" + ("" if event == APPROVE else
                       " Edit it with `/incident postmortem` in the incident channel, then request approval again."))
     if snap.channel_id:
-        _tell_channel(services, snap.channel_id, f"{snap.key}: {said}")
+        _tell_channel(deps, snap.channel_id, f"{snap.key}: {said}")
 
 
-def _tell_channel(services: Services, channel_id: str, text: str) -> None:
+def _tell_channel(deps: Deps, channel_id: str, text: str) -> None:
     """The incident channel hears of the review; once ARCHIVE_AFTER archived it, the DMs carry it."""
     try:
-        services.slack.post(channel_id, text)
+        deps.slack.post(channel_id, text)
     except SlackFailure as exc:
         if exc.error not in ("is_archived", "channel_not_found"):
             raise
         log.info("not telling %s (%s): %s", channel_id, exc.error, text)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.action(Action.POSTMORTEM_APPROVE)
     def approve_clicked(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         container = body.get("container") or {}
         message = (container["channel_id"], container["message_ts"]) if container.get("message_ts") else None
-        _answering(services, body, lambda: decide(services, postmortem_id=int(body["actions"][0]["value"]),
+        _answering(deps, body, lambda: decide(deps, postmortem_id=int(body["actions"][0]["value"]),
                                                   reviewer_id=body["user"]["id"], event=APPROVE, message=message))
 
     @app.action(Action.POSTMORTEM_REQUEST_CHANGES)
@@ -176,12 +176,12 @@ def register(app: App, services: Services) -> None:
         ack()
         postmortem_id, user_id = int(body["actions"][0]["value"]), body["user"]["id"]
         container = body.get("container") or {}
-        with services.sessions.begin() as s:
+        with deps.sessions.begin() as s:
             found = postmortems.get(s, postmortem_id)
             refusal = None
             reviewed = incidents.snapshot(incidents.get(s, found.incident_id)) if found else None
             decision = authority.decide(s, user_id, Act.POSTMORTEM_REVIEW, reviewed,
-                                        postmortem=authority.people(services, found, reviewed)) if found else None
+                                        postmortem=authority.people(deps, found, reviewed)) if found else None
             if found is None:
                 refusal = "That postmortem no longer exists."
             elif not decision:
@@ -190,11 +190,11 @@ def register(app: App, services: Services) -> None:
                 refusal = "The postmortem is not in review any more."
             key = incidents.get(s, found.incident_id).key if found else ""
         if refusal:
-            services.slack.ephemeral(container.get("channel_id") or user_id, user_id, refusal)
+            deps.slack.ephemeral(container.get("channel_id") or user_id, user_id, refusal)
             return
         meta = {"postmortem_id": postmortem_id, "channel": container.get("channel_id"),
                 "ts": container.get("message_ts")}
-        services.slack.open_view(body["trigger_id"], changes_modal(key, json.dumps(meta)))
+        deps.slack.open_view(body["trigger_id"], changes_modal(key, json.dumps(meta)))
 
     @app.view(Callback.POSTMORTEM_CHANGES)
     def changes_submitted(ack: Ack, body: dict[str, Any]) -> None:
@@ -205,30 +205,30 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         message = (meta["channel"], meta["ts"]) if meta.get("channel") and meta.get("ts") else None
-        _answering(services, body, lambda: decide(services, postmortem_id=int(meta["postmortem_id"]),
+        _answering(deps, body, lambda: decide(deps, postmortem_id=int(meta["postmortem_id"]),
                                                   reviewer_id=body["user"]["id"], event=REQUEST_CHANGES,
                                                   comment=comment, message=message))
 
     @app.action(Action.POSTMORTEM_REQUEST_APPROVAL)
     def request_clicked(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        _answering(services, body, lambda: request_approval(services, int(body["actions"][0]["value"]),
+        _answering(deps, body, lambda: request_approval(deps, int(body["actions"][0]["value"]),
                                                             body["user"]["id"]))
 
     @app.action(Action.POSTMORTEM_REQUEST_APPROVAL_CONFIRMED)
     def request_confirmed(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        _answering(services, body, lambda: request_approval(services, int(body["actions"][0]["value"]),
+        _answering(deps, body, lambda: request_approval(deps, int(body["actions"][0]["value"]),
                                                             body["user"]["id"], confirmed=True))
 
 
-def _answering(services: Services, body: dict[str, Any], work: Any) -> None:
+def _answering(deps: Deps, body: dict[str, Any], work: Any) -> None:
     """Runs a button's work; a refusal is told to the person where they clicked (or in a DM)."""
     user_id = body["user"]["id"]
     channel = (body.get("container") or {}).get("channel_id") or user_id
     try:
         work()
     except NeedsConfirmation as exc:
-        services.slack.ephemeral(channel, user_id, str(exc), blocks=exc.blocks)
+        deps.slack.ephemeral(channel, user_id, str(exc), blocks=exc.blocks)
     except CommandError as exc:
-        services.slack.ephemeral(channel, user_id, str(exc))
+        deps.slack.ephemeral(channel, user_id, str(exc))

@@ -34,7 +34,7 @@ from bot.core.resolve import (
     zone,
 )
 from bot.core.topic import mention
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
@@ -56,35 +56,35 @@ log = logging.getLogger(__name__)
 
 @verb("resolve", usage="resolve", act=Act.RESOLVE)
 def resolve(ctx: CommandContext) -> None:
-    services = ctx.services
-    with services.sessions.begin() as s:
+    deps = ctx.deps
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id)
         snap = incidents.snapshot(incident)
         authority.check(s, ctx.user_id, Act.RESOLVE, snap, typed_in=ctx.channel_id)
-        external = external_comms.resolve_part(services, s, incident, external_final_comms(snap))
+        external = external_comms.resolve_part(deps, s, incident, external_final_comms(snap))
     try:
         status_after(snap.status, "resolve")
     except TransitionError as exc:
         raise CommandError(f"{snap.key}: {exc}. `/incident reopen` returns it to Fixing.") from None
-    user = services.slack.user(ctx.user_id) or {}
-    view = resolve_modal(incident=snap, incident_id=ctx.incident_id or 0, tz=zone(user.get("tz")), now=services.now(),
+    user = deps.slack.user(ctx.user_id) or {}
+    view = resolve_modal(incident=snap, incident_id=ctx.incident_id or 0, tz=zone(user.get("tz")), now=deps.now(),
                          external=external)
-    services.slack.open_view(ctx.trigger_id, view)
+    deps.slack.open_view(ctx.trigger_id, view)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.view(Callback.RESOLVE)
     def resolve_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        submit(ack, body, services)
+        submit(ack, body, deps)
 
 
-def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
+def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
     meta = json.loads(body["view"].get("private_metadata") or "{}")
     tz = zone(meta.get("tz"))
     values = body["view"]["state"]["values"]
     given = {name: parse_local(input_value(values, date_block), input_value(values, time_block), tz)
              for name, (date_block, time_block) in TIME_BLOCKS.items()}
-    now = services.now()
+    now = deps.now()
     times, time_errors = validate_times(impact_started_at=given[IMPACT_STARTED], detected_at=given[DETECTED],
                                         impact_ended_at=given[IMPACT_ENDED], now=now)
     summary, summary_error = validate_resolution_summary(input_value(values, Block.RESOLUTION_SUMMARY))
@@ -101,7 +101,7 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         return
     user_id = body["user"]["id"]
     incident_id = int(meta["incident_id"])
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         snap = incidents.snapshot(incident)
         # Checked again here: someone may have resolved it, or taken the IM role, meanwhile.
@@ -118,31 +118,31 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         if refusal is None:
             if support_cases is not None:
                 incident.support_cases = support_cases
-            created = _resolve(s, services, incident, times, summary, user_id, new_status)
+            created = _resolve(s, deps, incident, times, summary, user_id, new_status)
             snap = incidents.snapshot(incident)
             latest_impact = _latest_update_impact(s, incident_id)
             # The status page incident is resolved and the final comms mailed (public incidents only).
-            external_comms.publish(services, s, incident, external, author=user_id, resolving=True)
-            external_comms.email_final(services, s, incident, times, summary, latest_impact=latest_impact,
+            external_comms.publish(deps, s, incident, external, author=user_id, resolving=True)
+            external_comms.email_final(deps, s, incident, times, summary, latest_impact=latest_impact,
                                        author=user_id)
-            _final_comms(s, services, incident_id, snap, times, summary, created, latest_impact, actor=user_id)
+            _final_comms(s, deps, incident_id, snap, times, summary, created, latest_impact, actor=user_id)
     if refusal:
         ack(response_action="errors", errors={Block.RESOLUTION_SUMMARY: refusal})
         return
     ack()
     try:
-        sync_channel(services, incident_id)
+        sync_channel(deps, incident_id)
     except SlackFailure as exc:
         # An archived channel, or the bot removed: the final comms and the owner's DM go anyway.
         log.warning("%s: the channel's topic and pin were not updated: %s", snap.key, exc)
 
 
-def _final_comms(s: Session, services: Services, incident_id: int, snap: Any, times: ResolveTimes, summary: str,
+def _final_comms(s: Session, deps: Deps, incident_id: int, snap: Any, times: ResolveTimes, summary: str,
                  created: Postmortem | None, latest_impact: str | None, *, actor: str) -> None:
     """The final comms, each destination its own effect in the resolve's transaction: the
     incident channel refusing (archived, the bot removed) does not hold up the incidents
     channel or the postmortem owner's DM, and whatever failed is told to the person who resolved."""
-    now, settings = services.now(), services.settings
+    now, settings = deps.now(), deps.settings
     due_line = (f"Postmortem: owned by {mention(created.owner_id)}, due {utc_text(created.due_at)}. "
                 "`/incident postmortem` shows it." if created else None)
     text, blocks = final_comms_message(snap, times, summary, due_line, latest_impact)
@@ -172,10 +172,10 @@ def _final_comms(s: Session, services: Services, incident_id: int, snap: Any, ti
 
 
 
-def _resolve(s: Session, services: Services, incident: Incident, times: ResolveTimes, summary: str,
+def _resolve(s: Session, deps: Deps, incident: Incident, times: ResolveTimes, summary: str,
              user_id: str, new_status: str) -> Postmortem | None:
     """The database side of resolving; returns the postmortem it created, if any."""
-    now = services.now()
+    now = deps.now()
     incident_id = incident.id
     if incident.status == PENDING and incidents.snapshot(incident).incident_manager is None:
         _take_im_to_resolve(s, incident, user_id, now)
@@ -187,7 +187,7 @@ def _resolve(s: Session, services: Services, incident: Incident, times: ResolveT
     incident.resolved_at = now
     incident.resolution_summary = summary
     nags.look_at(incident, None)  # the nag job stops looking; it re-checks the status too
-    archive_at = archive_due_at(now, services.settings.archive_after)
+    archive_at = archive_due_at(now, deps.settings.archive_after)
     if archive_at is not None:
         cleanup.schedule_archive(s, incident_id=incident_id, resolved_at=now, due_at=archive_at, now=now)
     ttd, ttr = format_duration(times.time_to_detect), format_duration(times.time_to_recovery)
@@ -205,7 +205,7 @@ def _resolve(s: Session, services: Services, incident: Incident, times: ResolveT
     created = None
     if snap.is_major:
         owner = snap.incident_manager or snap.reporter_id
-        created = postmortem.create_for(s, services, incident, owner_id=owner, actor_id=user_id, now=now)
+        created = postmortem.create_for(s, deps, incident, owner_id=owner, actor_id=user_id, now=now)
     return created
 
 
@@ -232,9 +232,9 @@ def _latest_update_impact(s: Session, incident_id: int) -> str | None:
 @verb("reopen", usage="reopen", act=Act.REOPEN)
 def reopen(ctx: CommandContext) -> None:
     """Back to Fixing: the comms deadline restarts, so the nag job looks again right away."""
-    services = ctx.services
-    now = services.now()
-    with services.sessions.begin() as s:
+    deps = ctx.deps
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id, for_update=True)
         snap = incidents.snapshot(incident)
         authority.check(s, ctx.user_id, Act.REOPEN, snap, typed_in=ctx.channel_id)
@@ -243,17 +243,17 @@ def reopen(ctx: CommandContext) -> None:
         except TransitionError as exc:
             raise CommandError(f"{snap.key}: {exc}.") from None
         incident.resolved_at = None
-        incident.next_update_due = now + services.settings.update_interval
+        incident.next_update_due = now + deps.settings.update_interval
         nags.look_at(incident, now)
         archive_cancelled = cleanup.cancel_archive(s, incident_id=incident.id, now=now) > 0
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=ctx.user_id, text=f"{snap.key} reopened by {mention(ctx.user_id)}: back to Fixing.",
                         data={"event": "reopened"})
-        pages.page_again(s, incident=incident, team=services.team, settings=services.settings, by=ctx.user_id,
+        pages.page_again(s, incident=incident, team=deps.team, settings=deps.settings, by=ctx.user_id,
                          now=now)
         key, channel_id, due = snap.key, snap.channel_id, incident.next_update_due
     if channel_id:
-        services.slack.post(channel_id, f":arrows_counterclockwise: {mention(ctx.user_id)} reopened {key}: it is "
+        deps.slack.post(channel_id, f":arrows_counterclockwise: {mention(ctx.user_id)} reopened {key}: it is "
                             f"Fixing again. Next update due by {utc_text(due)}."
                             + (f"\n{archive_cancelled_line()}" if archive_cancelled else ""))
-    sync_channel(services, ctx.incident_id or 0)
+    sync_channel(deps, ctx.incident_id or 0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.roles import Person, RoleError, check_person, parse_person, plan_role_change, resolve_role
 from bot.flows import roles
-from bot.services import Services
+from bot.deps import Deps
 from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -39,29 +39,29 @@ def parse(args: str) -> RoleArgs:
     return RoleArgs(words[0], words[1])
 
 
-def person_named(services: Services, text: str, caller: str, *, allow_none: bool) -> Person:
+def person_named(deps: Deps, text: str, caller: str, *, allow_none: bool) -> Person:
     """The person a command names, checked with Slack: known, not a bot, not deactivated."""
     person = parse_person(text, caller, allow_none=allow_none)
     if person.user_id is not None:
-        check_person(person.user_id, services.slack.user(person.user_id))
+        check_person(person.user_id, deps.slack.user(person.user_id))
     return person
 
 
 @verb("role", usage=USAGE, parse=parse)
 def role(ctx: CommandContext) -> None:
-    services = ctx.services
-    extra = services.team.extra_roles
+    deps = ctx.deps
+    extra = deps.team.extra_roles
     try:
         wanted = resolve_role(ctx.parsed.role, extra)
-        person = person_named(services, ctx.parsed.who, ctx.user_id, allow_none=True)
+        person = person_named(deps, ctx.parsed.who, ctx.user_id, allow_none=True)
     except RoleError as exc:
         raise CommandError(str(exc)) from None
     try:
         applied = roles.apply(
-            services, ctx.incident_id or 0, actor=ctx.user_id,
+            deps, ctx.incident_id or 0, actor=ctx.user_id,
             decide=lambda s, snap: plan_role_change(
                 snap, wanted, person, actor=authority.actor(s, ctx.user_id, snap, typed_in=ctx.channel_id)),
-            announce=roles.announce_role(services, wanted, actor=ctx.user_id))
+            announce=roles.announce_role(deps, wanted, actor=ctx.user_id))
     except RoleError as exc:
         ctx.reply(str(exc))
         return

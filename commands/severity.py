@@ -31,10 +31,10 @@ def parse(args: str) -> int:
 
 @verb("severity", usage=USAGE, parse=parse, act=Act.SEVERITY)
 def severity(ctx: CommandContext) -> None:
-    services, new, actor = ctx.services, ctx.parsed, ctx.user_id
-    now = services.now()
+    deps, new, actor = ctx.deps, ctx.parsed, ctx.user_id
+    now = deps.now()
     answer: str | None = None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
         snap = incidents.snapshot(incident)
         old = incident.severity
@@ -51,17 +51,17 @@ def severity(ctx: CommandContext) -> None:
                 data={"event": "severity", "from": old, "to": new, "by": actor},
             )
             # Raised into a paged severity: the faulty service's on-call is paged.
-            pages.page_faulty_service(s, incident=incident, team=services.team, settings=services.settings,
+            pages.page_faulty_service(s, incident=incident, team=deps.team, settings=deps.settings,
                                       old_severity=old, by=actor, now=now)
             snap = incidents.snapshot(incident)
             # The status page's components follow the severity (once the incident is published).
-            external_comms.severity_changed(services, s, incident)
+            external_comms.severity_changed(deps, s, incident)
             # Each destination its own effect: an archived incident channel does not hold up
             # the incidents channel; what fails for good is told to whoever changed it.
             what = f"The severity change of {snap.key}"
             outbox.sync_channel(s, incident.id, now=now)
             outbox.in_channel(s, incident.id, severity_note(snap, old, by=actor), now=now, tell=actor, what=what)
-            if services.settings.incidents_channel:
+            if deps.settings.incidents_channel:
                 outbox.in_incidents_channel(s, incident.id, severity_announcement(snap, old, by=actor), now=now,
                                             tell=actor, what=what)
     if answer:

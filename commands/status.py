@@ -12,11 +12,11 @@ from storage import incidents, timeline
 
 @verb("status", usage="status", answers_in_ack=True, act=Act.STATUS)
 def status(ctx: CommandContext) -> Reply:
-    with ctx.services.sessions.begin() as s:
+    with ctx.deps.sessions.begin() as s:
         snap = incidents.snapshot(incidents.get(s, ctx.incident_id or 0))
         theories = tuple(TimelineItem(e.occurred_at, e.kind, e.text, e.actor_id, e.permalink)
                          for e in timeline.latest_of_kinds(s, ctx.incident_id or 0, ITERATE_KINDS,
                                                            limit=THEORIES_SHOWN))
-    text, blocks = status_card(snap, now=ctx.services.now(), extra_roles=ctx.services.team.extra_roles,
+    text, blocks = status_card(snap, now=ctx.deps.now(), extra_roles=ctx.deps.team.extra_roles,
                                theories=theories)
     return Reply(text, blocks)

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core.authority import Act
 from bot.core import timeline as core
-from bot.services import Services
+from bot.deps import Deps
 from bot.views import timeline as views
 from bot.views.slack_text import defuse, inert
 from commands.context import CommandContext
@@ -33,11 +33,11 @@ def _parse_note(args: str) -> tuple[str, str]:
 def note(ctx: CommandContext) -> None:
     """Posts the note in the channel (everyone sees it) and records it now, by its author."""
     kind, text = ctx.parsed
-    services = ctx.services
-    now = services.now()
-    posted = services.slack.post(ctx.channel_id, views.note_text(kind, ctx.user_id, text))
-    permalink = services.slack.permalink(ctx.channel_id, posted["ts"])
-    with services.sessions.begin() as s:
+    deps = ctx.deps
+    now = deps.now()
+    posted = deps.slack.post(ctx.channel_id, views.note_text(kind, ctx.user_id, text))
+    permalink = deps.slack.permalink(ctx.channel_id, posted["ts"])
+    with deps.sessions.begin() as s:
         timeline.record_once(
             s, dedupe_key=core.message_key(ctx.channel_id, posted["ts"], kind), incident_id=ctx.incident_id,
             kind=kind, text=text, occurred_at=now, recorded_at=now, source="command", actor_id=ctx.user_id,
@@ -51,8 +51,8 @@ def show_timeline(ctx: CommandContext) -> None:
     <@mentions>, which in a channel message would ping them all. Past MAX_TIMELINE_MESSAGES
     it becomes a Markdown file in the incident channel, since an ephemeral cannot carry a file
     and the file is a record the whole team (and the postmortem) can use."""
-    services = ctx.services
-    with services.sessions() as s:
+    deps = ctx.deps
+    with deps.sessions() as s:
         incident = incidents.get(s, ctx.incident_id)
         key, summary = incident.key, incident.summary
         entries = list(timeline.entries(s, ctx.incident_id))
@@ -64,9 +64,9 @@ def show_timeline(ctx: CommandContext) -> None:
         for text in messages:
             ctx.reply(text)
         return
-    names = _names(services, items)
-    document = core.render_markdown(key, summary, items, names, now=services.now())
-    services.slack.upload_file(ctx.channel_id, f"{key.lower()}-timeline.md", document.encode("utf-8"),
+    names = _names(deps, items)
+    document = core.render_markdown(key, summary, items, names, now=deps.now())
+    deps.slack.upload_file(ctx.channel_id, f"{key.lower()}-timeline.md", document.encode("utf-8"),
                                title=f"Timeline of {key}", comment=views.file_comment(key, len(items), ctx.user_id))
     ctx.reply(views.file_told(key, len(items)))
 
@@ -87,12 +87,12 @@ def _item(entry: Any, *, shown: bool = False) -> core.TimelineItem:
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
 
 
-def _names(services: Services, items: list[core.TimelineItem]) -> dict[str, str]:
+def _names(deps: Deps, items: list[core.TimelineItem]) -> dict[str, str]:
     """Display names for authors and mentions (users.info, cached per process)."""
     ids = {i.actor_id for i in items if i.actor_id} | {m for i in items for m in _MENTION.findall(i.text)}
     names = {}
     for user_id in ids:
-        user = services.slack.user(user_id) or {}
+        user = deps.slack.user(user_id) or {}
         profile = user.get("profile") or {}
         names[user_id] = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
     return names

@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.core import timeline as core
-from bot.services import Services
+from bot.deps import Deps
 from bot.slack_edge import RateLimited, SlackFailure
 from bot.views import timeline as views
 from commands import channel_messages as remembered
@@ -33,24 +33,24 @@ PREFIXED_SOURCES = ("message",)
 
 
 # -- events ---------------------------------------------------------------------------------
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.event("reaction_added")
     def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
-        reaction_added(services, event, event_id=body.get("event_id", ""), bot_user=_bot_user(body))
+        reaction_added(deps, event, event_id=body.get("event_id", ""), bot_user=_bot_user(body))
 
     @app.event("reaction_removed")
     def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
-        reaction_removed(services, event, bot_user=_bot_user(body))
+        reaction_removed(deps, event, bot_user=_bot_user(body))
 
     @app.event("message")
     def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         subtype = event.get("subtype")
         if subtype == "message_changed":
-            message_changed(services, event)
+            message_changed(deps, event)
         elif subtype == "message_deleted":
-            message_deleted(services, event)
+            message_deleted(deps, event)
         elif subtype in remembered.STORED_SUBTYPES and event.get("ts"):
-            message_posted(services, event)
+            message_posted(deps, event)
 
 
 def _bot_user(body: dict[str, Any]) -> str | None:
@@ -61,17 +61,17 @@ def _bot_user(body: dict[str, Any]) -> str | None:
     return None
 
 
-def reaction_added(services: Services, event: dict[str, Any], *, event_id: str, bot_user: str | None) -> None:
+def reaction_added(deps: Deps, event: dict[str, Any], *, event_id: str, bot_user: str | None) -> None:
     item = event.get("item") or {}
-    kinds = core.emoji_kinds(services.team.timeline_emoji)
+    kinds = core.emoji_kinds(deps.team.timeline_emoji)
     kind = core.kind_for_reaction(event.get("reaction", ""), kinds)
     if item.get("type") != "message" or kind is None or event.get("user") == bot_user:
         return
     reaction = Reaction(item["channel"], item["ts"], kind, event.get("user"), event.get("reaction", ""),
                         f"event:{event_id}")
-    if record_reaction(services, reaction) is None:
+    if record_reaction(deps, reaction) is None:
         # Not a message the bot has seen: read it, on the Slack queue (it may wait on Slack).
-        services.slack_queue.submit(read_and_record, services, reaction)
+        deps.slack_queue.submit(read_and_record, deps, reaction)
 
 
 class Reaction:
@@ -86,11 +86,11 @@ class Reaction:
         return core.message_key(self.channel, self.ts, self.kind)
 
 
-def record_reaction(services: Services, reaction: Reaction, message: dict[str, Any] | None = None) -> bool | None:
+def record_reaction(deps: Deps, reaction: Reaction, message: dict[str, Any] | None = None) -> bool | None:
     """Records the entry from the remembered message (or `message`, just read) in one
     transaction. None when the message is unknown and must be read first; otherwise done
     (True: a new entry, acknowledged on the Slack queue)."""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident_id = timeline.incident_for_channel(s, reaction.channel)
         if incident_id is None:
             return False
@@ -108,28 +108,28 @@ def record_reaction(services: Services, reaction: Reaction, message: dict[str, A
         inserted = timeline.record_once(
             s, dedupe_key=reaction.key, incident_id=incident_id, kind=reaction.kind,
             text=remembered.stored_text(stored), occurred_at=core.ts_to_datetime(reaction.ts),
-            recorded_at=services.now(), source="reaction", actor_id=stored.user_id, message_ts=reaction.ts,
-            thread_ts=stored.thread_ts, permalink=services.slack.permalink(reaction.channel, reaction.ts,
+            recorded_at=deps.now(), source="reaction", actor_id=stored.user_id, message_ts=reaction.ts,
+            thread_ts=stored.thread_ts, permalink=deps.slack.permalink(reaction.channel, reaction.ts,
                                                                            stored.thread_ts),
             data={"reacted_by": reaction.reactor, "emoji": core.base_emoji(reaction.emoji)},
         )
         if reaction.event_key:
-            events.seen(s, reaction.event_key, services.now())
+            events.seen(s, reaction.event_key, deps.now())
     if inserted:
-        services.slack_queue.submit(acknowledge, services, reaction.channel, reaction.ts)
+        deps.slack_queue.submit(acknowledge, deps, reaction.channel, reaction.ts)
     return inserted
 
 
-def read_and_record(services: Services, reaction: Reaction) -> None:
+def read_and_record(deps: Deps, reaction: Reaction) -> None:
     """On the Slack queue: reads a message the bot never saw (one call) and records the entry.
     A 429 raises RateLimited and the queue runs this again after Retry-After."""
-    with services.sessions() as s:
+    with deps.sessions() as s:
         known = messages.get(s, reaction.channel, reaction.ts) is not None
     if known:  # its message event (or another reaction's read) arrived meanwhile
-        record_reaction(services, reaction)
+        record_reaction(deps, reaction)
         return
     try:
-        message = remembered.read(services, reaction.channel, reaction.ts)
+        message = remembered.read(deps, reaction.channel, reaction.ts)
     except RateLimited:
         raise
     except SlackFailure as exc:
@@ -138,37 +138,37 @@ def read_and_record(services: Services, reaction: Reaction) -> None:
         log.warning("timeline: cannot read message %s in %s reacted :%s: by %s: %s", reaction.ts,
                     reaction.channel, reaction.emoji, reaction.reactor, exc)
         if reaction.reactor:
-            services.slack.ephemeral(reaction.channel, reaction.reactor,
+            deps.slack.ephemeral(reaction.channel, reaction.reactor,
                                      views.unreadable_notice(exc.error, reaction.emoji))
         if reaction.event_key:
-            with services.sessions.begin() as s:
-                events.seen(s, reaction.event_key, services.now())
+            with deps.sessions.begin() as s:
+                events.seen(s, reaction.event_key, deps.now())
         return
-    record_reaction(services, reaction, message)
+    record_reaction(deps, reaction, message)
 
 
-def reaction_removed(services: Services, event: dict[str, Any], *, bot_user: str | None) -> None:
+def reaction_removed(deps: Deps, event: dict[str, Any], *, bot_user: str | None) -> None:
     """Removing the last reaction of a kind removes that entry (never a prefix's or a note's)."""
     item = event.get("item") or {}
-    kinds = core.emoji_kinds(services.team.timeline_emoji)
+    kinds = core.emoji_kinds(deps.team.timeline_emoji)
     kind = core.kind_for_reaction(event.get("reaction", ""), kinds)
     if item.get("type") != "message" or kind is None or event.get("user") == bot_user:
         return
     channel, ts = item["channel"], item["ts"]
     key = core.message_key(channel, ts, kind)
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident_id = timeline.incident_for_channel(s, channel)
         entry = timeline.get_by_key(s, key) if incident_id is not None else None
         if entry is None or entry.source != "reaction":
             return
-    services.slack_queue.submit(_withdraw_if_nobody_reacts, services, incident_id, channel, ts, kind, bot_user)
+    deps.slack_queue.submit(_withdraw_if_nobody_reacts, deps, incident_id, channel, ts, kind, bot_user)
 
 
-def _withdraw_if_nobody_reacts(services: Services, incident_id: int, channel: str, ts: str, kind: str,
+def _withdraw_if_nobody_reacts(deps: Deps, incident_id: int, channel: str, ts: str, kind: str,
                                bot_user: str | None) -> None:
-    kinds = core.emoji_kinds(services.team.timeline_emoji)
+    kinds = core.emoji_kinds(deps.team.timeline_emoji)
     try:
-        reactions = services.slack.read("reactions.get", channel=channel, timestamp=ts, full=True)["message"]
+        reactions = deps.slack.read("reactions.get", channel=channel, timestamp=ts, full=True)["message"]
         remaining = core.people_reacting_as(reactions.get("reactions") or (), kind, kinds, exclude=bot_user)
     except RateLimited:
         raise
@@ -178,63 +178,63 @@ def _withdraw_if_nobody_reacts(services: Services, incident_id: int, channel: st
         remaining = set()  # the message is gone: nobody reacts to it any more
     if remaining:
         return
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         timeline.remove_by_key(s, core.message_key(channel, ts, kind), source="reaction")
         left = timeline.for_message(s, incident_id, ts)
     if not left:
-        withdraw_acknowledgement(services, channel, ts)
+        withdraw_acknowledgement(deps, channel, ts)
 
 
-def message_posted(services: Services, event: dict[str, Any]) -> None:
+def message_posted(deps: Deps, event: dict[str, Any]) -> None:
     """Every message of an incident channel is remembered; `observation: ...`, `change: ...`,
     `decision: ...` written by a person also go on the timeline, in the same transaction."""
     channel = event.get("channel", "")
     prefixed = core.split_prefix(event.get("text") or "") if remembered.is_person(event) else None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident_id = timeline.incident_for_channel(s, channel)
         if incident_id is None:
             return  # not an incident channel: one query, nothing kept
         remembered.remember(s, channel, event)
-        inserted = bool(prefixed and prefixed[1]) and _record_prefixed(s, services, incident_id, channel, event,
+        inserted = bool(prefixed and prefixed[1]) and _record_prefixed(s, deps, incident_id, channel, event,
                                                                        *prefixed)  # type: ignore[misc]
     if inserted:
-        services.slack_queue.submit(acknowledge, services, channel, event["ts"])
+        deps.slack_queue.submit(acknowledge, deps, channel, event["ts"])
 
 
-def _record_prefixed(s: Any, services: Services, incident_id: int, channel: str, message: dict[str, Any],
+def _record_prefixed(s: Any, deps: Deps, incident_id: int, channel: str, message: dict[str, Any],
                      kind: str, text: str) -> bool:
     ts = message["ts"]
     thread = remembered.thread_of(message)
     return timeline.record_once(
         s, dedupe_key=core.message_key(channel, ts, kind), incident_id=incident_id, kind=kind, text=text,
-        occurred_at=core.ts_to_datetime(ts), recorded_at=services.now(), source="message",
+        occurred_at=core.ts_to_datetime(ts), recorded_at=deps.now(), source="message",
         actor_id=message.get("user"), message_ts=ts, thread_ts=thread,
-        permalink=services.slack.permalink(channel, ts, thread),
+        permalink=deps.slack.permalink(channel, ts, thread),
     )
 
 
-def record_prefixed(services: Services, incident_id: int, channel: str, message: dict[str, Any], kind: str,
+def record_prefixed(deps: Deps, incident_id: int, channel: str, message: dict[str, Any], kind: str,
                     text: str) -> None:
-    with services.sessions.begin() as s:
-        inserted = _record_prefixed(s, services, incident_id, channel, message, kind, text)
+    with deps.sessions.begin() as s:
+        inserted = _record_prefixed(s, deps, incident_id, channel, message, kind, text)
     if inserted:
-        services.slack_queue.submit(acknowledge, services, channel, message["ts"])
+        deps.slack_queue.submit(acknowledge, deps, channel, message["ts"])
 
 
-def message_changed(services: Services, event: dict[str, Any]) -> None:
+def message_changed(deps: Deps, event: dict[str, Any]) -> None:
     message = event.get("message") or {}
     previous = event.get("previous_message") or {}
     channel, ts = event.get("channel", ""), message.get("ts", "")
     if message.get("subtype") == "tombstone":  # a thread parent deleted while it has replies
-        message_deleted(services, {"channel": channel, "deleted_ts": ts})
+        message_deleted(deps, {"channel": channel, "deleted_ts": ts})
         return
     text = message.get("text") or ""
     if text == (previous.get("text") or "") or message.get("bot_id"):
         return  # a reply count, an unfurl or the bot's own edit: not an edit of the words
     edited = (message.get("edited") or {}).get("ts")
-    edited_at = core.ts_to_datetime(edited) if edited else services.now()
+    edited_at = core.ts_to_datetime(edited) if edited else deps.now()
     prefixed = core.split_prefix(text)
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident_id = timeline.incident_for_channel(s, channel)
         if incident_id is None:
             return
@@ -246,36 +246,36 @@ def message_changed(services: Services, event: dict[str, Any]) -> None:
             timeline.mark_edited(s, incident_id, ts, text=prefixed[1], edited_at=edited_at, sources=PREFIXED_SOURCES)
     if prefixed and prefixed[1] and not any(e.source in PREFIXED_SOURCES for e in existing):
         # Edited to start with observation:/change:/decision: counts as writing it so.
-        record_prefixed(services, incident_id, channel, message, *prefixed)
+        record_prefixed(deps, incident_id, channel, message, *prefixed)
 
 
-def message_deleted(services: Services, event: dict[str, Any]) -> None:
+def message_deleted(deps: Deps, event: dict[str, Any]) -> None:
     channel, ts = event.get("channel", ""), event.get("deleted_ts", "")
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident_id = timeline.incident_for_channel(s, channel)
         if incident_id is not None:
-            messages.mark_deleted(s, channel, ts, deleted_at=services.now())
-            timeline.mark_deleted(s, incident_id, ts, deleted_at=services.now())
+            messages.mark_deleted(s, channel, ts, deleted_at=deps.now())
+            timeline.mark_deleted(s, incident_id, ts, deleted_at=deps.now())
 
 
 # -- the bot's own reaction -----------------------------------------------------------------
-def acknowledge(services: Services, channel: str, ts: str) -> None:
+def acknowledge(deps: Deps, channel: str, ts: str) -> None:
     """The bot's own reaction tells people the message is on the timeline (best effort)."""
-    emoji = services.settings.timeline_ack_reaction.strip(":")
+    emoji = deps.settings.timeline_ack_reaction.strip(":")
     if not emoji:
         return
     try:
-        services.slack.add_reaction(channel, ts, emoji)
+        deps.slack.add_reaction(channel, ts, emoji)
     except SlackFailure as exc:
         log.warning("timeline: could not acknowledge %s in %s with :%s:: %s", ts, channel, emoji, exc)
 
 
-def withdraw_acknowledgement(services: Services, channel: str, ts: str) -> None:
-    emoji = services.settings.timeline_ack_reaction.strip(":")
+def withdraw_acknowledgement(deps: Deps, channel: str, ts: str) -> None:
+    emoji = deps.settings.timeline_ack_reaction.strip(":")
     if not emoji:
         return
     try:
-        services.slack.call("reactions.remove", channel=channel, timestamp=ts, name=emoji)
+        deps.slack.call("reactions.remove", channel=channel, timestamp=ts, name=emoji)
     except SlackFailure as exc:
         if exc.error not in ("no_reaction", "message_not_found"):
             log.warning("timeline: could not withdraw :%s: from %s in %s: %s", emoji, ts, channel, exc)

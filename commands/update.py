@@ -20,7 +20,7 @@ from bot.core.comms import CommsUpdateDraft, render_title, update_defaults, vali
 from bot.core.external_comms import ExternalDraft
 from bot.core.incident import INCIDENT_MANAGER, RESOLVED
 from bot.scheduler.nags import policy
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.slack_text import inert
@@ -40,7 +40,7 @@ def _no_args(args: str) -> None:
 
 @verb("update", usage="update", parse=_no_args, act=Act.UPDATE)
 def update(ctx: CommandContext) -> None:
-    open_modal(ctx.services, ctx.incident_id or 0, ctx.trigger_id, user_id=ctx.user_id, typed_in=ctx.channel_id)
+    open_modal(ctx.deps, ctx.incident_id or 0, ctx.trigger_id, user_id=ctx.user_id, typed_in=ctx.channel_id)
 
 
 def _authorize(s: Any, incident: Any, user_id: str, *, nag_role: str | None, typed_in: str | None = None) -> None:
@@ -52,10 +52,10 @@ def _authorize(s: Any, incident: Any, user_id: str, *, nag_role: str | None, typ
         authority.check(s, user_id, Act.UPDATE, snap, typed_in=typed_in)
 
 
-def open_modal(services: Services, incident_id: int, trigger_id: str, *, user_id: str, nag_role: str | None = None,
+def open_modal(deps: Deps, incident_id: int, trigger_id: str, *, user_id: str, nag_role: str | None = None,
                typed_in: str | None = None) -> None:
-    settings = services.settings
-    with services.sessions.begin() as s:
+    settings = deps.settings
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id)
         _authorize(s, incident, user_id, nag_role=nag_role, typed_in=typed_in)
         if incident.status == RESOLVED:
@@ -65,21 +65,21 @@ def open_modal(services: Services, incident_id: int, trigger_id: str, *, user_id
         where = settings.incidents_channel if settings.incidents_channel.startswith("#") else "the incidents channel"
         defaults = update_defaults(
             products=tuple(incident.affected_products or ()), faulty_service=incident.faulty_service,
-            impact=incident.impact, channel_name=incident.channel_name, where=where, now=services.now(),
+            impact=incident.impact, channel_name=incident.channel_name, where=where, now=deps.now(),
             update_interval=settings.update_interval, previous=previous,
         )
         key = incident.key
-        external = external_comms.update_part(services, s, incident, defaults.external_draft)
+        external = external_comms.update_part(deps, s, incident, defaults.external_draft)
     minutes = int(settings.initial_comms_deadline.total_seconds() // 60)
-    services.slack.open_view(trigger_id, update_modal(incident_id=incident_id, key=key, defaults=defaults,
+    deps.slack.open_view(trigger_id, update_modal(incident_id=incident_id, key=key, defaults=defaults,
                                                       initial_comms_minutes=minutes, nag_role=nag_role,
                                                       external=external))
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, deps: Deps) -> None:
     @app.view(Callback.UPDATE)
     def update_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        submit(ack, body, services)
+        submit(ack, body, deps)
 
     @app.action(Action.OPEN_UPDATE)
     def open_from_nag(ack: Ack, body: dict[str, Any]) -> None:
@@ -89,25 +89,25 @@ def register(app: App, services: Services) -> None:
             # `<incident id>:<role>`; buttons from before roles were named were sent to the IM.
             value, _, role = str(body["actions"][0]["value"]).partition(":")
             incident_id = int(value)
-            open_modal(services, incident_id, body["trigger_id"], user_id=user, nag_role=role or INCIDENT_MANAGER)
+            open_modal(deps, incident_id, body["trigger_id"], user_id=user, nag_role=role or INCIDENT_MANAGER)
         except CommandError as exc:
-            services.slack.dm(user, str(exc))
+            deps.slack.dm(user, str(exc))
         except (ValueError, LookupError):
             log.warning("open-update button with a bad value: %r", body.get("actions"))
-            services.slack.dm(user, "That button no longer points at an incident; use `/incident update` in "
+            deps.slack.dm(user, "That button no longer points at an incident; use `/incident update` in "
                               "the incident channel.")
 
 
 class _Refused(Exception):
     pass
 
-def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
+def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
     values = body["view"]["state"]["values"]
-    settings = services.settings
-    now = services.now()
+    settings = deps.settings
+    now = deps.now()
     author = body["user"]["id"]
     incident_id, nag_role = _metadata(body["view"].get("private_metadata") or "")
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         # The first update is the short initial message; the 2-4 bullet rule is for follow-ups.
         first = incidents.get(s, incident_id).last_update_at is None
     draft, errors = validate_update(
@@ -128,7 +128,7 @@ def submit(ack: Ack, body: dict[str, Any], services: Services) -> None:
         ack(response_action="errors", errors=errors | external_errors)
         return
     try:
-        _save(services, incident_id, draft, author, nag_role=nag_role, external=external)
+        _save(deps, incident_id, draft, author, nag_role=nag_role, external=external)
     except _Refused as exc:
         ack(response_action="errors", errors={Block.UPDATE_STATE: str(exc)})
         return
@@ -143,13 +143,13 @@ def _metadata(text: str) -> tuple[int, str | None]:
     return int(meta["incident_id"]), meta.get("nag_role") or None
 
 
-def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author: str, *,
+def _save(deps: Deps, incident_id: int, draft: CommsUpdateDraft, author: str, *,
           nag_role: str | None = None, external: ExternalDraft | None = None) -> int:
     """The update, the new deadline, the timeline entry and the posts (effects), in one
     transaction: once the modal closes, the update exists and will be posted."""
-    settings = services.settings
-    now = services.now()
-    with services.sessions.begin() as s:
+    settings = deps.settings
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         try:
             # Checked again on submit: the role may have moved since the modal opened.
@@ -191,6 +191,6 @@ def _save(services: Services, incident_id: int, draft: CommsUpdateDraft, author:
                             payload={"channel": "incidents", "text": notice, "blocks": notice_blocks, "what": what,
                                      "record": {"as": "comms_update", "id": update_id, "field": "announcement_ts"}})
         # Customers (the status page) and the internal list (email), public incidents only.
-        external_comms.publish(services, s, incident, external, author=author)
-        external_comms.email_update(services, s, incident, draft.as_fields(), first=first, author=author)
+        external_comms.publish(deps, s, incident, external, author=author)
+        external_comms.email_update(deps, s, incident, draft.as_fields(), first=first, author=author)
         return update_id

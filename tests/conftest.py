@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.settings import Settings
-from tests.support import Bot, Clock, make_services
+from tests.support import Bot, Clock, make_deps
 
 POSTGRES_ENV = "INCIDENT_BOT_TEST_POSTGRES_URL"
 
@@ -83,13 +83,13 @@ def slack(fake_slack: Any) -> Any:
 
 
 @pytest.fixture
-def services(slack: Any, database_url: str, clock: Clock) -> Any:
-    return make_services(slack, database_url, clock)
+def deps(slack: Any, database_url: str, clock: Clock) -> Any:
+    return make_deps(slack, database_url, clock)
 
 
 @pytest.fixture
-def bot(services: Any, slack: Any) -> Iterator[Bot]:
-    bot = Bot.build(services, slack)
+def bot(deps: Any, slack: Any) -> Iterator[Bot]:
+    bot = Bot.build(deps, slack)
     yield bot
     bot.executor.shutdown(wait=True)
-    services.sessions.kw["bind"].dispose()
+    deps.sessions.kw["bind"].dispose()

@@ -21,7 +21,7 @@ class WebhookReply:
     text: str
 
 
-def post(services: Any, path: str, body: bytes, headers: dict[str, str]) -> WebhookReply:
+def post(deps: Any, path: str, body: bytes, headers: dict[str, str]) -> WebhookReply:
     """POSTs `body` to the bot's inbound WSGI app (`/healthz`, `/webhooks/*`)."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "test", "SERVER_PORT": "80",
@@ -37,7 +37,7 @@ def post(services: Any, path: str, body: bytes, headers: dict[str, str]) -> Webh
     def start_response(status: str, _headers: list[tuple[str, str]]) -> None:
         seen["status"] = status
 
-    chunks = inbound_app(services)(environ, start_response)
+    chunks = inbound_app(deps)(environ, start_response)
     return WebhookReply(int(seen["status"].split()[0]), b"".join(chunks).decode("utf-8"))
 
 

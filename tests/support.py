@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.app import create_app
 from bot.effects.worker import EffectWorker
-from bot.services import Services
+from bot.deps import Deps
 from bot.settings import Settings, TeamConfig
 from bot.slack_edge import Slack, make_web_client
 from bot.slack_queue import SlackQueue
@@ -23,9 +23,9 @@ from storage.migrate import upgrade
 SECRET = "test-signing-secret"
 
 
-def deliver_due(services: Services, worker: str = "test-worker") -> int:
-    """Delivers the effects due at services.now() (reminders a tick planned...): how many were sent."""
-    return EffectWorker(services, worker).drain()[SENT]
+def deliver_due(deps: Deps, worker: str = "test-worker") -> int:
+    """Delivers the effects due at deps.now() (reminders a tick planned...): how many were sent."""
+    return EffectWorker(deps, worker).drain()[SENT]
 
 
 class Clock:
@@ -75,8 +75,8 @@ class TrackingExecutor(ThreadPoolExecutor):
             future.result(timeout=timeout)
 
 
-def make_services(fake: Any, database_url: str, clock: Clock | None = None, team: TeamConfig | None = None,
-                  **overrides: Any) -> Services:
+def make_deps(fake: Any, database_url: str, clock: Clock | None = None, team: TeamConfig | None = None,
+                  **overrides: Any) -> Deps:
     upgrade(database_url)
     settings = Settings(
         _env_file=None,
@@ -87,7 +87,7 @@ def make_services(fake: Any, database_url: str, clock: Clock | None = None, team
         incidents_channel=overrides.pop("incidents_channel", fake.incidents_channel_id),
         **overrides,
     )
-    return Services(
+    return Deps(
         settings=settings,
         sessions=make_sessions(make_engine(database_url)),
         slack=Slack(make_web_client(settings.slack_bot_token, settings.slack_api_url)),
@@ -102,7 +102,7 @@ def make_services(fake: Any, database_url: str, clock: Clock | None = None, team
 class Bot:
     """The real Bolt app, wired to the fake Slack and a test database."""
 
-    services: Services
+    deps: Deps
     fake: Any
     caller: Any
     executor: TrackingExecutor
@@ -113,13 +113,13 @@ class Bot:
     auto_deliver: bool = True
 
     @classmethod
-    def build(cls, services: Services, fake: Any) -> Bot:
+    def build(cls, deps: Deps, fake: Any) -> Bot:
         from tests.fakeslack.signed import BoltCaller
 
         executor = TrackingExecutor()
-        app = create_app(services, listener_executor=executor)
-        return cls(services, fake, BoltCaller(app, SECRET, fake), executor, services.clock,  # type: ignore[arg-type]
-                   EffectWorker(services, "test-worker"))
+        app = create_app(deps, listener_executor=executor)
+        return cls(deps, fake, BoltCaller(app, SECRET, fake), executor, deps.clock,  # type: ignore[arg-type]
+                   EffectWorker(deps, "test-worker"))
 
     def deliver(self) -> int:
         """What the effect worker does right after a commit, in this thread: delivers every
@@ -130,7 +130,7 @@ class Bot:
         """Waits for Bolt's listeners and the Slack work they queued, then delivers the
         effects they committed (as the worker does right after a commit)."""
         self.executor.drain()
-        self.services.slack_queue.drain()
+        self.deps.slack_queue.drain()
         if self.auto_deliver:
             self.effects.drain()
 
@@ -190,7 +190,7 @@ class Bot:
 
         from storage.models import Incident
 
-        with self.services.sessions() as s:
+        with self.deps.sessions() as s:
             channel_id = s.scalars(select(Incident.channel_id).order_by(Incident.id.desc()).limit(1)).one()
         assert channel_id, "the incident has no channel"
         return channel_id

@@ -17,10 +17,10 @@ def env(monkeypatch, database_url):
     monkeypatch.chdir("/")  # no stray .env file
 
 
-def test_export_prints_every_field_and_the_timeline(bot, services, env, capsys):
+def test_export_prints_every_field_and_the_timeline(bot, deps, env, capsys):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=1)
-    make_im(services, channel.id, "UALICE")
+    make_im(deps, channel.id, "UALICE")
     bot.clock.advance(minutes=60)
     bot.command("resolve", user="UALICE", channel=channel.id)
     bot.submit(bot.last_view(Callback.RESOLVE), resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
@@ -40,11 +40,11 @@ def test_export_prints_every_field_and_the_timeline(bot, services, env, capsys):
     assert "Between 2024-05-06 11:50 UTC and 2024-05-06 12:55 UTC (1h 5m)" in markdown
 
 
-def test_export_names_shows_the_names_slack_has(bot, services, slack, env, capsys, monkeypatch):
+def test_export_names_shows_the_names_slack_has(bot, deps, slack, env, capsys, monkeypatch):
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=1)
-    make_im(services, channel.id, "UALICE")
+    make_im(deps, channel.id, "UALICE")
     bot.clock.advance(minutes=60)
     bot.command("resolve", user="UALICE", channel=channel.id)
     bot.submit(bot.last_view(Callback.RESOLVE), resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),

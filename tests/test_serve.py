@@ -57,26 +57,26 @@ def test_unsigned_wrongly_signed_and_stale_requests_are_refused_before_any_work(
     engine.dispose()
 
 
-def _healthz(services):
+def _healthz(deps):
     from bot.app import create_app
     from bot.server import wsgi_app
 
     statuses = []
-    body = wsgi_app(create_app(services), services)(
+    body = wsgi_app(create_app(deps), deps)(
         {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}, lambda status, headers: statuses.append(status))
     return statuses[0], b"".join(body)
 
 
-def test_healthz_answers_200_when_the_database_is_reachable(services):
-    assert _healthz(services) == ("200 OK", b"ok\n")
+def test_healthz_answers_200_when_the_database_is_reachable(deps):
+    assert _healthz(deps) == ("200 OK", b"ok\n")
 
 
-def test_healthz_answers_503_when_the_database_is_unreachable(services):
+def test_healthz_answers_503_when_the_database_is_unreachable(deps):
     from storage.db import make_engine, make_sessions
 
     # Nothing listens on port 1: the database is down.
-    services.sessions = make_sessions(make_engine("postgresql+psycopg://bot:bot@127.0.0.1:1/bot?connect_timeout=2"))
-    assert _healthz(services) == ("503 Service Unavailable", b"database unreachable\n")
+    deps.sessions = make_sessions(make_engine("postgresql+psycopg://bot:bot@127.0.0.1:1/bot?connect_timeout=2"))
+    assert _healthz(deps) == ("503 Service Unavailable", b"database unreachable\n")
 
 
 def test_serve_finishes_a_declaration_a_dead_process_left_at_start(slack, tmp_path):

@@ -12,12 +12,12 @@ from storage import alerts, incidents
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 
 @deliverer("alert.card")
-def update_card(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    with services.sessions() as s:
+def update_card(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    with deps.sessions() as s:
         group = alerts.get(s, int(effect.payload["group_id"]))
         if group is None or group.incident_id != effect.incident_id or not group.card_ts or not group.card_channel_id:
             raise Skip("no card of this incident's alert")
@@ -27,5 +27,5 @@ def update_card(effect: PendingEffect, services: Services) -> dict[str, Any]:
             status=group.status, starts_at=group.starts_at, ends_at=group.ends_at, incident_key=incident.key,
             incident_channel_id=incident.channel_id, incident_private=incident.private)
         channel_id, ts = group.card_channel_id, group.card_ts
-    services.slack.update_message(channel_id, ts, text, blocks=blocks)
+    deps.slack.update_message(channel_id, ts, text, blocks=blocks)
     return {"channel": channel_id, "ts": ts}

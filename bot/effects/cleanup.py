@@ -30,34 +30,34 @@ from storage import cleanup, incidents, postmortems, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 
 @deliverer(ROLE_HANDOVER_NUDGE)
-def nudge_role_holder(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    now = services.now()
+def nudge_role_holder(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    now = deps.now()
     assert effect.incident_id is not None and effect.recipient_id is not None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, effect.incident_id)
         held = cleanup.assignment(s, int(effect.payload["assignment_id"]))
         if not role_nudge_still_due(status=incident.status, severity=incident.severity,
-                                    nag_severities=services.settings.nag_severities,
+                                    nag_severities=deps.settings.nag_severities,
                                     still_held=held is not None and held.relieved_at is None):
             raise Skip("stale: resolved, relieved, or a severity that is not nagged")
         assert held is not None
         key, channel_id, since = incident.key, incident.channel_id, held.assigned_at
-    title = role_title(str(effect.payload["role"]), services.team.extra_roles)
+    title = role_title(str(effect.payload["role"]), deps.team.extra_roles)
     held_for = format_duration(now - since)
     text, blocks = views.role_nudge_dm(key=key, channel_id=channel_id, role_title=title, held_for=held_for,
                                        role=str(effect.payload["role"]), late=effect.late)
     try:
-        return post_once(services, effect, effect.recipient_id, text, blocks, dm=True) | {"to": "dm"}
+        return post_once(deps, effect, effect.recipient_id, text, blocks, dm=True) | {"to": "dm"}
     except SlackFailure as exc:
         if exc.error not in CANNOT_REACH or not channel_id:
             raise
         line = views.role_nudge_channel_line(user_id=effect.recipient_id, key=key, role_title=title,
                                              held_for=held_for)
-        return post_once(services, effect, channel_id, line) | {"to": "channel"}
+        return post_once(deps, effect, channel_id, line) | {"to": "channel"}
 
 
 @nudge_role_holder.recorder
@@ -72,9 +72,9 @@ def _nudged(s: Session, effect: PendingEffect, result: dict[str, Any], now: date
 
 
 @deliverer(ARCHIVE_CHANNEL)
-def archive_channel(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def archive_channel(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     assert effect.incident_id is not None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, effect.incident_id)
         if not archive_still_due(status=incident.status, resolved_at=incident.resolved_at,
                                  scheduled_for=datetime.fromisoformat(effect.payload["resolved_at"])):
@@ -84,8 +84,8 @@ def archive_channel(effect: PendingEffect, services: Services) -> dict[str, Any]
         raise Skip("the incident has no channel")
     try:
         if not effect.may_have_landed:
-            services.slack.post(channel_id, views.archiving_now(key))
-        archived = services.slack.archive(channel_id)
+            deps.slack.post(channel_id, views.archiving_now(key))
+        archived = deps.slack.archive(channel_id)
     except SlackFailure as exc:
         if exc.error in ("is_archived", "channel_not_found"):
             raise Skip(f"the channel is gone or archived already ({exc.error})") from None
@@ -102,10 +102,10 @@ def _archived(s: Session, effect: PendingEffect, result: dict[str, Any], now: da
 
 
 @deliverer(POSTMORTEM_APPROVAL_REMINDER, reminder=True)
-def remind_approver(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def remind_approver(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     assert effect.incident_id is not None and effect.recipient_id is not None
     postmortem_id = int(effect.payload["postmortem_id"])
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         found = postmortems.get(s, postmortem_id)
         if found is None or not approval_reminder_still_due(
                 status=found.status, approver=effect.recipient_id, approvers=tuple(found.approvers or ()),
@@ -116,7 +116,7 @@ def remind_approver(effect: PendingEffect, services: Services) -> dict[str, Any]
         raise Skip("the postmortem is gone")
     text, blocks = approval_request(doc, postmortem_id, missing_fields(doc))
     heading = views.approval_reminder_heading(doc.incident.key, late=effect.late)
-    return post_once(services, effect, effect.recipient_id, heading, [{"type": "section", "text": {
+    return post_once(deps, effect, effect.recipient_id, heading, [{"type": "section", "text": {
         "type": "mrkdwn", "text": heading}}, *blocks], dm=True)
 
 

@@ -33,7 +33,7 @@ from storage import effects, incidents, members, pages
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -55,33 +55,33 @@ def plan(s: Session, *, incident_id: int, reporter_id: str, now: datetime,
                     payload={"then": then or []})
 
 
-def _snapshot(services: Services, incident_id: int | None) -> tuple[IncidentSnapshot, int, str | None, dict[str, str]]:
+def _snapshot(deps: Deps, incident_id: int | None) -> tuple[IncidentSnapshot, int, str | None, dict[str, str]]:
     if incident_id is None:
         raise Skip("no incident")
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id)
         return (incidents.snapshot(incident), incident.number, incident.info_message_ts,
                 dict(incident.bookmark_ids or {}))
 
 
-def _paged(services: Services, incident_id: int | None) -> list[tuple[str, bool, list[Any] | None]]:
+def _paged(deps: Deps, incident_id: int | None) -> list[tuple[str, bool, list[Any] | None]]:
     """Who was paged and who is on call, for the pinned message (read when it is rendered)."""
     if incident_id is None:
         return []
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         return pages.paged_lines(s, incident_id)
 
 
 @deliverer(CHANNEL)
-def create_channel(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    snap, number, _, _ = _snapshot(services, effect.incident_id)
+def create_channel(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    snap, number, _, _ = _snapshot(deps, effect.incident_id)
     if snap.channel_id:
         return {"channel": snap.channel_id, "name": snap.channel_name}
-    prefix = services.settings.incident_key_prefix
+    prefix = deps.settings.incident_key_prefix
     names = [channel_name(prefix, number, attempt) for attempt in range(1, NAME_ATTEMPTS + 1)]
     # An earlier try may have created it before its process died: the bot's own channel of that name.
-    found = services.slack.find_own_channel(names) if effect.may_have_landed else None
-    channel_id, name = found or services.slack.create_channel(names, private=snap.private)
+    found = deps.slack.find_own_channel(names) if effect.may_have_landed else None
+    channel_id, name = found or deps.slack.create_channel(names, private=snap.private)
     return {"channel": channel_id, "name": name, "wanted": names[0]}
 
 
@@ -116,25 +116,25 @@ def _no_channel(effect: PendingEffect, error: VendorError) -> str:
 
 
 @deliverer(INVITE)
-def invite(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    snap, _, _, _ = _snapshot(services, effect.incident_id)
+def invite(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    snap, _, _, _ = _snapshot(deps, effect.incident_id)
     if not snap.channel_id:
         raise Skip("the incident has no channel")
     people = [snap.reporter_id]
     if not snap.private:
         # The faulty service's on-call people, from the TOML config.
-        for service in services.team.services:
+        for service in deps.team.services:
             if service.name == snap.faulty_service:
                 people.extend(service.on_call)
     # Guests, Slack Connect users... may be refused: the others are invited all the same, and
     # the reporter is told once who stayed out and why (the recorder); nothing is retried.
-    refused = services.slack.invite(snap.channel_id, people)
+    refused = deps.slack.invite(snap.channel_id, people)
     if refused:
         log.warning("%s: Slack refused to invite %s", snap.key, refused)
     # Membership is read once here and then kept by member_joined/left events, so authority
     # checks and private listings never ask Slack inside an ack.
     try:
-        listed: list[str] | None = sorted(services.slack.members(snap.channel_id))
+        listed: list[str] | None = sorted(deps.slack.members(snap.channel_id))
     except SlackFailure as exc:
         # Not a reason to fail the declaration: the housekeeping tick reads it later.
         log.warning("cannot read the members of %s yet (%s); housekeeping retries", snap.channel_id, exc)
@@ -154,26 +154,26 @@ def _invited(s: Session, effect: PendingEffect, result: dict[str, Any], now: dat
 
 
 @deliverer(TOPIC)
-def topic(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def topic(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """Sets the channel topic from the incident as it is now (so edits can only catch up)."""
-    snap, _, _, _ = _snapshot(services, effect.incident_id)
+    snap, _, _, _ = _snapshot(deps, effect.incident_id)
     if not snap.channel_id:
         raise Skip("the incident has no channel")
     text = render_topic(inert_incident(snap))  # typed text escaped for mrkdwn
-    services.slack.set_topic(snap.channel_id, text)
+    deps.slack.set_topic(snap.channel_id, text)
     return {"topic": text}
 
 
 @deliverer(INFO)
-def info_and_pin(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def info_and_pin(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """Posts the info message (once: a lost answer is found in history) and pins it."""
-    snap, _, ts, _ = _snapshot(services, effect.incident_id)
+    snap, _, ts, _ = _snapshot(deps, effect.incident_id)
     if not snap.channel_id:
         raise Skip("the incident has no channel")
     if not ts:
-        text, blocks = info_message(snap, _paged(services, effect.incident_id))
-        ts = post_once(services, effect, snap.channel_id, text, blocks)["ts"]
-    services.slack.pin(snap.channel_id, ts)
+        text, blocks = info_message(snap, _paged(deps, effect.incident_id))
+        ts = post_once(deps, effect, snap.channel_id, text, blocks)["ts"]
+    deps.slack.pin(snap.channel_id, ts)
     return {"channel": snap.channel_id, "ts": ts}
 
 
@@ -184,23 +184,23 @@ def _info_posted(s: Session, effect: PendingEffect, result: dict[str, Any], now:
 
 
 @deliverer(INFO_EDIT)
-def info_edit(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def info_edit(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """Edits the pinned info message so it shows the current roles, status and links."""
-    snap, _, ts, _ = _snapshot(services, effect.incident_id)
+    snap, _, ts, _ = _snapshot(deps, effect.incident_id)
     if not snap.channel_id or not ts:
         raise Skip("no info message yet (the declaration's own post shows the current state)")
-    text, blocks = info_message(snap, _paged(services, effect.incident_id))
-    services.slack.update_message(snap.channel_id, ts, text, blocks=blocks)
+    text, blocks = info_message(snap, _paged(deps, effect.incident_id))
+    deps.slack.update_message(snap.channel_id, ts, text, blocks=blocks)
     return {"channel": snap.channel_id, "ts": ts}
 
 
 @deliverer(BOOKMARKS)
-def bookmarks(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    snap, _, _, ids = _snapshot(services, effect.incident_id)
+def bookmarks(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    snap, _, _, ids = _snapshot(deps, effect.incident_id)
     if not snap.channel_id:
         raise Skip("the incident has no channel")
     for kind, url in snap.links.items():
-        ids[kind] = services.slack.set_bookmark(snap.channel_id, LINK_TITLES[kind], url, ids.get(kind))
+        ids[kind] = deps.slack.set_bookmark(snap.channel_id, LINK_TITLES[kind], url, ids.get(kind))
     return {"bookmark_ids": ids}
 
 
@@ -211,13 +211,13 @@ def _bookmarked(s: Session, effect: PendingEffect, result: dict[str, Any], now: 
 
 
 @deliverer(ANNOUNCE)
-def announce(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    target = services.settings.incidents_channel
+def announce(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    target = deps.settings.incidents_channel
     if not target:
         raise Skip("no INCIDENTS_CHANNEL set")
-    snap, _, _, _ = _snapshot(services, effect.incident_id)
+    snap, _, _, _ = _snapshot(deps, effect.incident_id)
     text, blocks = announcement(snap)
-    return post_once(services, effect, services.slack.resolve_channel(target), text, blocks)
+    return post_once(deps, effect, deps.slack.resolve_channel(target), text, blocks)
 
 
 @announce.recorder
@@ -237,10 +237,10 @@ def _not_announced(effect: PendingEffect, error: VendorError) -> str:
 
 
 @deliverer(TELL_REPORTER)
-def tell_reporter(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    snap, _, _, _ = _snapshot(services, effect.incident_id)
+def tell_reporter(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    snap, _, _, _ = _snapshot(deps, effect.incident_id)
     lines = [f"You declared *{snap.key}* (Sev {snap.severity}): it lives in <#{snap.channel_id}>."]
     if effect.payload.get("note"):
         lines.append(effect.payload["note"])
     lines.append("Next: the incident manager takes the role there with `/incident role incident-manager me`.")
-    return post_once(services, effect, snap.reporter_id, "\n".join(lines), dm=True)
+    return post_once(deps, effect, snap.reporter_id, "\n".join(lines), dm=True)

@@ -21,26 +21,26 @@ from storage import comms_email, effects, incidents, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 
 @deliverer(comms_email.KIND)
-def send(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    settings = services.settings
+def send(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    settings = deps.settings
     if not settings.email_enabled:
         raise Skip("email is not configured any more")
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         if effect.incident_id is None or incidents.get(s, effect.incident_id).private:
             raise Skip("private incident")  # never, not even if a row slipped in
     mail = CommsEmail.from_payload(effect.payload)
     recipients = settings.internal_comms_recipients
     message = email.compose(mail, sender=settings.email_sender, recipients=recipients, number=effect.id,
-                            date=services.now())
+                            date=deps.now())
     try:
-        refused = email.send(settings.smtp_url, message, ssl_context=services.smtp_ssl_context)
+        refused = email.send(settings.smtp_url, message, ssl_context=deps.smtp_ssl_context)
     except VendorError as exc:
-        now = services.now()
-        with services.sessions.begin() as s:
+        now = deps.now()
+        with deps.sessions.begin() as s:
             if exc.permanent:  # the worker stops it and tells the author; the timeline keeps why
                 timeline.record(s, incident_id=effect.incident_id, kind="system", occurred_at=now, recorded_at=now,
                                 text=f"The {mail.kind} comms email was not delivered: {exc.error}",

@@ -26,23 +26,23 @@ from storage.nags import nag_state
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
 
-def deliver_nag(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    now = services.now()
+def deliver_nag(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    now = deps.now()
     assert effect.incident_id is not None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, effect.incident_id)
         state = nag_state(incident)
-        current = still_due(state, effect.kind, effect.due_at, now, policy(services.settings))
+        current = still_due(state, effect.kind, effect.due_at, now, policy(deps.settings))
         if current is None:
             raise Skip("stale: update posted, resolved or severity changed")
         key, summary, channel_id = incident.key, incident.summary, incident.channel_id
         has_im = state.incident_manager is not None
-    delivered = _deliver(services, effect, current, key=key, summary=summary, channel_id=channel_id,
+    delivered = _deliver(deps, effect, current, key=key, summary=summary, channel_id=channel_id,
                          has_im=has_im, now=now)
     return {"delivered": delivered, "late": current.late_by is not None}
 
@@ -64,12 +64,12 @@ def _nudged(s: Session, effect: PendingEffect, result: dict[str, Any], now: date
     )
 
 
-def _deliver(services: Services, effect: PendingEffect, nag: DueNag, *, key: str, summary: str,
+def _deliver(deps: Deps, effect: PendingEffect, nag: DueNag, *, key: str, summary: str,
              channel_id: str | None, has_im: bool, now: datetime) -> list[str]:
     """DMs the recipient (and, when asked for or when the DM cannot arrive, the channel)."""
     delivered: list[str] = []
     tell_channel = nag.tell_channel
-    if _reachable(services, nag.recipient_id):
+    if _reachable(deps, nag.recipient_id):
         if nag.kind == HANDOVER_NUDGE:
             text, blocks = handover_nudge_dm(nag, key=key, channel_id=channel_id,
                                              held_for=format_duration(now - nag.deadline))
@@ -77,7 +77,7 @@ def _deliver(services: Services, effect: PendingEffect, nag: DueNag, *, key: str
             text, blocks = comms_nag_dm(nag, incident_id=effect.incident_id or 0, key=key, summary=summary,
                                         channel_id=channel_id, now=now, as_reporter=not has_im)
         try:
-            post_once(services, effect, nag.recipient_id, text, blocks, dm=True)
+            post_once(deps, effect, nag.recipient_id, text, blocks, dm=True)
             delivered.append("dm")
         except SlackFailure as exc:
             if exc.error not in CANNOT_REACH:
@@ -93,7 +93,7 @@ def _deliver(services: Services, effect: PendingEffect, nag: DueNag, *, key: str
             line = comms_nag_channel_line(nag, key=key, incident_manager=nag.recipient_id if has_im else None,
                                           im_reachable="dm" in delivered, now=now)
         try:
-            post_once(services, effect, channel_id, line)
+            post_once(deps, effect, channel_id, line)
             delivered.append("channel")
         except SlackFailure as exc:
             if exc.error not in ("is_archived", "channel_not_found"):
@@ -104,10 +104,10 @@ def _deliver(services: Services, effect: PendingEffect, nag: DueNag, *, key: str
     return delivered
 
 
-def _reachable(services: Services, user_id: str) -> bool:
+def _reachable(deps: Deps, user_id: str) -> bool:
     """False for a deactivated or unknown person: their DM would go nowhere."""
     try:
-        user = services.slack.user(user_id)
+        user = deps.slack.user(user_id)
     except SlackFailure as exc:
         log.warning("users.info %s failed (%s); trying the DM anyway", user_id, exc.error)
         return True

@@ -24,38 +24,38 @@ from storage import effects, incidents, pages, timeline
 from storage.effects import PendingEffect, channel_key
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
 
-def client(services: Services) -> PagerDuty:
-    settings = services.settings
+def client(deps: Deps) -> PagerDuty:
+    settings = deps.settings
     return PagerDuty(events_url=settings.pagerduty_events_url, api_url=settings.pagerduty_api_url,
                      api_token=settings.pagerduty_api_token)
 
 
 @deliverer(pages.TRIGGER)
-def trigger(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def trigger(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    with services.sessions() as s:
+    with deps.sessions() as s:
         incident = incidents.get(s, effect.incident_id or 0)
         snap, info_ts = incidents.snapshot(incident), incident.info_message_ts
     # The pinned message when it is there; else the channel (a page never waits for the pin).
     link = None
     if snap.channel_id:
-        link = (services.slack.permalink(snap.channel_id, info_ts) if info_ts
-                else services.slack.channel_link(snap.channel_id))
+        link = (deps.slack.permalink(snap.channel_id, info_ts) if info_ts
+                else deps.slack.channel_link(snap.channel_id))
     event = trigger_event(PageTarget(p["service"], p["routing_key"], p["dedup_key"]), key=snap.key,
                           severity=snap.severity, summary=snap.summary, private=snap.private, channel_url=link,
                           channel_name=snap.channel_name, message=p.get("message") or "")
     try:
-        accepted = client(services).send_event(event)
+        accepted = client(deps).send_event(event)
     except VendorError as exc:
         if not exc.permanent:
-            _tell_delayed(services, effect, exc)
+            _tell_delayed(deps, effect, exc)
         raise
-    _show_in_pin(services, effect.incident_id or 0)
+    _show_in_pin(deps, effect.incident_id or 0)
     return {"dedup_key": accepted.dedup_key, "summary": event["payload"]["summary"]}
 
 
@@ -63,24 +63,24 @@ def trigger(effect: PendingEffect, services: Services) -> dict[str, Any]:
 TELL_AFTER_ATTEMPTS = 2
 
 
-def _tell_delayed(services: Services, effect: PendingEffect, exc: VendorError) -> None:
+def _tell_delayed(deps: Deps, effect: PendingEffect, exc: VendorError) -> None:
     """PagerDuty is down: the IM hears once that the page has not gone out yet (it will)."""
     if effect.attempts < TELL_AFTER_ATTEMPTS or not effect.tell:
         return
     what = effect.payload.get("what") or "A page"
-    with services.sessions.begin() as s:
-        effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=services.now(),
+    with deps.sessions.begin() as s:
+        effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=deps.now(),
                         recipient_id=effect.tell, dedupe_key=f"pagerduty.delayed:{effect.id}",
                         payload={"text": f":hourglass: {what} has not reached PagerDuty yet ({exc.error}); "
                                          "the bot keeps trying and the channel hears when it does."})
 
 
-def _show_in_pin(services: Services, incident_id: int) -> None:
+def _show_in_pin(deps: Deps, incident_id: int) -> None:
     """The pinned message says who was paged: its edit is an effect of its own, in order."""
     from bot.effects import declaration
 
-    with services.sessions.begin() as s:
-        effects.enqueue(s, kind=declaration.INFO_EDIT, incident_id=incident_id, now=services.now(),
+    with deps.sessions.begin() as s:
+        effects.enqueue(s, kind=declaration.INFO_EDIT, incident_id=incident_id, now=deps.now(),
                         ordering_key=declaration.info_key(incident_id))
 
 
@@ -97,9 +97,9 @@ def _triggered(s: Session, effect: PendingEffect, result: dict[str, Any], now: d
 
 
 @deliverer(pages.RESOLVE)
-def resolve(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def resolve(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    accepted = client(services).send_event(resolve_event(PageTarget(p["service"], p["routing_key"], p["dedup_key"])))
+    accepted = client(deps).send_event(resolve_event(PageTarget(p["service"], p["routing_key"], p["dedup_key"])))
     return {"dedup_key": accepted.dedup_key}
 
 
@@ -112,32 +112,32 @@ def _resolved(s: Session, effect: PendingEffect, result: dict[str, Any], now: da
 
 
 @deliverer(pages.ON_CALL)
-def on_call(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def on_call(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """Who is on call (GET /oncalls), matched to Slack by email, invited to the channel and
     named in the pinned message. Nobody found: the IM is told (by the recorder)."""
-    if not services.settings.pagerduty_api_token:
+    if not deps.settings.pagerduty_api_token:
         raise Skip("PAGERDUTY_API_TOKEN is not set")
     p = effect.payload
-    with services.sessions() as s:
+    with deps.sessions() as s:
         channel_id = incidents.get(s, effect.incident_id or 0).channel_id
     if not channel_id:
         raise VendorError("Slack", "the incident channel is not created yet", permanent=False)
     people: list[dict[str, Any]] = []
-    for person in client(services).on_call(p["escalation_policy"]):
+    for person in client(deps).on_call(p["escalation_policy"]):
         slack_id = None
         if person.email:
             try:
-                slack_id = services.slack.call("users.lookupByEmail", email=person.email)["user"]["id"]
+                slack_id = deps.slack.call("users.lookupByEmail", email=person.email)["user"]["id"]
             except SlackFailure as exc:
                 if exc.error != "users_not_found":
                     raise
         people.append({"name": person.name, "email": person.email, "slack_id": slack_id})
     found = [x["slack_id"] for x in people if x["slack_id"]]
     # A guest or Slack Connect on-call may be refused: the others are invited; the IM is told.
-    refused = services.slack.invite(channel_id, found) if found else {}
-    with services.sessions.begin() as s:
+    refused = deps.slack.invite(channel_id, found) if found else {}
+    with deps.sessions.begin() as s:
         pages.set_on_call(s, p["page_id"], people)
-    _show_in_pin(services, effect.incident_id or 0)
+    _show_in_pin(deps, effect.incident_id or 0)
     return {"people": people, "channel": channel_id, "refused": refused}
 
 

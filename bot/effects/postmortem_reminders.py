@@ -16,12 +16,12 @@ from storage import incidents, postmortems
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 
-def deliver(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def deliver(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     assert effect.incident_id is not None
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         pm = postmortems.get_by_incident(s, effect.incident_id)
         incident = incidents.snapshot(incidents.get(s, effect.incident_id))
         if pm is None or pm.status == APPROVED or (effect.kind == OVERDUE and pm.due_at != effect.due_at):
@@ -30,12 +30,12 @@ def deliver(effect: PendingEffect, services: Services) -> dict[str, Any]:
     text = postmortem_reminder(effect.kind, incident, status=status, due_at=due_at, reminder_due_at=effect.due_at,
                                late=effect.late, approvers=approvers)
     try:
-        return post_once(services, effect, owner, text, dm=True)
+        return post_once(deps, effect, owner, text, dm=True)
     except SlackFailure as exc:
         if exc.error not in CANNOT_REACH or not incident.channel_id:
             raise
         # The owner left: the channel hears it instead, so someone takes the postmortem over.
-        return post_once(services, effect, incident.channel_id,
+        return post_once(deps, effect, incident.channel_id,
                          postmortem_reminder(effect.kind, incident, status=status, due_at=due_at,
                                              reminder_due_at=effect.due_at, late=effect.late,
                                              approvers=approvers, owner_unreachable=owner))

@@ -1,4 +1,4 @@
-"""Kind -> deliverer. A deliverer is `fn(effect, services) -> dict | None` (the result kept on
+"""Kind -> deliverer. A deliverer is `fn(effect, deps) -> dict | None` (the result kept on
 the row); it raises VendorError (transient or permanent) or Skip. An optional recorder writes
 what the call returned, through storage, in the transaction that marks the effect done."""
 
@@ -18,7 +18,7 @@ from bot.effects.errors import VendorError
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 Deliver = Callable[[PendingEffect, "Services"], "dict[str, Any] | None"]
 Record = Callable[[Session, PendingEffect, "dict[str, Any]", datetime], None]
@@ -37,8 +37,8 @@ class Deliverer:
     # What the person in `tell` reads when it fails for good (default: "<what> did not reach ...").
     explain: Callable[[PendingEffect, "VendorError"], str] | None = None
 
-    def __call__(self, effect: PendingEffect, services: Services) -> dict[str, Any] | None:
-        return self.deliver(effect, services)
+    def __call__(self, effect: PendingEffect, deps: Deps) -> dict[str, Any] | None:
+        return self.deliver(effect, deps)
 
     def explainer(self, fn: Callable[[PendingEffect, VendorError], str]) -> Callable[[PendingEffect, VendorError], str]:
         """Decorator: `fn(effect, error) -> text` of the DM to `tell` when it fails for good."""

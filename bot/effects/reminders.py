@@ -30,7 +30,7 @@ from storage import incidents
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 StillDue = Callable[[IncidentSnapshot, datetime, datetime], bool]
 Message = Callable[[IncidentSnapshot, PendingEffect, datetime], "tuple[str, list[dict[str, Any]] | None]"]
@@ -41,36 +41,36 @@ def reminder(kind: str, *, still_due: StillDue, message: Message, to: str = RECI
     if to not in (RECIPIENT, CHANNEL, ARCHIVE):
         raise ValueError(f"reminder {kind!r}: to={to!r} is not one of recipient, channel, archive")
 
-    def deliver(effect: PendingEffect, services: Services) -> dict[str, Any]:
+    def deliver(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
         if effect.incident_id is None:
             raise Skip("a reminder belongs to an incident")
-        now = services.now()
-        with services.sessions.begin() as s:
+        now = deps.now()
+        with deps.sessions.begin() as s:
             snap = incidents.snapshot(incidents.get(s, effect.incident_id))
         if not still_due(snap, effect.due_at, now):
             raise Skip("no longer due")
         text, blocks = message(snap, effect, now)
         if to == RECIPIENT:
-            return _to_recipient(services, effect, snap, text, blocks)
+            return _to_recipient(deps, effect, snap, text, blocks)
         if not snap.channel_id:
             raise Skip("the incident has no channel")
-        result = post_once(services, effect, snap.channel_id, text, blocks)
+        result = post_once(deps, effect, snap.channel_id, text, blocks)
         if to == ARCHIVE:
-            services.slack.archive(snap.channel_id)
+            deps.slack.archive(snap.channel_id)
             result["archived"] = True
         return result
 
     return deliverer(kind, reminder=True)(deliver)
 
 
-def _to_recipient(services: Services, effect: PendingEffect, snap: IncidentSnapshot, text: str,
+def _to_recipient(deps: Deps, effect: PendingEffect, snap: IncidentSnapshot, text: str,
                   blocks: list[dict[str, Any]] | None) -> dict[str, Any]:
     if not effect.recipient_id:
         raise Skip("nobody to remind")
     try:
-        return post_once(services, effect, effect.recipient_id, text, blocks, dm=True)
+        return post_once(deps, effect, effect.recipient_id, text, blocks, dm=True)
     except SlackFailure as exc:
         if exc.error not in CANNOT_REACH or not snap.channel_id:
             raise
         # They cannot get a DM (deactivated, gone): the channel hears it, so someone else acts.
-        return post_once(services, effect, snap.channel_id, f"{mention(effect.recipient_id)} cannot be reached. {text}")
+        return post_once(deps, effect, snap.channel_id, f"{mention(effect.recipient_id)} cannot be reached. {text}")

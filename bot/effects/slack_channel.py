@@ -28,17 +28,17 @@ from storage import effects, incidents, members
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
 INVITE, BOOKMARK, UPDATE = "slack.invite", "slack.bookmark", "slack.update"
 
 
-def _channel(services: Services, effect: PendingEffect) -> tuple[str, Any]:
+def _channel(deps: Deps, effect: PendingEffect) -> tuple[str, Any]:
     if effect.incident_id is None:
         raise Skip("no incident")
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, effect.incident_id)
         snap = incidents.snapshot(incident)
         ids = dict(incident.bookmark_ids or {})
@@ -48,12 +48,12 @@ def _channel(services: Services, effect: PendingEffect) -> tuple[str, Any]:
 
 
 @deliverer(INVITE)
-def invite(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    channel, (snap, _) = _channel(services, effect)
+def invite(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    channel, (snap, _) = _channel(deps, effect)
     users = [u for u in effect.payload.get("users") or [] if u]
     # Guests, Slack Connect users... may be refused: the others are invited all the same, and
     # whoever acted is told once who stayed out and why (the recorder); nothing is retried.
-    refused = services.slack.invite(channel, users)
+    refused = deps.slack.invite(channel, users)
     if refused:
         log.warning("%s: Slack refused to invite %s", snap.key, refused)
     return {"channel": channel, "joined": [u for u in users if u not in refused], "refused": refused,
@@ -72,9 +72,9 @@ def _invited(s: Session, effect: PendingEffect, result: dict[str, Any], now: dat
 
 
 @deliverer(BOOKMARK)
-def bookmark(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def bookmark(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     kind = effect.payload["link"]
-    channel, (snap, ids) = _channel(services, effect)
+    channel, (snap, ids) = _channel(deps, effect)
     url = snap.links.get(kind)
     if not url:
         raise Skip(f"no {kind} link")
@@ -82,9 +82,9 @@ def bookmark(effect: PendingEffect, services: Services) -> dict[str, Any]:
     bookmark_id = ids.get(kind)
     if bookmark_id is None and effect.may_have_landed:
         # An earlier try may have added it before its answer was lost: the one with its title and link.
-        listed = services.slack.call("bookmarks.list", channel_id=channel).get("bookmarks") or []
+        listed = deps.slack.call("bookmarks.list", channel_id=channel).get("bookmarks") or []
         bookmark_id = next((b["id"] for b in listed if b.get("title") == title and b.get("link") == url), None)
-    new_id = services.slack.set_bookmark(channel, title, url, bookmark_id)
+    new_id = deps.slack.set_bookmark(channel, title, url, bookmark_id)
     return {"link": kind, "bookmark_id": new_id, "url": url}
 
 
@@ -95,7 +95,7 @@ def _bookmarked(s: Session, effect: PendingEffect, result: dict[str, Any], now: 
 
 
 @deliverer(UPDATE)
-def update(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def update(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    services.slack.update_message(p["channel"], p["ts"], p["text"], blocks=p.get("blocks"))
+    deps.slack.update_message(p["channel"], p["ts"], p["text"], blocks=p.get("blocks"))
     return {"channel": p["channel"], "ts": p["ts"]}

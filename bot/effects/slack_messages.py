@@ -25,54 +25,54 @@ from storage import incidents, updates
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 INCIDENT_CHANNEL, INCIDENTS_CHANNEL = "incident", "incidents"
 
 
-def target_channel(effect: PendingEffect, services: Services, where: str) -> str:
+def target_channel(effect: PendingEffect, deps: Deps, where: str) -> str:
     if where == INCIDENT_CHANNEL:
         if effect.incident_id is None:
             raise Skip("no incident to post in")
-        with services.sessions.begin() as s:
+        with deps.sessions.begin() as s:
             channel_id = incidents.get(s, effect.incident_id).channel_id
         if not channel_id:
             raise Skip("the incident has no channel")
         return channel_id
     if where == INCIDENTS_CHANNEL:
-        target = services.settings.incidents_channel
+        target = deps.settings.incidents_channel
         if not target:
             raise Skip("no INCIDENTS_CHANNEL set")
-        return services.slack.resolve_channel(target)
+        return deps.slack.resolve_channel(target)
     return where
 
 
-def post_once(services: Services, effect: PendingEffect, channel: str, text: str,
+def post_once(deps: Deps, effect: PendingEffect, channel: str, text: str,
               blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None, *,
               dm: bool = False) -> dict[str, Any]:
     """Posts the effect's message unless an earlier try already did; returns {channel, ts}.
     `dm`: `channel` is a user ID (their DM's history is read through conversations.open)."""
     if effect.may_have_landed:
-        history_channel = services.slack.open_dm(channel) if dm else channel
-        found = services.slack.find_effect_message(history_channel, effect.id)
+        history_channel = deps.slack.open_dm(channel) if dm else channel
+        found = deps.slack.find_effect_message(history_channel, effect.id)
         if found is not None:
             return {"channel": found["channel"], "ts": found["ts"], "found_in_history": True}
-    posted = services.slack.post(channel, text, blocks=blocks, thread_ts=thread_ts, effect_id=effect.id)
+    posted = deps.slack.post(channel, text, blocks=blocks, thread_ts=thread_ts, effect_id=effect.id)
     return {"channel": posted["channel"], "ts": posted["ts"]}
 
 
 @deliverer("slack.post")
-def post(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def post(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    channel = target_channel(effect, services, p["channel"])
-    return post_once(services, effect, channel, p["text"], p.get("blocks"), p.get("thread_ts"))
+    channel = target_channel(effect, deps, p["channel"])
+    return post_once(deps, effect, channel, p["text"], p.get("blocks"), p.get("thread_ts"))
 
 
 @deliverer("slack.dm")
-def dm(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def dm(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     if not effect.recipient_id:
         raise Skip("nobody to DM")
-    return post_once(services, effect, effect.recipient_id, effect.payload["text"], effect.payload.get("blocks"),
+    return post_once(deps, effect, effect.recipient_id, effect.payload["text"], effect.payload.get("blocks"),
                      dm=True)
 
 

@@ -24,22 +24,22 @@ from storage import effects, incidents, statuspage, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 
-def client(services: Services) -> StatuspageClient:
-    settings = services.settings
+def client(deps: Deps) -> StatuspageClient:
+    settings = deps.settings
     return StatuspageClient(api_url=settings.statuspage_api_url, api_key=settings.statuspage_api_key,
-                            page_id=settings.statuspage_page_id, pacer=services.statuspage_pacer)
+                            page_id=settings.statuspage_page_id, pacer=deps.statuspage_pacer)
 
 
-def _still_wanted(effect: PendingEffect, services: Services) -> str | None:
+def _still_wanted(effect: PendingEffect, deps: Deps) -> str | None:
     """The remote id (None before the first create); Skip when nothing may be published."""
-    if not services.settings.statuspage_enabled:
+    if not deps.settings.statuspage_enabled:
         raise Skip("Statuspage is not configured any more")
     if effect.incident_id is None:
         raise Skip("no incident")
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, effect.incident_id)
         if incident.private:  # never, not even if a row slipped in
             raise Skip("private incident")
@@ -47,11 +47,11 @@ def _still_wanted(effect: PendingEffect, services: Services) -> str | None:
         return row.remote_id if row else None
 
 
-def _refused(services: Services, effect: PendingEffect, exc: StatuspageError) -> StatuspageError:
+def _refused(deps: Deps, effect: PendingEffect, exc: StatuspageError) -> StatuspageError:
     """A permanent refusal goes on the timeline (the IM is told by the worker, via `tell`);
     a transient one tells the IM once that the page is behind."""
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         if exc.permanent:
             timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
                             text=f"Statuspage refused {effect.payload.get('what', effect.kind).lower()}: "
@@ -68,10 +68,10 @@ def _refused(services: Services, effect: PendingEffect, exc: StatuspageError) ->
 
 
 @deliverer(statuspage.PUBLISH)
-def publish(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def publish(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    remote_id = _still_wanted(effect, services)
-    sp = client(services)
+    remote_id = _still_wanted(effect, deps)
+    sp = client(deps)
     try:
         landed = _landed_before(sp, effect, remote_id)
         if landed is not None:
@@ -84,7 +84,7 @@ def publish(effect: PendingEffect, services: Services) -> dict[str, Any]:
         else:
             incident = sp.update_incident(remote_id, status=p["status"], body=p["body"], components=p["components"])
     except StatuspageError as exc:
-        raise _refused(services, effect, exc) from None
+        raise _refused(deps, effect, exc) from None
     return {"id": incident.id, "shortlink": incident.shortlink, "status": incident.status,
             "created": remote_id is None, "components": incident.components}
 
@@ -120,14 +120,14 @@ def _published(s: Session, effect: PendingEffect, result: dict[str, Any], now: d
 
 
 @deliverer(statuspage.COMPONENTS)
-def components(effect: PendingEffect, services: Services) -> dict[str, Any]:
-    remote_id = _still_wanted(effect, services)
+def components(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    remote_id = _still_wanted(effect, deps)
     if remote_id is None:
         raise Skip("the status page incident was never opened")
     try:
-        incident = client(services).update_incident(remote_id, components=effect.payload["components"])
+        incident = client(deps).update_incident(remote_id, components=effect.payload["components"])
     except StatuspageError as exc:
-        raise _refused(services, effect, exc) from None
+        raise _refused(deps, effect, exc) from None
     return {"id": incident.id, "components": incident.components}
 
 
@@ -141,15 +141,15 @@ def _components_set(s: Session, effect: PendingEffect, result: dict[str, Any], n
 
 
 @deliverer(statuspage.LINK)
-def link(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def link(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """The pinned message and topic show the link (from the snapshot); then the bookmark."""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, effect.incident_id or 0)
         channel, bookmark_id = incident.channel_id, (incident.bookmark_ids or {}).get("statuspage")
     if not channel:
         raise Skip("the incident has no channel")
-    sync_channel(services, effect.incident_id or 0)
-    new_id = services.slack.set_bookmark(channel, LINK_TITLES["statuspage"], effect.payload["url"], bookmark_id)
+    sync_channel(deps, effect.incident_id or 0)
+    new_id = deps.slack.set_bookmark(channel, LINK_TITLES["statuspage"], effect.payload["url"], bookmark_id)
     return {"bookmark_id": new_id}
 
 

@@ -30,7 +30,7 @@ from storage import effects, incidents, postmortems, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 UPLOAD, SHARE = "slack.upload", "slack.share_file"
 
@@ -46,18 +46,18 @@ def renderer(name: str) -> Callable[[Render], Render]:
 
 
 @deliverer(UPLOAD)
-def upload(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def upload(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
     if effect.incident_id is None:
         raise Skip("no incident")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         channel = incidents.get(s, effect.incident_id).channel_id
     if not channel:
         raise Skip("the incident has no channel")
-    content, comment = _renderers[p["render"]](services, effect)
+    content, comment = _renderers[p["render"]](deps, effect)
     data = content.encode("utf-8")
-    target = services.slack.call("files.getUploadURLExternal", filename=p["filename"], length=len(data))
-    services.slack.send_upload(target["upload_url"], data)
+    target = deps.slack.call("files.getUploadURLExternal", filename=p["filename"], length=len(data))
+    deps.slack.send_upload(target["upload_url"], data)
     return {"file_id": target["file_id"], "channel": channel, "comment": comment if comment is not None
             else p.get("comment")}
 
@@ -72,13 +72,13 @@ def _uploaded(s: Session, effect: PendingEffect, result: dict[str, Any], now: da
 
 
 @deliverer(SHARE)
-def share(effect: PendingEffect, services: Services) -> dict[str, Any]:
+def share(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
     if effect.may_have_landed:
-        found = services.slack.find_file_message(p["channel"], p["file_id"])
+        found = deps.slack.find_file_message(p["channel"], p["file_id"])
         if found is not None:
             return {"channel": p["channel"], "ts": found["ts"], "file_id": p["file_id"], "found_in_history": True}
-    services.slack.call("files.completeUploadExternal", files=[{"id": p["file_id"], "title": p["title"]}],
+    deps.slack.call("files.completeUploadExternal", files=[{"id": p["file_id"], "title": p["title"]}],
                         channel_id=p["channel"], initial_comment=p.get("comment"))
     return {"channel": p["channel"], "file_id": p["file_id"]}
 
@@ -86,11 +86,11 @@ def share(effect: PendingEffect, services: Services) -> dict[str, Any]:
 # -- what is rendered ---------------------------------------------------------------------
 
 @renderer("postmortem")
-def _postmortem(services: Services, effect: PendingEffect) -> tuple[str, str | None]:
+def _postmortem(deps: Deps, effect: PendingEffect) -> tuple[str, str | None]:
     """Blameless: people named by the role they played (`incident-bot export <key> --names`
     prints names)."""
     assert effect.incident_id is not None
-    with services.sessions() as s:
+    with deps.sessions() as s:
         doc = postmortems.document(s, effect.incident_id)
     if doc is None:
         raise Skip("the incident has no postmortem")
@@ -101,11 +101,11 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
 
 
 @renderer("timeline")
-def _timeline(services: Services, effect: PendingEffect) -> tuple[str, str | None]:
+def _timeline(deps: Deps, effect: PendingEffect) -> tuple[str, str | None]:
     """The whole timeline as Markdown, as it is now. The file is a document, not mrkdwn (Slack
     pings nobody from a file): it keeps the text raw, people by their display names."""
     assert effect.incident_id is not None
-    with services.sessions() as s:
+    with deps.sessions() as s:
         incident = incidents.get(s, effect.incident_id)
         key, summary = incident.key, incident.summary
         items = [timeline_core.TimelineItem(occurred_at=e.occurred_at, kind=e.kind, text=e.text, actor_id=e.actor_id,
@@ -114,9 +114,9 @@ def _timeline(services: Services, effect: PendingEffect) -> tuple[str, str | Non
     ids = {i.actor_id for i in items if i.actor_id} | {m for i in items for m in _MENTION.findall(i.text)}
     names = {}
     for user_id in ids:
-        user = services.slack.user(user_id) or {}
+        user = deps.slack.user(user_id) or {}
         profile = user.get("profile") or {}
         names[user_id] = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
-    document = timeline_core.render_markdown(key, summary, items, names, now=services.now())
+    document = timeline_core.render_markdown(key, summary, items, names, now=deps.now())
     asked_by = effect.payload.get("args", {}).get("asked_by")
     return document, timeline_views.file_comment(key, len(items), asked_by) if asked_by else None

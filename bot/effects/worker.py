@@ -33,7 +33,7 @@ from storage import effects
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,13 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class EffectWorker:
-    def __init__(self, services: Services, worker_id: str | None = None, *, threads: int = 16) -> None:
-        self.services = services
+    def __init__(self, deps: Deps, worker_id: str | None = None, *, threads: int = 16) -> None:
+        self.deps = deps
         self.worker_id = worker_id or default_worker_id()
-        settings = services.settings
+        settings = deps.settings
         # Its own Slack client without in-call retries: a 429 releases the effect (and the
         # thread) instead of sleeping in it; the row says when to try again.
-        self.delivering = replace(services, slack=Slack(make_web_client(
+        self.delivering = replace(deps, slack=Slack(make_web_client(
             settings.slack_bot_token, settings.slack_api_url, retries=False)))
         self.threads = threads
         self._wake = threading.Event()
@@ -72,7 +72,7 @@ class EffectWorker:
 
     # -- deterministic, for tests and one-shot use ----------------------------------------
     def drain(self, *, rounds: int = 1000) -> Counter[str]:
-        """Delivers everything due at services.now(), in this thread, until nothing is left
+        """Delivers everything due at deps.now(), in this thread, until nothing is left
         (effects held up by an ordering key come in later rounds); returns the outcomes
         (sent, skipped, failed, retry) and how often each happened."""
         outcomes: Counter[str] = Counter()
@@ -86,21 +86,21 @@ class EffectWorker:
 
     # -- one effect ------------------------------------------------------------------------
     def deliver(self, effect: PendingEffect) -> str:
-        now = self.services.now()
+        now = self.deps.now()
         entry = registry.get(effect.kind)
         if entry is None:
             return self._fail(effect, f"no deliverer for kind {effect.kind!r}")
         if entry.reminder:
-            with self.services.sessions.begin() as s:
+            with self.deps.sessions.begin() as s:
                 if effects.newer_due(s, effect, now=now):
                     effects.skip(s, effect.id, now=now, reason="superseded", worker=self.worker_id)
                     return effects.SKIPPED
-        late = is_late(effect.due_at, now, self.services.settings.scheduler_tick)
+        late = is_late(effect.due_at, now, self.deps.settings.scheduler_tick)
         try:
             result = entry(replace(effect, late=late), self.delivering) or {}
         except Skip as exc:
-            with self.services.sessions.begin() as s:
-                effects.skip(s, effect.id, now=self.services.now(), reason=exc.reason, worker=self.worker_id)
+            with self.deps.sessions.begin() as s:
+                effects.skip(s, effect.id, now=self.deps.now(), reason=exc.reason, worker=self.worker_id)
             log.info("effect %s (%s) skipped: %s", effect.id, effect.kind, exc.reason)
             return effects.SKIPPED
         except VendorError as exc:
@@ -111,25 +111,25 @@ class EffectWorker:
         except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, never lost
             log.exception("effect %s (%s) failed; trying again", effect.id, effect.kind)
             return self._retry(effect, type(exc).__name__, None)
-        done_at = self.services.now()
-        with self.services.sessions.begin() as s:
+        done_at = self.deps.now()
+        with self.deps.sessions.begin() as s:
             if effects.complete(s, effect.id, now=done_at, late=late, result=result,
                                 worker=self.worker_id) and entry.record is not None:
                 entry.record(s, effect, result, done_at)
         return effects.SENT
 
     def _retry(self, effect: PendingEffect, error: str, retry_after: float | None) -> str:
-        at = self.services.now() + backoff(effect.attempts, retry_after)
+        at = self.deps.now() + backoff(effect.attempts, retry_after)
         log.warning("effect %s (%s of incident %s): %s; try %s at %s", effect.id, effect.kind, effect.incident_id,
                     error, effect.attempts + 1, at.isoformat())
-        with self.services.sessions.begin() as s:
+        with self.deps.sessions.begin() as s:
             effects.retry(s, effect.id, at=at, error=error, worker=self.worker_id)
         return "retry"
 
     def _fail(self, effect: PendingEffect, error: str, *, vendor: str = "the bot", explained: str | None = None) -> str:
-        now = self.services.now()
+        now = self.deps.now()
         log.error("effect %s (%s of incident %s) stopped: %s", effect.id, effect.kind, effect.incident_id, error)
-        with self.services.sessions.begin() as s:
+        with self.deps.sessions.begin() as s:
             # A DM that cannot be delivered is told to whoever caused it, never to its own recipient.
             if effects.fail(s, effect.id, now=now, error=error, worker=self.worker_id) and effect.tell \
                     and effect.tell != effect.recipient_id:
@@ -140,16 +140,16 @@ class EffectWorker:
         return effects.FAILED
 
     def _claim(self, limit: int) -> list[PendingEffect]:
-        with self.services.sessions.begin() as s:
-            return effects.claim(s, now=self.services.now(), worker=self.worker_id, limit=limit,
-                                 stale_after=self.services.settings.effect_stale_claim)
+        with self.deps.sessions.begin() as s:
+            return effects.claim(s, now=self.deps.now(), worker=self.worker_id, limit=limit,
+                                 stale_after=self.deps.settings.effect_stale_claim)
 
     # -- the thread -----------------------------------------------------------------------
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> EffectWorker:
-        event.listen(self.services.sessions, "after_commit", self._after_commit)
+        event.listen(self.deps.sessions, "after_commit", self._after_commit)
         self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="effect")
         self._thread = threading.Thread(target=self._loop, name="effect-worker", daemon=True)
         self._thread.start()
@@ -163,8 +163,8 @@ class EffectWorker:
             self._thread.join(timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=False)
-        if event.contains(self.services.sessions, "after_commit", self._after_commit):
-            event.remove(self.services.sessions, "after_commit", self._after_commit)
+        if event.contains(self.deps.sessions, "after_commit", self._after_commit):
+            event.remove(self.deps.sessions, "after_commit", self._after_commit)
 
     def _after_commit(self, session: object) -> None:
         if getattr(session, "info", {}).pop(effects.ENQUEUED, False):
@@ -201,11 +201,11 @@ class EffectWorker:
             self._wake.set()
 
     def _until_next(self) -> float:
-        with self.services.sessions.begin() as s:
+        with self.deps.sessions.begin() as s:
             upcoming = effects.next_attempt_at(s)
         if upcoming is None:
             return POLL.total_seconds()
-        seconds = (upcoming - self.services.now()).total_seconds()
+        seconds = (upcoming - self.deps.now()).total_seconds()
         if seconds <= 0:
             # Due but not claimable: held up behind an effect in flight (its end wakes us) or
             # claimed by another process (look again soon).

@@ -23,7 +23,7 @@ from bot.core.handbook import Role
 from bot.core.incident import INCIDENT_MANAGER, IncidentSnapshot
 from bot.core.roles import RoleChange
 from bot.effects import outbox
-from bot.services import Services
+from bot.deps import Deps
 from bot.views import roles as views
 from storage import cleanup, incidents, timeline
 from storage import roles as role_store
@@ -41,20 +41,20 @@ class Applied:
 Announce = Callable[[Session, Applied, datetime], None]
 
 
-def apply(services: Services, incident_id: int, *, actor: str,
+def apply(deps: Deps, incident_id: int, *, actor: str,
           decide: Callable[[Session, IncidentSnapshot], RoleChange], announce: Announce,
           event: str = "role") -> Applied:
     """Decides on the locked row (`decide(session, snapshot)`: the listener asks the authority
     edge who is acting there); writes the change, its timeline entries and its effects in one
     transaction. A RoleError from `decide` rolls back: nothing changed, nothing is sent."""
-    now = services.now()
-    with services.sessions.begin() as s:
+    now = deps.now()
+    with deps.sessions.begin() as s:
         incident = incidents.get(s, incident_id, for_update=True)
         before = incidents.snapshot(incident)
         change = decide(s, before)
         if not change.changes_anything:
             return Applied(change, before, before, incident_id)
-        title = views.role_title(change.role, services.team.extra_roles).lower()
+        title = views.role_title(change.role, deps.team.extra_roles).lower()
         for relieved in role_store.relieve(s, incident, role=change.role, user_ids=change.relieve, by=actor, now=now):
             timeline.record(
                 s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
@@ -66,7 +66,7 @@ def apply(services: Services, incident_id: int, *, actor: str,
             if role_nudge_wanted(change.role):
                 # The handbook's fatigue check, for every role: asked once after HANDOVER_NUDGE_AFTER.
                 cleanup.schedule_role_nudge(s, incident_id=incident.id, assignment=held,
-                                            due_at=now + services.settings.handover_nudge_after, now=now)
+                                            due_at=now + deps.settings.handover_nudge_after, now=now)
             what = (f"<@{actor}> took the {title} role" if change.assign == actor
                     else f"<@{actor}> gave <@{change.assign}> the {title} role")
             timeline.record(
@@ -86,7 +86,7 @@ def apply(services: Services, incident_id: int, *, actor: str,
     return applied
 
 
-def announce_role(services: Services, role: Role, *, actor: str) -> Announce:
+def announce_role(deps: Deps, role: Role, *, actor: str) -> Announce:
     """A role change: the holder invited, the topic and pin, the channel told, the holder
     welcomed and whoever left told."""
     def announce(s: Session, applied: Applied, now: datetime) -> None:
@@ -94,7 +94,7 @@ def announce_role(services: Services, role: Role, *, actor: str) -> Announce:
         what = f"The {role.title.lower()} change in {snap.key}"
         if change.assign:
             outbox.invite(s, incident_id, [change.assign], now=now, tell=actor,
-                          why=f"you named them {views.role_title(change.role, services.team.extra_roles).lower()}")
+                          why=f"you named them {views.role_title(change.role, deps.team.extra_roles).lower()}")
         # The topic and pinned message: the one place everyone looks.
         outbox.sync_channel(s, incident_id, now=now)
         if change.assign:
@@ -115,7 +115,7 @@ def announce_role(services: Services, role: Role, *, actor: str) -> Announce:
     return announce
 
 
-def announce_handover(services: Services, *, actor: str) -> Announce:
+def announce_handover(deps: Deps, *, actor: str) -> Announce:
     """A handover: the incoming IM invited, the topic and pin, the handbook's handover
     checklist in the channel, both people told."""
     def announce(s: Session, applied: Applied, now: datetime) -> None:
@@ -127,8 +127,8 @@ def announce_handover(services: Services, *, actor: str) -> Announce:
         outbox.sync_channel(s, incident_id, now=now)
         text, blocks = views.handover_message(
             snap, outgoing=outgoing, incoming=incoming, by=actor,
-            next_handover_at=now + services.settings.handover_nudge_after,
-            extra_roles=services.team.extra_roles)
+            next_handover_at=now + deps.settings.handover_nudge_after,
+            extra_roles=deps.team.extra_roles)
         outbox.in_channel(s, incident_id, text, blocks, now=now, tell=actor, what=f"The handover of {snap.key}")
         outbox.to_person(s, incident_id, incoming, views.incoming_notice(snap, role, outgoing=outgoing), now=now,
                          tell=actor, what=f"The handover notice to <@{incoming}>")

@@ -16,13 +16,13 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.services import Services
+from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
 
-def tick_jobs() -> list[Callable[[Services, str], object]]:
-    """Every module of this package with a `run_due(services, worker_id)` is a tick job;
+def tick_jobs() -> list[Callable[[Deps, str], object]]:
+    """Every module of this package with a `run_due(deps, worker_id)` is a tick job;
     a new kind of reminder is a new module, nothing else to edit."""
     jobs = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
@@ -38,24 +38,24 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def tick(services: Services, worker: str | None = None) -> None:
+def tick(deps: Deps, worker: str | None = None) -> None:
     worker = worker or worker_id()
     for job in tick_jobs():
         try:
-            job(services, worker)
+            job(deps, worker)
         except Exception:  # noqa: BLE001 - one failing job must not stop the others or the next tick
             log.exception("scheduler job %s failed; it runs again on the next tick", getattr(job, "__name__", job))
 
 
-def start(services: Services) -> BackgroundScheduler:
+def start(deps: Deps) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        tick, "interval", args=[services], id="tick",
-        seconds=services.settings.scheduler_tick.total_seconds(),
+        tick, "interval", args=[deps], id="tick",
+        seconds=deps.settings.scheduler_tick.total_seconds(),
         # A slow tick is not stacked up behind itself, and a missed one is not replayed in a burst.
         max_instances=1, coalesce=True, misfire_grace_time=None,
-        next_run_time=services.now(),
+        next_run_time=deps.now(),
     )
     scheduler.start()
-    log.info("scheduler ticking every %s", services.settings.scheduler_tick)
+    log.info("scheduler ticking every %s", deps.settings.scheduler_tick)
     return scheduler

@@ -4,11 +4,11 @@ queries; bot/effects/action_reminders.py delivers them)."""
 
 from __future__ import annotations
 
-from bot.services import Services
+from bot.deps import Deps
 from storage import actions
 
 
-def run_due(services: Services, worker_id: str) -> int:
+def run_due(deps: Deps, worker_id: str) -> int:
     """Plans this period's reminders of overdue actions; returns how many were new."""
-    with services.sessions.begin() as s:
-        return actions.plan_reminders(s, now=services.now())
+    with deps.sessions.begin() as s:
+        return actions.plan_reminders(s, now=deps.now())

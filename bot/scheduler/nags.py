@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot.core.deadlines import COMMS_KINDS, NagPolicy, due_nags, next_nag_at
 from bot.core.reminders import late_after
-from bot.services import Services
+from bot.deps import Deps
 from bot.settings import Settings
 from storage import nags
 
@@ -32,22 +32,22 @@ def policy(settings: Settings) -> NagPolicy:
                      late_after=late_after(settings.scheduler_tick))
 
 
-def run_due(services: Services, worker_id: str) -> int:
+def run_due(deps: Deps, worker_id: str) -> int:
     """One tick: plans the due nags as effects; returns how many incidents were looked at."""
-    now = services.now()
-    rules = policy(services.settings)
+    now = deps.now()
+    rules = policy(deps.settings)
     looked = 0
     for _ in range(MAX_BATCHES):
-        batch = plan(services, now, rules)
+        batch = plan(deps, now, rules)
         looked += batch
         if batch < PLAN_BATCH:
             break
     return looked
 
 
-def plan(services: Services, now: datetime, rules: NagPolicy) -> int:
+def plan(deps: Deps, now: datetime, rules: NagPolicy) -> int:
     """Creates the due nag rows of one batch of due incidents; returns how many incidents."""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         due = nags.due_incidents(s, now=now, limit=PLAN_BATCH)
         for incident in due:
             state = nags.nag_state(incident)

@@ -8,15 +8,15 @@ only the overdue one goes out: the other is skipped (no burst after downtime).
 from __future__ import annotations
 
 from bot.core.postmortem import reminders_due
-from bot.services import Services
+from bot.deps import Deps
 from storage import effects, postmortems
 
 
-def run_due(services: Services, worker_id: str) -> int:
+def run_due(deps: Deps, worker_id: str) -> int:
     """Plans the reminders whose time has come; returns how many were new."""
-    now = services.now()
+    now = deps.now()
     planned = 0
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         for pm in postmortems.reminder_candidates(s, now):
             due = reminders_due(status=pm.status, due_at=pm.due_at, now=now)
             for kind, due_at in due:

@@ -11,14 +11,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from bot.services import Services
+from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
 # Bodies above this are refused unread: neither vendor sends anything near it.
 MAX_BODY = 1024 * 1024
 
-Receiver = Callable[[Services, bytes, Mapping[str, str]], tuple[int, str]]
+Receiver = Callable[[Deps, bytes, Mapping[str, str]], tuple[int, str]]
 StartResponse = Callable[..., Any]
 
 REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
@@ -39,7 +39,7 @@ def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def handle(services: Services, environ: Mapping[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+def handle(deps: Deps, environ: Mapping[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     source = str(environ.get("PATH_INFO", ""))[len("/webhooks/"):].strip("/")
     receiver = receivers().get(source)
     if receiver is None:
@@ -54,7 +54,7 @@ def handle(services: Services, environ: Mapping[str, Any], start_response: Start
         return _answer(start_response, 413, f"bodies are limited to {MAX_BODY} bytes")
     body = environ["wsgi.input"].read(length) if length else b""
     try:
-        status, message = receiver(services, body, headers_of(environ))
+        status, message = receiver(deps, body, headers_of(environ))
     except Exception:  # noqa: BLE001 - the vendor retries a 5xx; the log has the cause
         log.exception("webhook %s failed", source)
         return _answer(start_response, 500, "internal error; the bot's log has the details")

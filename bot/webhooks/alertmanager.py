@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.alerts import AlertNotification, AlertPayloadError, read_notification
 from bot.core.incident import RESOLVED
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.alerts import alert_card, alert_timeline_text
 from storage import alerts, incidents, timeline
 from storage.models import AlertGroup
@@ -41,8 +41,8 @@ def authorized(header: str | None, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
-    token = services.settings.alertmanager_webhook_token
+def receive(deps: Deps, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
+    token = deps.settings.alertmanager_webhook_token
     if not token:
         return 404, "Alertmanager webhooks are off: ALERTMANAGER_WEBHOOK_TOKEN is not set"
     if not authorized(headers.get("authorization"), token):
@@ -53,10 +53,10 @@ def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tupl
     except (UnicodeDecodeError, ValueError) as exc:
         message = str(exc) if isinstance(exc, AlertPayloadError) else "the body is not JSON"
         return 400, message
-    now = services.now()
+    now = deps.now()
     work: CardWork | None = None
     answer = "recorded"
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         group = alerts.open_group(s, note.group_hash, for_update=True)
         if group is not None and group.incident_id is not None:
             incident = incidents.get(s, group.incident_id)
@@ -79,7 +79,7 @@ def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tupl
             if not note.firing:
                 alerts.close(group, now)
             work, answer = CardWork(group.id, group.card_channel_id, group.card_ts), "card updated"
-    _show_card(services, work, note)
+    _show_card(deps, work, note)
     return 200, answer
 
 
@@ -98,19 +98,19 @@ def _to_timeline(s: Session, group: AlertGroup, note: AlertNotification, now: da
     return "on the incident's timeline" if inserted else "already on the timeline"
 
 
-def _show_card(services: Services, work: CardWork | None, note: AlertNotification) -> None:
+def _show_card(deps: Deps, work: CardWork | None, note: AlertNotification) -> None:
     if work is None:
         return
     text, blocks = alert_card(group_id=work.group_id, summary=note.summary, labels=note.labels,
                               description=note.description, status=note.status, starts_at=note.starts_at,
                               ends_at=note.ends_at, external_url=note.external_url)
     if work.channel_id and work.ts:
-        services.slack.update_message(work.channel_id, work.ts, text, blocks=blocks)
+        deps.slack.update_message(work.channel_id, work.ts, text, blocks=blocks)
         return
-    target = services.settings.incidents_channel
+    target = deps.settings.incidents_channel
     if not target:
         log.warning("alert %r: INCIDENTS_CHANNEL is not set, so its card goes nowhere", note.summary)
         return
-    posted = services.slack.post(services.slack.resolve_channel(target), text, blocks=blocks)
-    with services.sessions.begin() as s:
+    posted = deps.slack.post(deps.slack.resolve_channel(target), text, blocks=blocks)
+    with deps.sessions.begin() as s:
         alerts.set_card(s, work.group_id, posted["channel"], posted["ts"])

@@ -10,15 +10,15 @@ from collections.abc import Mapping
 
 from bot.core.alerts import parse_time
 from bot.core.paging import incident_key_of, read_webhook, signature_valid
-from bot.services import Services
+from bot.deps import Deps
 from bot.views.slack_text import escape
 from storage import effects, events, incidents, timeline
 
 log = logging.getLogger(__name__)
 
 
-def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
-    secrets = services.settings.pagerduty_webhook_secrets
+def receive(deps: Deps, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
+    secrets = deps.settings.pagerduty_webhook_secrets
     if not secrets:
         return 404, "PagerDuty webhooks are off: PAGERDUTY_WEBHOOK_SECRET is not set"
     if not signature_valid(body, headers.get("x-pagerduty-signature"), secrets):
@@ -31,9 +31,9 @@ def receive(services: Services, body: bytes, headers: Mapping[str, str]) -> tupl
     news = read_webhook(payload)
     if news is None:
         return 200, "ignored: not an event the bot tells"
-    now = services.now()
+    now = deps.now()
     delivery = news.event_id or headers.get("x-webhook-id") or ""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get_by_key(s, incident_key_of(news.dedup_key))
         if incident is None:
             # Logged once per page: PagerDuty may send many events about a page we did not send.

@@ -19,7 +19,7 @@ from storage.models import CommsUpdate, Incident, Postmortem, TimelineEntry
 from tests.commands.test_resolve import MONDAY_NOON, resolve_values
 from tests.commands.test_update import update_values
 from tests.commands.test_roles import state, told
-from tests.support import Bot, ack_text, deliver_due, make_services
+from tests.support import Bot, ack_text, deliver_due, make_deps
 
 STEERING = {
     "role tl <@UREPORTER>": "assign the tech lead role in HOT-1",
@@ -43,32 +43,32 @@ def said(bot, slack, text: str, user: str, channel: str) -> str:
     return "\n".join([answer, *later]).strip()
 
 
-def test_a_plain_member_is_refused_every_steering_verb_and_nothing_changes(bot, slack, services):
+def test_a_plain_member_is_refused_every_steering_verb_and_nothing_changes(bot, slack, deps):
     channel = bot.declare(severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("role tl <@UCAROL>", user="UALICE", channel=channel.id)
     slack.channels[channel.id].members.add("UBOB")
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
     views = len(slack.views_opened)
 
     for text, doing in STEERING.items():
         answer = said(bot, slack, text, "UBOB", channel.id)
         assert answer == f"Only the incident manager <@UALICE> may {doing}.", text
 
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before
     assert len(slack.views_opened) == views  # no resolve or update modal was opened
 
 
-def test_nobody_makes_themselves_backup_im_to_take_the_incident_over(bot, slack, services):
+def test_nobody_makes_themselves_backup_im_to_take_the_incident_over(bot, slack, deps):
     channel = bot.declare(severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
 
     answer = said(bot, slack, "role backup-im me", "UBOB", channel.id)
     assert answer == "Only the incident manager <@UALICE> may assign the backup incident manager role in HOT-1."
     for text in ("severity 1", "handover <@UBOB>", "resolve"):
         assert said(bot, slack, text, "UBOB", channel.id).startswith("Only the incident manager <@UALICE> may")
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before
 
     # The IM names a backup, who then steers.
     bot.command("role backup-im <@UBOB>", user="UALICE", channel=channel.id)
@@ -76,7 +76,7 @@ def test_nobody_makes_themselves_backup_im_to_take_the_incident_over(bot, slack,
     assert channel.topic.startswith("HOT-1 | Sev 1 |")
 
 
-def test_the_backup_im_may_post_updates_and_the_refusal_lists_every_writer(bot, slack, services):
+def test_the_backup_im_may_post_updates_and_the_refusal_lists_every_writer(bot, slack, deps):
     channel = bot.declare(severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("role comms <@UCAROL>", user="UALICE", channel=channel.id)
@@ -87,7 +87,7 @@ def test_the_backup_im_may_post_updates_and_the_refusal_lists_every_writer(bot, 
     assert bot.last_view(Callback.UPDATE)
 
 
-def resolved_incident(bot, slack, services):
+def resolved_incident(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
@@ -99,19 +99,19 @@ def resolved_incident(bot, slack, services):
     return channel
 
 
-def postmortem_state(services) -> tuple:
-    with services.sessions() as s:
+def postmortem_state(deps) -> tuple:
+    with deps.sessions() as s:
         pm = s.scalars(select(Postmortem)).one()
         entries = len(s.scalars(select(TimelineEntry)).all())
         return pm.owner_id, list(pm.approvers or []), pm.status, dict(pm.fields or {}), entries
 
 
 def test_nobody_takes_a_postmortem_over_or_approves_their_own(slack, database_url, clock):
-    services = make_services(slack, database_url, clock, team=TeamConfig(postmortem_approvers=("UCAROL",)))
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, team=TeamConfig(postmortem_approvers=("UCAROL",)))
+    bot = Bot.build(deps, slack)
     try:
-        channel = resolved_incident(bot, slack, services)
-        before = postmortem_state(services)
+        channel = resolved_incident(bot, slack, deps)
+        before = postmortem_state(deps)
         assert before[:3] == ("UALICE", ["UCAROL"], "draft")
 
         who = ("Only the postmortem owner <@UALICE> (the incident manager) or an approver (<@UCAROL>) may "
@@ -123,56 +123,56 @@ def test_nobody_takes_a_postmortem_over_or_approves_their_own(slack, database_ur
             "<@UCAROL> is a configured approver of HOT-1's postmortem and cannot be removed; the team's "
             "configuration names them.")
         assert "cannot approve it" in said(bot, slack, "postmortem approvers <@UALICE>", "UALICE", channel.id)
-        assert postmortem_state(services) == before
+        assert postmortem_state(deps) == before
 
         # The configured approver makes themselves owner (an approver may) and then cannot approve.
         bot.command("postmortem owner me", user="UCAROL", channel=channel.id)
         bot.command("postmortem approvers <@UBOB>", user="UCAROL", channel=channel.id)
         bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
         bot.command("postmortem request-approval", user="UCAROL", channel=channel.id)
-        with services.sessions() as s:
+        with deps.sessions() as s:
             pm = s.scalars(select(Postmortem)).one()
             assert (pm.owner_id, pm.status) == ("UCAROL", "in_review")
         request = slack.dm_messages("UBOB")[-1]
         bot.action(Action.POSTMORTEM_APPROVE, str(pm.id), user="UCAROL", message=request)
         assert "You own the HOT-1 postmortem, so you cannot approve it" in told(slack, "UCAROL")
-        assert postmortem_state(services)[2] == "in_review"
+        assert postmortem_state(deps)[2] == "in_review"
         bot.action(Action.POSTMORTEM_APPROVE, str(pm.id), user="UBOB", message=request)
-        assert postmortem_state(services)[2] == "approved"
+        assert postmortem_state(deps)[2] == "approved"
     finally:
         bot.executor.shutdown(wait=True)
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
 
 
-def test_an_action_is_closed_only_by_its_owner_the_postmortem_owner_or_the_im(bot, slack, services):
+def test_an_action_is_closed_only_by_its_owner_the_postmortem_owner_or_the_im(bot, slack, deps):
     channel = bot.declare(severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
     slack.channels[channel.id].members.update({"UBOB", "UCAROL"})
     bot.command("action priority Add a canary stage <@UCAROL>", user="UALICE", channel=channel.id)
-    with services.sessions() as s:
+    with deps.sessions() as s:
         action_id = s.scalars(select(ActionRow.id)).one()
 
     answer = said(bot, slack, f"action done {action_id}", "UBOB", channel.id)
     assert answer == (f"Only the action's owner <@UCAROL> or the incident manager <@UALICE> may close action "
                       f"#{action_id} of HOT-1.")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(ActionRow.done_at)).one() is None
     bot.command(f"action done {action_id}", user="UCAROL", channel=channel.id)
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(ActionRow.done_by)).one() == "UCAROL"
 
 
-def comms_rows(services) -> int:
-    with services.sessions() as s:
+def comms_rows(deps) -> int:
+    with deps.sessions() as s:
         return len(s.scalars(select(CommsUpdate)).all())
 
 
-def test_an_old_nag_button_pressed_after_a_handover_is_refused(bot, slack, services):
+def test_an_old_nag_button_pressed_after_a_handover_is_refused(bot, slack, deps):
     channel = bot.declare("Checkout fails")
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.clock.advance(minutes=20)
-    nag_job.run_due(services, "w1")
-    deliver_due(services)
+    nag_job.run_due(deps, "w1")
+    deliver_due(deps)
     dm = slack.dm_messages("UALICE")[-1]
     button = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert button["value"] == "1:incident-manager"
@@ -193,7 +193,7 @@ def test_an_old_nag_button_pressed_after_a_handover_is_refused(bot, slack, servi
     assert len(slack.views_opened) == views + 1
 
 
-def test_an_update_modal_submitted_after_the_role_moved_is_refused(bot, slack, services):
+def test_an_update_modal_submitted_after_the_role_moved_is_refused(bot, slack, deps):
     channel = bot.declare("Checkout fails")
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("update", user="UALICE", channel=channel.id)
@@ -205,10 +205,10 @@ def test_an_update_modal_submitted_after_the_role_moved_is_refused(bot, slack, s
 
     errors = json.loads(response.body)["errors"]
     assert errors == {Block.UPDATE_STATE: "Only the incident manager <@UBOB> may post an update for HOT-1."}
-    assert comms_rows(services) == 0 and len(slack.messages_in(channel.id)) == messages
+    assert comms_rows(deps) == 0 and len(slack.messages_in(channel.id)) == messages
 
 
-def test_a_forged_or_stale_resolve_submission_for_another_incident_is_refused(bot, slack, services):
+def test_a_forged_or_stale_resolve_submission_for_another_incident_is_refused(bot, slack, deps):
     mine = bot.declare("Mine")
     bot.command("role im me", user="UBOB", channel=mine.id)
     theirs = bot.declare("Theirs")
@@ -218,24 +218,24 @@ def test_a_forged_or_stale_resolve_submission_for_another_incident_is_refused(bo
     # The same modal, its metadata pointing at the other incident.
     meta = json.loads(view["private_metadata"])
     forged = {**view, "private_metadata": json.dumps({**meta, "incident_id": 2})}
-    before = state_of(services, 2)
+    before = state_of(deps, 2)
 
     response = bot.submit(forged, resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
                                                  ("2024-05-06", "08:55")), user="UBOB")
 
     assert json.loads(response.body)["errors"] == {
         Block.RESOLUTION_SUMMARY: "Only the incident manager <@UALICE> may resolve HOT-2."}
-    assert state_of(services, 2) == before
+    assert state_of(deps, 2) == before
 
 
-def state_of(services, incident_id: int) -> tuple:
-    with services.sessions() as s:
+def state_of(deps, incident_id: int) -> tuple:
+    with deps.sessions() as s:
         incident = s.get(Incident, incident_id)
         entries = len(s.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)).all())
         return incident.status, incident.resolved_at, entries
 
 
-def test_resolving_with_the_incident_channel_archived_still_tells_everyone_else(bot, slack, services):
+def test_resolving_with_the_incident_channel_archived_still_tells_everyone_else(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
@@ -248,7 +248,7 @@ def test_resolving_with_the_incident_channel_archived_still_tells_everyone_else(
                                                ("2024-05-06", "08:55")), user="UALICE")
 
     assert response.status == 200 and not response.body
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.status)).one() == "Resolved"
     announced = slack.messages_in(slack.incidents_channel_id)[-1]
     assert "HOT-1 is resolved" in announced["text"]
@@ -257,7 +257,7 @@ def test_resolving_with_the_incident_channel_archived_still_tells_everyone_else(
     assert any("The final comms of HOT-1 did not reach" in text and "is_archived" in text for text in owner_dms)
 
 
-def test_a_7000_character_update_reaches_slack_whole(bot, slack, services):
+def test_a_7000_character_update_reaches_slack_whole(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("update", user="UALICE", channel=channel.id)
@@ -286,7 +286,7 @@ def test_a_7000_character_update_reaches_slack_whole(bot, slack, services):
             assert field in shown, field[:20]
 
 
-def test_a_private_postmortems_approver_is_invited_and_the_dm_carries_no_details(bot, slack, services):
+def test_a_private_postmortems_approver_is_invited_and_the_dm_carries_no_details(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Payroll data exposed", severity=2, private=True)
     bot.command("role im me", user="UREPORTER", channel=channel.id)
@@ -310,7 +310,7 @@ def test_a_private_postmortems_approver_is_invited_and_the_dm_carries_no_details
                for m in slack.messages_in(slack.incidents_channel_id))
 
 
-def test_a_private_postmortems_guest_approver_who_cannot_be_invited_is_named_to_the_requester(bot, slack, services):
+def test_a_private_postmortems_guest_approver_who_cannot_be_invited_is_named_to_the_requester(bot, slack, deps):
     slack.add_user("UGUEST", "guest", is_restricted=True)
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Payroll data exposed", severity=2, private=True)

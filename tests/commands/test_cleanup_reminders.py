@@ -15,19 +15,19 @@ from bot.views.ids import Action
 from storage.models import Postmortem, TimelineEntry
 from tests.commands.test_postmortem import join_channel
 from tests.commands.test_postmortem_handbook import incident_of, resolve
-from tests.support import Bot, make_services
+from tests.support import Bot, make_deps
 
 
 def dms_about(slack, user: str, words: str) -> list[str]:
     return [m["text"] for m in slack.dm_messages(user) if words in m["text"]]
 
 
-def events(services) -> list[str]:
-    with services.sessions() as s:
+def events(deps) -> list[str]:
+    with deps.sessions() as s:
         return [(e.data or {}).get("event") for e in s.scalars(select(TimelineEntry).order_by(TimelineEntry.id))]
 
 
-def test_every_role_holder_is_asked_once_about_a_handover(bot, slack, services):
+def test_every_role_holder_is_asked_once_about_a_handover(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=2)
     join_channel(slack, channel.id, "UALICE", "UBOB", "UCAROL")
     bot.command("role im me", user="UALICE", channel=channel.id)
@@ -48,10 +48,10 @@ def test_every_role_holder_is_asked_once_about_a_handover(bot, slack, services):
     bot.clock.advance(hours=5)
     bot.deliver()
     assert len(dms_about(slack, "UBOB", "Do you need to be relieved?")) == 1  # once, never again
-    assert events(services).count("role_handover_nudge") == 2
+    assert events(deps).count("role_handover_nudge") == 2
 
 
-def test_a_relieved_holder_or_a_resolved_incident_is_not_asked(bot, slack, services):
+def test_a_relieved_holder_or_a_resolved_incident_is_not_asked(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=2)
     join_channel(slack, channel.id, "UALICE", "UBOB", "UCAROL")
     bot.command("role im me", user="UALICE", channel=channel.id)
@@ -68,12 +68,12 @@ def test_a_relieved_holder_or_a_resolved_incident_is_not_asked(bot, slack, servi
 def archiving_bot(slack, database_url, clock):
     # Both approvers of payments-api must approve, so one approval leaves the other undecided.
     team = TeamConfig(services=(Service("payments-api", postmortem_approvers=("UBOB", "UCAROL")),))
-    services = make_services(slack, database_url, clock, team=team, archive_after=timedelta(days=2),
+    deps = make_deps(slack, database_url, clock, team=team, archive_after=timedelta(days=2),
                              postmortem_approval_reminder=timedelta(days=1))
-    bot = Bot.build(services, slack)
+    bot = Bot.build(deps, slack)
     yield bot
     bot.executor.shutdown(wait=True)
-    services.sessions.kw["bind"].dispose()
+    deps.sessions.kw["bind"].dispose()
 
 
 def test_archive_after_archives_the_channel_and_says_when(archiving_bot, slack):
@@ -91,7 +91,7 @@ def test_archive_after_archives_the_channel_and_says_when(archiving_bot, slack):
     bot.deliver()
     assert channel.is_archived
     assert "archiving this channel now" in slack.messages_in(channel.id)[-1]["text"]
-    assert "archived" in events(bot.services)
+    assert "archived" in events(bot.deps)
 
 
 def test_reopening_cancels_the_archive(archiving_bot, slack):
@@ -116,7 +116,7 @@ def test_without_archive_after_nothing_is_archived(bot, slack):
 
 
 def test_undecided_approvers_are_reminded_once_per_period_until_they_decide(archiving_bot, slack):
-    bot, services = archiving_bot, archiving_bot.services
+    bot, deps = archiving_bot, archiving_bot.deps
     channel = incident_of(bot, slack, service="payments-api")
     resolve(bot, channel)
     bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
@@ -133,7 +133,7 @@ def test_undecided_approvers_are_reminded_once_per_period_until_they_decide(arch
     assert buttons == [Action.POSTMORTEM_APPROVE, Action.POSTMORTEM_REQUEST_CHANGES]
     assert len(dms_about(slack, "UCAROL", "Reminder: the postmortem of HOT-1")) == 1
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         pm_id = str(s.scalars(select(Postmortem.id)).one())
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UBOB", message=reminder[0])
     assert "You approved" in slack.dm_messages("UBOB")[-1]["text"]  # the reminder's buttons are gone
@@ -145,7 +145,7 @@ def test_undecided_approvers_are_reminded_once_per_period_until_they_decide(arch
     assert "sent late" in dms_about(slack, "UCAROL", "Reminder: the postmortem of HOT-1")[-1]
 
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UCAROL", message=slack.dm_messages("UCAROL")[-1])
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Postmortem.status)).one() == "approved"
     before = len(slack.dm_messages("UCAROL"))
     bot.clock.advance(days=5)

@@ -20,7 +20,7 @@ from tests.commands.test_statuspage import declare, external, resolve, system_li
 from tests.commands.test_update import update_values
 from tests.fakesmtp import SmtpServer
 from tests.fakestatuspage import FakeStatuspage
-from tests.support import make_services
+from tests.support import make_deps
 
 LIST = ("eng-leads@example.com", "staff@example.com")
 TEAM = TeamConfig(services=(Service("payments-api", statuspage_components=("k4x0checkout",)),),
@@ -41,12 +41,12 @@ def page():
 
 
 @pytest.fixture
-def services(slack, database_url, clock, smtp, page):
-    services = make_services(slack, database_url, clock, TEAM, smtp_url=smtp.url, internal_comms_email=",".join(LIST),
+def deps(slack, database_url, clock, smtp, page):
+    deps = make_deps(slack, database_url, clock, TEAM, smtp_url=smtp.url, internal_comms_email=",".join(LIST),
                              statuspage_api_url=page.url, statuspage_api_key=page.api_key,
                              statuspage_page_id=page.page_id)
-    services.statuspage_pacer = Pacer(0)
-    return services
+    deps.statuspage_pacer = Pacer(0)
+    return deps
 
 
 def post_update(bot, channel_id: str, *, user: str = "UREPORTER", **kw: Any) -> Any:
@@ -64,7 +64,7 @@ def parts(message: Any) -> tuple[str, str]:
     return text("plain"), text("html")
 
 
-def test_initial_follow_up_and_final_comms_are_emailed(bot, slack, smtp, services):
+def test_initial_follow_up_and_final_comms_are_emailed(bot, slack, smtp, deps):
     channel = declare(bot)
 
     post_update(bot, channel.id, state="Payments fail for <EU> customers.")
@@ -94,12 +94,12 @@ def test_initial_follow_up_and_final_comms_are_emailed(bot, slack, smtp, service
     assert "Resolution\nRolled back." in plain and "Time to recovery (TTR):" in plain
     assert len(smtp.messages) == 3
 
-    emailed = system_lines(services, "comms_emailed")
+    emailed = system_lines(deps, "comms_emailed")
     assert [e.data["comms"] for e in emailed] == ["initial", "follow-up", "final"]
     assert emailed[0].text == "Emailed the initial comms to eng-leads@example.com, staff@example.com"
 
 
-def test_smtp_down_still_posts_in_slack_and_the_mail_arrives_once_it_is_back(bot, slack, smtp, services, clock):
+def test_smtp_down_still_posts_in_slack_and_the_mail_arrives_once_it_is_back(bot, slack, smtp, deps, clock):
     channel = declare(bot)
     smtp.stop()
 
@@ -107,7 +107,7 @@ def test_smtp_down_still_posts_in_slack_and_the_mail_arrives_once_it_is_back(bot
     assert any(m["text"].startswith("HOT-1 - Sev 2 - Checkout fails") for m in slack.messages_in(channel.id))
     assert any(m["text"].startswith("HOT-1 - Sev 2 - Checkout fails")
                for m in slack.messages_in(slack.incidents_channel_id))
-    with services.sessions() as s:
+    with deps.sessions() as s:
         [mail] = effects.for_incident(s, 1, [comms_email.KIND])
         assert mail.sent_at is None and "could not reach 127.0.0.1" in mail.error
 
@@ -129,7 +129,7 @@ def test_smtp_down_still_posts_in_slack_and_the_mail_arrives_once_it_is_back(bot
     assert len(smtp.messages) == 1
 
 
-def test_a_private_incident_reaches_neither_the_mail_server_nor_the_status_page(bot, slack, smtp, page, services):
+def test_a_private_incident_reaches_neither_the_mail_server_nor_the_status_page(bot, slack, smtp, page, deps):
     channel = declare(bot, private=True)
     bot.command("update", user="UREPORTER", channel=channel.id)
     view = bot.last_view(Callback.UPDATE)
@@ -144,7 +144,7 @@ def test_a_private_incident_reaches_neither_the_mail_server_nor_the_status_page(
     assert len([m for m in slack.messages_in(channel.id) if "Next update:" in m["text"]]) == 2  # both posted
     assert smtp.messages == [] and smtp.envelopes == []
     assert page.received == []
-    with services.sessions() as s:
+    with deps.sessions() as s:
         kinds = {e.kind for e in effects.for_incident(s, 1)}
     assert not any(kind.startswith(("statuspage", "email")) for kind in kinds)
 
@@ -152,12 +152,12 @@ def test_a_private_incident_reaches_neither_the_mail_server_nor_the_status_page(
 def test_nothing_is_mailed_without_recipients(slack, database_url, clock, smtp):
     from tests.support import Bot
 
-    services = make_services(slack, database_url, clock, TEAM, smtp_url=smtp.url)
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, TEAM, smtp_url=smtp.url)
+    bot = Bot.build(deps, slack)
     try:
         channel = declare(bot)
         post_update(bot, channel.id)
     finally:
         bot.executor.shutdown(wait=True)
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
     assert smtp.messages == []

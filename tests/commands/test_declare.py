@@ -25,7 +25,7 @@ def test_declare_opens_a_modal_prefilled_with_the_summary(bot, slack):
     assert "Unknown" in [o["value"] for o in view["blocks"][3]["element"]["options"]]
 
 
-def test_submitting_the_modal_creates_the_incident_channel_topic_pin_and_announcement(bot, slack, services):
+def test_submitting_the_modal_creates_the_incident_channel_topic_pin_and_announcement(bot, slack, deps):
     channel = bot.declare("Checkout fails for EU customers", severity=2)
 
     assert channel.name == "hot-1"
@@ -43,12 +43,12 @@ def test_submitting_the_modal_creates_the_incident_channel_topic_pin_and_announc
     told = slack.dm_messages("UREPORTER")[-1]["text"]
     assert "HOT-1" in told and f"<#{channel.id}>" in told
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
         assert (incident.key, incident.status, incident.severity) == ("HOT-1", "Pending", 2)
         assert incident.channel_id == channel.id and incident.reporter_id == "UREPORTER"
         assert incident.declared_at.tzinfo is not None
-        assert incident.next_update_due == incident.declared_at + services.settings.initial_comms_deadline
+        assert incident.next_update_due == incident.declared_at + deps.settings.initial_comms_deadline
         done = {(e.kind, e.outcome) for e in s.scalars(select(Effect).where(Effect.incident_id == incident.id))}
         assert done == {(kind, "sent") for kind in ("declare.channel", "declare.invite", "slack.topic", "declare.info",
                                                     "declare.bookmarks", "declare.announce", "declare.tell_reporter")}
@@ -63,7 +63,7 @@ def test_keys_are_consecutive(bot, slack):
     assert (first.name, second.name) == ("hot-1", "hot-2")
 
 
-def test_empty_or_over_long_summary_is_refused_inline_and_creates_nothing(bot, slack, services):
+def test_empty_or_over_long_summary_is_refused_inline_and_creates_nothing(bot, slack, deps):
     bot.command("declare", user="UREPORTER", channel=slack.general_channel_id)
     view = bot.last_view(Callback.DECLARE)
 
@@ -74,7 +74,7 @@ def test_empty_or_over_long_summary_is_refused_inline_and_creates_nothing(bot, s
     assert json.loads(empty.body)["errors"]["summary"].startswith("Say in a few words")
     assert "150 characters" in json.loads(too_long.body)["errors"]["summary"]
     assert "Choose a severity" in json.loads(no_severity.body)["errors"]["severity"]
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident)).all() == []
     assert slack.calls_to("conversations.create") == []
 
@@ -140,10 +140,10 @@ def test_incident_verbs_outside_an_incident_channel_say_where_they_work(bot, sla
 
 def test_help_lists_the_roles_the_team_configured(slack, database_url):
     from bot.settings import TeamConfig
-    from tests.support import Bot, make_services
+    from tests.support import Bot, make_deps
 
     team = TeamConfig(extra_roles={"problem-manager": "Owns the problem record."})
-    bot = Bot.build(make_services(slack, database_url, team=team), slack)
+    bot = Bot.build(make_deps(slack, database_url, team=team), slack)
     try:
         text = ack_text(bot.command("help", user="UALICE", channel=slack.general_channel_id))
     finally:

@@ -44,15 +44,15 @@ def _declare_until_killed(bot, slack, monkeypatch, *, kill_after: str) -> None:
 
 def _restart(bot) -> None:
     """A new process: the dead one's claim is taken over after EFFECT_STALE_CLAIM."""
-    bot.clock.advance(bot.services.settings.effect_stale_claim + timedelta(seconds=1))
-    EffectWorker(bot.services, "restarted").drain()
+    bot.clock.advance(bot.deps.settings.effect_stale_claim + timedelta(seconds=1))
+    EffectWorker(bot.deps, "restarted").drain()
 
 
 def _announcements(slack):  # type: ignore[no-untyped-def]
     return [m for m in slack.messages_in(slack.incidents_channel_id) if "HOT-1" in m["text"]]
 
 
-def _assert_one_of_each(bot, slack, services) -> None:
+def _assert_one_of_each(bot, slack, deps) -> None:
     assert [c.name for c in slack.channels.values() if c.name.startswith("hot-")] == ["hot-1"]
     channel = slack.channel_by_name("hot-1")
     assert channel.topic.startswith("HOT-1 | Sev 1 | Pending")
@@ -60,7 +60,7 @@ def _assert_one_of_each(bot, slack, services) -> None:
     infos = [m for m in slack.messages_in(channel.id) if "/incident role incident-manager me" in str(m.get("blocks"))]
     assert len(infos) == 1 and infos[0]["ts"] == channel.pins[0]
     assert len(_announcements(slack)) == 1
-    with services.sessions() as s:
+    with deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
         assert incident.channel_id == channel.id and incident.info_message_ts == channel.pins[0]
         assert {e.outcome for e in s.scalars(select(Effect))} == {"sent"}
@@ -70,14 +70,14 @@ def _assert_one_of_each(bot, slack, services) -> None:
 
 @pytest.mark.parametrize("kill_after", [declaration.CHANNEL, declaration.INFO, declaration.ANNOUNCE,
                                         declaration.TOPIC, declaration.TELL_REPORTER])
-def test_killed_after_slack_did_a_step_finishes_with_one_of_each(bot, slack, services, monkeypatch, kill_after):
+def test_killed_after_slack_did_a_step_finishes_with_one_of_each(bot, slack, deps, monkeypatch, kill_after):
     _declare_until_killed(bot, slack, monkeypatch, kill_after=kill_after)
     _restart(bot)
-    _assert_one_of_each(bot, slack, services)
+    _assert_one_of_each(bot, slack, deps)
     assert len(slack.calls_to("conversations.create")) == 1
 
 
-def test_a_failed_step_is_retried_and_the_rest_goes_on(bot, slack, services):
+def test_a_failed_step_is_retried_and_the_rest_goes_on(bot, slack, deps):
     slack.fail_next("pins.add", "internal_error", times=1)
 
     bot.declare("DNS flapping")
@@ -102,7 +102,7 @@ def test_an_archived_incidents_channel_is_explained_and_the_rest_of_the_declarat
     assert "is archived, so nothing was announced" in warning and "INCIDENTS_CHANNEL" in warning
 
 
-def test_a_channel_slack_refuses_is_said_to_the_reporter_once(bot, slack, services):
+def test_a_channel_slack_refuses_is_said_to_the_reporter_once(bot, slack, deps):
     slack.fail_next("conversations.create", "restricted_action", times=1)
 
     bot.command("declare Payments down", user="UREPORTER", channel=slack.general_channel_id)
@@ -110,6 +110,6 @@ def test_a_channel_slack_refuses_is_said_to_the_reporter_once(bot, slack, servic
 
     [warning] = [m["text"] for m in slack.dm_messages("UREPORTER")]
     assert "Slack refused to create its channel (restricted_action)" in warning
-    with services.sessions() as s:
+    with deps.sessions() as s:
         [row] = s.scalars(select(Effect)).all()[:1]
         assert (row.kind, row.outcome, row.error) == ("declare.channel", "failed", "Slack: restricted_action")

@@ -10,7 +10,7 @@ from bot.settings import Service, TeamConfig
 from bot.views.ids import Action, Block, Callback
 from storage.models import Incident, TimelineEntry
 from tests.commands.test_roles import state, told
-from tests.support import Bot, ack_text, make_services
+from tests.support import Bot, ack_text, make_deps
 
 
 def edit_values(*, summary: str, impact: str = "", service: str = "Unknown",
@@ -29,7 +29,7 @@ def edit_values(*, summary: str, impact: str = "", service: str = "Unknown",
 
 def team_bot(slack, database_url, clock):
     team = TeamConfig(services=(Service("payments-api"), Service("search-api")), products=("Checkout", "Search"))
-    return Bot.build(make_services(slack, database_url, clock, team=team), slack)
+    return Bot.build(make_deps(slack, database_url, clock, team=team), slack)
 
 
 def test_edit_prefills_the_form_and_every_change_reaches_topic_pin_timeline_and_incidents_channel(
@@ -51,7 +51,7 @@ def test_edit_prefills_the_form_and_every_change_reaches_topic_pin_timeline_and_
     assert response.status == 200 and "errors" not in (response.body or "")
 
     assert channel.topic == "HOT-1 | Sev 2 | Fixing | IM: <@UALICE> | Checkout fails for all customers"
-    with bot.services.sessions() as s:
+    with bot.deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
         assert (incident.summary, incident.impact, incident.faulty_service, incident.affected_products) == (
             "Checkout fails for all customers", "Nobody can pay", "search-api", ["Checkout", "Search"])
@@ -84,12 +84,12 @@ def test_a_private_incident_keeps_its_new_summary_out_of_the_incidents_channel(b
     assert len(slack.messages_in(slack.incidents_channel_id)) == before
 
 
-def test_only_the_im_may_edit_and_a_refused_or_empty_edit_changes_nothing(bot, slack, services):
+def test_only_the_im_may_edit_and_a_refused_or_empty_edit_changes_nothing(bot, slack, deps):
     channel = bot.declare("Checkout slow")
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("edit", user="UALICE", channel=channel.id)
     view = bot.last_view(Callback.EDIT)
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
 
     refused = ack_text(bot.command("edit", user="UBOB", channel=channel.id))
     assert refused == "Only the incident manager <@UALICE> may edit HOT-1."
@@ -98,4 +98,4 @@ def test_only_the_im_may_edit_and_a_refused_or_empty_edit_changes_nothing(bot, s
     assert "Only the incident manager <@UALICE> may edit HOT-1." in response.body
     response = bot.submit(view, edit_values(summary="   "), user="UALICE")
     assert "The summary cannot be empty" in response.body
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before

@@ -12,7 +12,7 @@ from tests.commands.test_roles import state, told
 from tests.support import ack_text
 
 
-def test_handover_moves_the_im_role_posts_the_checklist_and_tells_both(bot, slack, services):
+def test_handover_moves_the_im_role_posts_the_checklist_and_tells_both(bot, slack, deps):
     channel = bot.declare("Checkout fails")
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("role tl <@UBOB>", user="UALICE", channel=channel.id)
@@ -30,18 +30,18 @@ def test_handover_moves_the_im_role_posts_the_checklist_and_tells_both(bot, slac
     assert "Next handover expected by <!date^" in blocks
     assert "handed *HOT-1*" in told(slack, "UCAROL") and "you are the incident manager now" in told(slack, "UCAROL")
     assert "You handed *HOT-1*" in told(slack, "UALICE")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         current = s.scalars(select(RoleAssignment.user_id).where(
             RoleAssignment.role == "incident-manager", RoleAssignment.relieved_at.is_(None))).all()
         assert current == ["UCAROL"]
 
 
-def test_bad_handovers_change_nothing(bot, slack, services):
+def test_bad_handovers_change_nothing(bot, slack, deps):
     channel = bot.declare()
     bot.command("handover <@UBOB>", user="UREPORTER", channel=channel.id)
     assert "Nobody holds the incident manager role" in told(slack, "UREPORTER")
     bot.command("role im me", user="UALICE", channel=channel.id)
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
 
     assert "Say who takes over" in ack_text(bot.command("handover", user="UALICE", channel=channel.id))
     assert "is not a person" in ack_text(bot.command("handover bob", user="UALICE", channel=channel.id))
@@ -51,4 +51,4 @@ def test_bad_handovers_change_nothing(bot, slack, services):
     assert "<@UOTHERBOT> is a bot" in told(slack, "UALICE")
     assert "You are already the incident manager" in told(slack, "UALICE")
     assert refused == "Only the incident manager <@UALICE> may hand over HOT-1."
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before

@@ -16,16 +16,16 @@ def open_home(bot, user, tab="home"):
     return bot.fake.home_views.get(user)
 
 
-def test_home_shows_open_incidents_roles_postmortems_and_actions(bot, slack, services):
+def test_home_shows_open_incidents_roles_postmortems_and_actions(bot, slack, deps):
     checkout = bot.declare("Checkout fails for EU customers", severity=1)
     bot.command("role incident-manager <@UALICE|alice>", user="UREPORTER", channel=checkout.id)
     bot.declare("Search is slow", severity=3)
     bot.command("action priority Add alerting on checkout errors <@UALICE|alice>", user="UREPORTER",
                 channel=checkout.id)
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get_by_channel(s, checkout.id)
-        s.add(Postmortem(incident_id=incident.id, owner_id="UALICE", status="draft", created_at=services.now(),
-                         due_at=services.now() + timedelta(days=7)))
+        s.add(Postmortem(incident_id=incident.id, owner_id="UALICE", status="draft", created_at=deps.now(),
+                         due_at=deps.now() + timedelta(days=7)))
     bot.clock.advance(minutes=20)
 
     view = open_home(bot, "UALICE")
@@ -51,14 +51,14 @@ def test_messages_tab_publishes_nothing(bot, slack):
     assert slack.calls_to("views.publish") == []
 
 
-def test_private_incident_never_reaches_a_non_member_home(bot, slack, services):
+def test_private_incident_never_reaches_a_non_member_home(bot, slack, deps):
     secret = bot.declare("Payroll data exposed to wrong tenant", private=True)
     # Bob owns an action and the postmortem, but is not in the private channel.
     bot.command("action priority Rotate the tenant keys <@UBOB|bob>", user="UREPORTER", channel=secret.id)
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = incidents.get_by_channel(s, secret.id)
-        s.add(Postmortem(incident_id=incident.id, owner_id="UBOB", status="draft", created_at=services.now(),
-                         due_at=services.now() + timedelta(days=7)))
+        s.add(Postmortem(incident_id=incident.id, owner_id="UBOB", status="draft", created_at=deps.now(),
+                         due_at=deps.now() + timedelta(days=7)))
     outsider = json.dumps(open_home(bot, "UBOB"), ensure_ascii=False)
     member = json.dumps(open_home(bot, "UREPORTER"), ensure_ascii=False)
 
@@ -71,9 +71,9 @@ def test_private_incident_never_reaches_a_non_member_home(bot, slack, services):
     assert "Payroll data exposed" in joined and "Rotate the tenant keys" in joined
 
 
-def test_a_busy_home_stays_within_100_blocks(bot, slack, services):
-    now = services.now()
-    with services.sessions.begin() as s:
+def test_a_busy_home_stays_within_100_blocks(bot, slack, deps):
+    now = deps.now()
+    with deps.sessions.begin() as s:
         for n in range(60):
             row = incidents.create(s, declaration=Declaration(f"Outage {n}", "", 2, "Unknown", (), False),
                                    prefix="HOT", reporter_id="UREPORTER", origin_channel_id=None, now=now,

@@ -47,7 +47,7 @@ def everything_slack_got(slack) -> list[str]:
     return out
 
 
-def test_a_broadcast_typed_into_every_field_stays_text(bot, slack, services):
+def test_a_broadcast_typed_into_every_field_stays_text(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare(f"Checkout {PING}", impact=f"EU customers {PING}")
     bot.command("role im me", user="UALICE", channel=channel.id)
@@ -84,8 +84,8 @@ def test_a_broadcast_typed_into_every_field_stays_text(bot, slack, services):
     bot.submit(bot.last_view(Callback.POSTMORTEM_CHANGES),
                {Block.REVIEW_COMMENT: {Action.VALUE: {"type": "plain_text_input", "value": f"Redo {PING}"}}},
                user="UBOB")
-    deliver_due(services)
-    publish_home(services, "UALICE")
+    deliver_due(deps)
+    publish_home(deps, "UALICE")
 
     seen = everything_slack_got(slack)
     live = [text for text in seen if LIVE.search(text)]

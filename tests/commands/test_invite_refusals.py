@@ -9,7 +9,7 @@ import pytest
 
 from bot.settings import Service, TeamConfig
 from storage import effects
-from tests.support import Bot, make_services
+from tests.support import Bot, make_deps
 
 REFUSED = ("UGUEST", "USINGLE", "UCONNECT", "UORG", "UORGFAR")
 
@@ -27,18 +27,18 @@ def _people(slack):
 def bot(slack, database_url, clock):
     _people(slack)
     team = TeamConfig(services=(Service("payments-api", on_call=("UALICE", *REFUSED, "UBOB")),))
-    services = make_services(slack, database_url, clock, team=team)
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, team=team)
+    bot = Bot.build(deps, slack)
     yield bot
     bot.executor.shutdown(wait=True)
-    services.sessions.kw["bind"].dispose()
+    deps.sessions.kw["bind"].dispose()
 
 
 def dms_to(slack, user):
     return [m["text"] for m in slack.dm_messages(user)]
 
 
-def test_declaration_invites_everyone_it_can_and_tells_the_reporter_once(bot, slack, services):
+def test_declaration_invites_everyone_it_can_and_tells_the_reporter_once(bot, slack, deps):
     channel = bot.declare(service="payments-api")
 
     # One call: the valid ones are in, the refused ones are out; the declaration went on.
@@ -60,7 +60,7 @@ def test_declaration_invites_everyone_it_can_and_tells_the_reporter_once(bot, sl
     assert "<@UORGFAR> belongs to your organisation but not to this workspace" in text
     assert "<@UALICE>" not in text and "workspace admin" in text
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         rows = effects.for_incident(s, 1, kinds=["declare.invite"])
         assert [(r.outcome, r.error) for r in rows] == [("sent", None)]
         assert rows[0].result["refused"]["UGUEST"] == "user_is_restricted"
@@ -84,7 +84,7 @@ def test_an_org_shared_channel_names_those_who_cannot_see_it(slack):
     assert "UORG" in slack.channels[channel].members
 
 
-def test_naming_a_guest_to_a_role_keeps_the_role_and_tells_who_named_them(bot, slack, services):
+def test_naming_a_guest_to_a_role_keeps_the_role_and_tells_who_named_them(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UREPORTER", channel=channel.id)
     bot.command("role tech-lead <@UCONNECT>", user="UREPORTER", channel=channel.id)

@@ -11,7 +11,7 @@ from tests.support import ack_text
 TOPIC_LIMIT = 250
 
 
-def test_im_tech_lead_severity_video_handover_and_every_bad_form(bot, slack, services):
+def test_im_tech_lead_severity_video_handover_and_every_bad_form(bot, slack, deps):
     channel = bot.declare("Checkout fails for EU customers", severity=3)
     topics: list[str] = [channel.topic]
 
@@ -37,7 +37,7 @@ def test_im_tech_lead_severity_video_handover_and_every_bad_form(bot, slack, ser
     assert channel.topic.startswith("HOT-1 | Sev 1 | Fixing | IM: <@UCAROL> |") and "UCAROL" in channel.members
 
     # Every bad form: answered, nothing changed.
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
     in_ack = {
         "role tl": "Say which role and who",
         "role tl bob": "is not a person",
@@ -62,10 +62,10 @@ def test_im_tech_lead_severity_video_handover_and_every_bad_form(bot, slack, ser
     assert "Only the incident manager <@UCAROL> may change the severity of HOT-1" in bob
     assert "Only the incident manager <@UCAROL> may hand over HOT-1" in alice
     assert "Only the incident manager <@UCAROL> may assign the incident manager role in HOT-1" in alice
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before
 
     assert all(len(topic) <= TOPIC_LIMIT for topic in topics)
     assert all(len(args["topic"]) <= TOPIC_LIMIT for args in slack.calls_to("conversations.setTopic"))
-    with services.sessions() as s:
+    with deps.sessions() as s:
         events = [e.data["event"] for e in s.scalars(select(TimelineEntry).order_by(TimelineEntry.id))]
     assert events == ["declared", "role", "status", "role", "severity", "link", "handover", "handover"]

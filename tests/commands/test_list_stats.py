@@ -19,12 +19,12 @@ def body(response) -> str:
     return data.get("text", "") + json.dumps(data.get("blocks") or [])
 
 
-def make_incident(services, *, severity, started_ago, ttd=None, ttr=None, summary="Stats fixture",
+def make_incident(deps, *, severity, started_ago, ttd=None, ttr=None, summary="Stats fixture",
                   private=False, postmortem=None, priority_actions=()):
     """An incident row with known times (minutes after the start of impact), made with storage functions."""
-    now = services.now()
+    now = deps.now()
     start = now - started_ago
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         row = incidents.create(
             s, declaration=Declaration(summary, "", severity, "Unknown", (), private), prefix="HOT",
             reporter_id="UREPORTER", origin_channel_id=None, now=start, initial_comms_due=start)
@@ -45,12 +45,12 @@ def make_incident(services, *, severity, started_ago, ttd=None, ttr=None, summar
         return row.key
 
 
-def test_list_shows_open_incidents_with_key_severity_status_im_age_and_channel(bot, slack, services):
+def test_list_shows_open_incidents_with_key_severity_status_im_age_and_channel(bot, slack, deps):
     first = bot.declare("Checkout fails for EU customers", severity=1)
     bot.command("role incident-manager me", user="UREPORTER", channel=first.id)
     bot.clock.advance(minutes=95)
     second = bot.declare("Search is slow", severity=3)
-    resolved_key = make_incident(services, severity=2, started_ago=timedelta(hours=3), ttd=5, ttr=60,
+    resolved_key = make_incident(deps, severity=2, started_ago=timedelta(hours=3), ttd=5, ttr=60,
                                  summary="Already over")
     bot.clock.advance(minutes=10)
 
@@ -70,7 +70,7 @@ def test_list_with_nothing_open(bot, slack):
     assert ack_text(response) == "No open incidents. `/incident declare` starts one."
 
 
-def test_private_incident_is_listed_only_to_members_of_its_channel(bot, slack, services):
+def test_private_incident_is_listed_only_to_members_of_its_channel(bot, slack, deps):
     public = bot.declare("Public outage")
     secret = bot.declare("Payroll data exposed to wrong tenant", private=True)
     bot.join(secret.id, "UALICE")
@@ -88,16 +88,16 @@ def test_private_incident_is_listed_only_to_members_of_its_channel(bot, slack, s
     assert public.id not in stats
 
 
-def test_stats_over_incidents_with_known_times(bot, slack, services):
-    make_incident(services, severity=1, started_ago=timedelta(days=1), ttd=5, ttr=60,
+def test_stats_over_incidents_with_known_times(bot, slack, deps):
+    make_incident(deps, severity=1, started_ago=timedelta(days=1), ttd=5, ttr=60,
                   postmortem=("draft", timedelta(days=-2)), priority_actions=[(timedelta(days=-1), False)])
-    make_incident(services, severity=2, started_ago=timedelta(days=2), ttd=10, ttr=90,
+    make_incident(deps, severity=2, started_ago=timedelta(days=2), ttd=10, ttr=90,
                   postmortem=("in_review", timedelta(days=3)), priority_actions=[(timedelta(days=10), False),
                                                                                 (timedelta(days=-5), True)])
-    make_incident(services, severity=2, started_ago=timedelta(days=3), ttd=30, ttr=240,
+    make_incident(deps, severity=2, started_ago=timedelta(days=3), ttd=30, ttr=240,
                   postmortem=("approved", timedelta(days=-9)))
-    make_incident(services, severity=3, started_ago=timedelta(days=4))  # open, no times yet
-    make_incident(services, severity=1, started_ago=timedelta(days=45), ttd=1, ttr=1000,
+    make_incident(deps, severity=3, started_ago=timedelta(days=4))  # open, no times yet
+    make_incident(deps, severity=1, started_ago=timedelta(days=45), ttd=1, ttr=1000,
                   postmortem=("draft", timedelta(days=-30)))
 
     response = bot.command("stats", user="UCAROL", channel=slack.general_channel_id)
@@ -137,7 +137,7 @@ def test_stats_refuses_bad_days_with_the_right_form(bot, slack, days, reason):
     assert "Usage: `/incident stats [days]`" in seen
 
 
-def test_list_with_15_private_incidents_never_asks_slack_inside_the_ack(bot, slack, services):
+def test_list_with_15_private_incidents_never_asks_slack_inside_the_ack(bot, slack, deps):
     """Membership comes from the database (kept by member events): at 250 ms per Slack call,
     one conversations.members per private incident would miss Slack's 3 seconds."""
     channels = [bot.declare(f"Secret {n}", private=True) for n in range(15)]

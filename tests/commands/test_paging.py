@@ -13,7 +13,7 @@ from bot.settings import Service, TeamConfig
 from storage.models import Effect, TimelineEntry
 from tests.commands.test_resolve import make_im, open_resolve_modal, resolve_values, told
 from tests.fakepagerduty.fixtures import fake_pagerduty  # noqa: F401 - a fixture
-from tests.support import Bot, ack_text, make_services
+from tests.support import Bot, ack_text, make_deps
 
 PAYMENTS_KEY = "0123456789abcdef0123456789abcdef"
 SEARCH_KEY = "fedcba9876543210fedcba9876543210"
@@ -26,9 +26,9 @@ TEAM = TeamConfig(services=(
 
 
 def build(slack, database_url, clock, pd, **overrides):
-    services = make_services(slack, database_url, clock, team=TEAM, pagerduty_events_url=pd.events_url,
+    deps = make_deps(slack, database_url, clock, team=TEAM, pagerduty_events_url=pd.events_url,
                              pagerduty_api_url=pd.url, pagerduty_api_token="pd-token", **overrides)
-    return Bot.build(services, slack)
+    return Bot.build(deps, slack)
 
 
 @pytest.fixture
@@ -38,11 +38,11 @@ def bot(slack, database_url, clock, fake_pagerduty):
     bot = build(slack, database_url, clock, fake_pagerduty)
     yield bot
     bot.executor.shutdown(wait=True)
-    bot.services.sessions.kw["bind"].dispose()
+    bot.deps.sessions.kw["bind"].dispose()
 
 
 def system_texts(bot):
-    with bot.services.sessions() as s:
+    with bot.deps.sessions() as s:
         return [e.text for e in s.scalars(select(TimelineEntry).where(TimelineEntry.kind == "system")
                                           .order_by(TimelineEntry.id))]
 
@@ -96,7 +96,7 @@ def test_no_routing_key_or_unknown_service_pages_nothing(bot, fake_pagerduty):
 
 def test_resolve_sends_resolve_for_every_key_and_reopen_triggers_again(bot, slack, fake_pagerduty):
     channel = bot.declare("Checkout fails", severity=2, service="payments-api")
-    make_im(bot.services, channel.id, "UALICE")
+    make_im(bot.deps, channel.id, "UALICE")
     bot.command("page search the search cluster is red", user="UALICE", channel=channel.id)
     bot.deliver()
     assert {(e["dedup_key"], e["routing_key"]) for e in fake_pagerduty.events("trigger")} == {
@@ -124,7 +124,7 @@ def test_page_verb_answers_an_unknown_service_with_the_configured_list(bot, slac
     bot.command("page nosuch", user="UREPORTER", channel=channel.id)
     said = [e["text"] for e in slack.ephemerals if e["user"] == "UREPORTER"][-1]
     assert "`nosuch` is not a service that can be paged" in said and "`payments-api`, `search`" in said
-    make_im(bot.services, channel.id, "UALICE")
+    make_im(bot.deps, channel.id, "UALICE")
     refused = bot.command("page search", user="UBOB", channel=channel.id)
     said = ack_text(refused) + told(slack, "UBOB")
     assert "incident manager <@UALICE>" in said and "page" in said
@@ -158,7 +158,7 @@ def test_a_page_survives_two_500s_and_a_restart(bot, slack, database_url, clock,
         restarted.deliver()
         [trigger] = fake_pagerduty.events()
         assert trigger["dedup_key"] == "HOT-1"
-        with restarted.services.sessions() as s:
+        with restarted.deps.sessions() as s:
             effect = s.scalars(select(Effect).where(Effect.kind == "pagerduty.trigger")).one()
             print(f"page delivered {(effect.sent_at - answered_again).total_seconds():.0f}s after PagerDuty "
                   f"answered again, attempt {effect.attempts}")
@@ -171,7 +171,7 @@ def test_a_page_survives_two_500s_and_a_restart(bot, slack, database_url, clock,
         assert len(delayed) == 1, "the IM (the reporter while there is none) is told once"
     finally:
         restarted.executor.shutdown(wait=True)
-        restarted.services.sessions.kw["bind"].dispose()
+        restarted.deps.sessions.kw["bind"].dispose()
 
 
 def test_a_429_delays_the_page_until_retry_after(bot, slack, clock, fake_pagerduty):
@@ -188,8 +188,8 @@ def test_a_429_delays_the_page_until_retry_after(bot, slack, clock, fake_pagerdu
 
 def test_a_page_pagerduty_refuses_tells_the_reporter_once(slack, database_url, clock, fake_pagerduty):
     team = TeamConfig(services=(Service("payments-api", pagerduty_routing_key="too-short"),))
-    services = make_services(slack, database_url, clock, team=team, pagerduty_events_url=fake_pagerduty.events_url)
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, team=team, pagerduty_events_url=fake_pagerduty.events_url)
+    bot = Bot.build(deps, slack)
     try:
         bot.declare("Checkout fails", severity=2, service="payments-api")
         bot.deliver()
@@ -200,7 +200,7 @@ def test_a_page_pagerduty_refuses_tells_the_reporter_once(slack, database_url, c
         fake_pagerduty.violations.clear()
     finally:
         bot.executor.shutdown(wait=True)
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
 
 
 def test_nobody_on_call_found_in_slack_tells_the_incident_manager(bot, slack, fake_pagerduty):

@@ -13,7 +13,7 @@ from bot.settings import TeamConfig
 from bot.views.ids import Action, Block, Callback
 from storage.models import Postmortem, PostmortemReview, TimelineEntry
 from tests.commands.test_resolve import MONDAY_NOON, make_im, resolve_values, told
-from tests.support import Bot, make_services
+from tests.support import Bot, make_deps
 
 
 def join_channel(slack, channel_id: str, *users: str) -> None:
@@ -21,11 +21,11 @@ def join_channel(slack, channel_id: str, *users: str) -> None:
 
 
 @pytest.fixture
-def resolved(bot, slack, services):
+def resolved(bot, slack, deps):
     """A Sev 2 incident, IM UALICE, resolved through the modal: its postmortem exists."""
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=2)
-    make_im(services, channel.id, "UALICE")
+    make_im(deps, channel.id, "UALICE")
     join_channel(slack, channel.id, "UALICE", "UBOB", "UCAROL")
     bot.clock.advance(minutes=60)
     bot.command("resolve", user="UALICE", channel=channel.id)
@@ -34,8 +34,8 @@ def resolved(bot, slack, services):
     return channel
 
 
-def postmortem_row(services) -> Postmortem:
-    with services.sessions() as s:
+def postmortem_row(deps) -> Postmortem:
+    with deps.sessions() as s:
         return s.scalars(select(Postmortem)).one()
 
 
@@ -70,22 +70,22 @@ def test_the_document_shows_every_handbook_field_and_the_prefilled_summary(bot, 
     assert len(shown["blocks"]) <= 50
 
 
-def test_sev3_postmortem_is_created_on_request_and_its_owner_told(bot, slack, services):
+def test_sev3_postmortem_is_created_on_request_and_its_owner_told(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Search is slow", severity=3)
-    make_im(services, channel.id, "UCAROL")
+    make_im(deps, channel.id, "UCAROL")
     join_channel(slack, channel.id, "UCAROL", "UBOB")
 
     bot.command("postmortem", user="UBOB", channel=channel.id)
 
-    pm = postmortem_row(services)
+    pm = postmortem_row(deps)
     assert pm.owner_id == "UCAROL" and pm.status == "draft"
     assert "You own the postmortem of HOT-1" in slack.dm_messages("UCAROL")[-1]["text"]
     bot.command("postmortem", user="UBOB", channel=channel.id)  # showing again creates nothing more
     assert len(slack.dm_messages("UCAROL")) == 1
 
 
-def test_the_owner_edits_a_section_in_a_modal_within_slacks_limits(bot, slack, services, resolved):
+def test_the_owner_edits_a_section_in_a_modal_within_slacks_limits(bot, slack, deps, resolved):
     for section in SECTIONS:
         bot.command(f"postmortem edit {section.name}", user="UALICE", channel=resolved.id)
         view = bot.last_view(Callback.POSTMORTEM_EDIT)
@@ -101,13 +101,13 @@ def test_the_owner_edits_a_section_in_a_modal_within_slacks_limits(bot, slack, s
                                              cause="bug"), user="UALICE")
 
     assert response.status == 200 and "errors" not in (response.body or "")
-    pm = postmortem_row(services)
+    pm = postmortem_row(deps)
     assert pm.fields["root_cause"] == "A connection pool leak in payments-api"
     assert pm.cause_category == "bug"
     assert "Saved *Cause*" in told(slack, "UALICE") and "Still empty" in told(slack, "UALICE")
 
 
-def test_only_the_owner_the_im_or_an_approver_may_edit(bot, slack, services, resolved):
+def test_only_the_owner_the_im_or_an_approver_may_edit(bot, slack, deps, resolved):
     bot.command("postmortem edit summary", user="UBOB", channel=resolved.id)
 
     assert told(slack, "UBOB") == ("Only the postmortem owner <@UALICE> (the incident manager) may edit the "
@@ -129,7 +129,7 @@ def test_the_edit_menu_in_the_document_opens_the_sections_modal(bot, slack, reso
     assert "Lessons learned: what went well" in json.dumps(view["blocks"])
 
 
-def test_export_uploads_markdown_with_every_field_and_the_timeline(bot, slack, services, resolved):
+def test_export_uploads_markdown_with_every_field_and_the_timeline(bot, slack, deps, resolved):
     bot.command("postmortem edit cause", user="UALICE", channel=resolved.id)
     bot.submit(bot.last_view(Callback.POSTMORTEM_EDIT), field_values("cause", {"root_cause": "Pool leak"},
                                                                      cause="scale"), user="UALICE")
@@ -142,7 +142,7 @@ def test_export_uploads_markdown_with_every_field_and_the_timeline(bot, slack, s
     positions = [markdown.index(f"## {spec.title}\n") for spec in handbook.POSTMORTEM_FIELDS]
     assert positions == sorted(positions)
     assert "## Cause category\n\nScale:" in markdown and "Pool leak" in markdown
-    with services.sessions() as s:
+    with deps.sessions() as s:
         entries = list(s.scalars(select(TimelineEntry).order_by(TimelineEntry.occurred_at, TimelineEntry.id)))
     assert len(entries) >= 3
     for entry in entries:
@@ -151,7 +151,7 @@ def test_export_uploads_markdown_with_every_field_and_the_timeline(bot, slack, s
     assert "- Owner: @incident-manager" in markdown and "Time to recovery (TTR): 1h 5m" in markdown
 
 
-def test_approval_draft_to_in_review_to_approved_on_the_timeline(bot, slack, services, resolved):
+def test_approval_draft_to_in_review_to_approved_on_the_timeline(bot, slack, deps, resolved):
     bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
     assert "Name the approvers first" in told(slack, "UALICE")
 
@@ -159,40 +159,40 @@ def test_approval_draft_to_in_review_to_approved_on_the_timeline(bot, slack, ser
     bot.command("postmortem approvers <@UBOB|bob> <@UCAROL>", user="UALICE", channel=resolved.id)
     bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
 
-    assert postmortem_row(services).status == "in_review"
+    assert postmortem_row(deps).status == "in_review"
     request = slack.dm_messages("UBOB")[-1]
     assert "asks you to approve the postmortem of HOT-1" in request["text"]
     buttons = [el["action_id"] for b in request["blocks"] if b["type"] == "actions" for el in b["elements"]]
     assert buttons == [Action.POSTMORTEM_APPROVE, Action.POSTMORTEM_REQUEST_CHANGES]
     assert "asks you to approve" in slack.dm_messages("UCAROL")[-1]["text"]
-    pm_id = str(postmortem_row(services).id)
+    pm_id = str(postmortem_row(deps).id)
 
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UREPORTER", message=request)
-    assert postmortem_row(services).status == "in_review"
+    assert postmortem_row(deps).status == "in_review"
     assert ("Only the named approvers of the HOT-1 postmortem (<@UBOB> and <@UCAROL>) may approve it or request "
             "changes.") in told(slack, "UREPORTER")
 
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UBOB", message=request)
 
-    pm = postmortem_row(services)
+    pm = postmortem_row(deps)
     assert pm.status == "approved" and pm.approved_at is not None
     assert "You approved" in slack.dm_messages("UBOB")[-1]["text"]  # the buttons are gone
     assert "approved by <@UBOB>" in slack.dm_messages("UALICE")[-1]["text"]
-    with services.sessions() as s:
+    with deps.sessions() as s:
         events = [e.data["event"] for e in s.scalars(select(TimelineEntry).order_by(TimelineEntry.id))]
         reviews = s.scalars(select(PostmortemReview)).all()
     assert events[-3:] == ["postmortem_approvers", "postmortem_in_review", "postmortem_approved"]
     assert [(r.reviewer_id, r.decision) for r in reviews] == [("UBOB", "approved")]
 
 
-def test_request_changes_sends_it_back_to_draft_with_the_comment(bot, slack, services, resolved):
+def test_request_changes_sends_it_back_to_draft_with_the_comment(bot, slack, deps, resolved):
     bot.command("postmortem approvers <@UBOB>", user="UALICE", channel=resolved.id)
     bot.command("action priority mitigate-future Shed load when the pool is exhausted", user="UALICE",
                 channel=resolved.id)
     bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
     request = slack.dm_messages("UBOB")[-1]
 
-    bot.action(Action.POSTMORTEM_REQUEST_CHANGES, str(postmortem_row(services).id), user="UBOB", message=request)
+    bot.action(Action.POSTMORTEM_REQUEST_CHANGES, str(postmortem_row(deps).id), user="UBOB", message=request)
     view = bot.last_view(Callback.POSTMORTEM_CHANGES)
     empty = bot.submit(view, {Block.REVIEW_COMMENT: {Action.VALUE: {"type": "plain_text_input", "value": " "}}},
                        user="UBOB")
@@ -201,19 +201,19 @@ def test_request_changes_sends_it_back_to_draft_with_the_comment(bot, slack, ser
                user="UBOB")
 
     assert "Say what should change" in json.loads(empty.body)["errors"][Block.REVIEW_COMMENT]
-    assert postmortem_row(services).status == "draft"
+    assert postmortem_row(deps).status == "draft"
     assert "Add a priority action for the pool leak" in slack.dm_messages("UALICE")[-1]["text"]
     assert "requested changes" in slack.dm_messages("UBOB")[-1]["text"]
 
 
-def test_changing_the_owner_tells_the_new_owner(bot, slack, services, resolved):
+def test_changing_the_owner_tells_the_new_owner(bot, slack, deps, resolved):
     bot.command("postmortem owner <@UCAROL|carol>", user="UBOB", channel=resolved.id)
     assert told(slack, "UBOB") == ("Only the postmortem owner <@UALICE> (the incident manager) may change the "
                                    "postmortem owner of HOT-1.")
 
     bot.command("postmortem owner <@UCAROL|carol>", user="UALICE", channel=resolved.id)
 
-    assert postmortem_row(services).owner_id == "UCAROL"
+    assert postmortem_row(deps).owner_id == "UCAROL"
     assert "You own the postmortem of HOT-1" in slack.dm_messages("UCAROL")[-1]["text"]
 
 
@@ -231,20 +231,20 @@ def test_wrong_postmortem_commands_are_answered_with_the_usage(bot, slack, resol
 
 
 def test_approvers_from_the_team_config_are_named_on_creation(slack, database_url, clock):
-    services = make_services(slack, database_url, clock, team=TeamConfig(postmortem_approvers=("UCAROL",)))
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, team=TeamConfig(postmortem_approvers=("UCAROL",)))
+    bot = Bot.build(deps, slack)
     try:
         clock.set(MONDAY_NOON)
         channel = bot.declare("Login broken", severity=3)
         bot.command("postmortem", user="UREPORTER", channel=channel.id)
-        assert postmortem_row(services).approvers == ["UCAROL"]
+        assert postmortem_row(deps).approvers == ["UCAROL"]
     finally:
         bot.executor.shutdown(wait=True)
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
 
 
 def test_done_when_resolve_through_the_modal_then_export_shows_every_field_and_the_timeline(
-        bot, slack, services, resolved):
+        bot, slack, deps, resolved):
     """The issue's "done when": Resolved in the topic, final comms, the owner's DM, a full export."""
     assert "| Resolved |" in slack.channels[resolved.id].topic
     assert "no further communications" in text_of(slack.messages_in(resolved.id)[-1])
@@ -255,7 +255,7 @@ def test_done_when_resolve_through_the_modal_then_export_shows_every_field_and_t
     markdown = slack.files[-1]["content"].decode()
     for spec in handbook.POSTMORTEM_FIELDS:
         assert f"## {spec.title}\n" in markdown, spec.title
-    with services.sessions() as s:
+    with deps.sessions() as s:
         entries = list(s.scalars(select(TimelineEntry)))
     for entry in entries:
         assert f"{entry.occurred_at:%Y-%m-%d %H:%M} UTC: " in markdown

@@ -17,7 +17,7 @@ from storage.models import Action as ActionRow
 from storage.models import Postmortem
 from tests.commands.test_postmortem import field_values, join_channel, postmortem_row
 from tests.commands.test_resolve import MONDAY_NOON, make_im, resolve_values, told
-from tests.support import Bot, make_services
+from tests.support import Bot, make_deps
 
 
 def resolve(bot, channel) -> None:
@@ -31,23 +31,23 @@ def team_bot(slack, database_url, clock):
     team = TeamConfig(services=(Service("payments-api", postmortem_approvers=("UBOB", "UCAROL"),
                                         priority_action_weeks=4),),
                       postmortem_approvers=("UREPORTER",))
-    services = make_services(slack, database_url, clock, team=team)
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, team=team)
+    bot = Bot.build(deps, slack)
     yield bot
     bot.executor.shutdown(wait=True)
-    services.sessions.kw["bind"].dispose()
+    deps.sessions.kw["bind"].dispose()
 
 
 def incident_of(bot, slack, *, service: str = "Unknown"):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=2, service=service)
-    make_im(bot.services, channel.id, "UALICE")
+    make_im(bot.deps, channel.id, "UALICE")
     join_channel(slack, channel.id, "UALICE", "UBOB", "UCAROL")
     bot.clock.advance(minutes=60)
     return channel
 
 
-def test_proximate_cause_and_external_dependency_with_the_handbooks_consequence(bot, slack, services):
+def test_proximate_cause_and_external_dependency_with_the_handbooks_consequence(bot, slack, deps):
     channel = incident_of(bot, slack)
     resolve(bot, channel)
     bot.command("postmortem edit cause", user="UALICE", channel=channel.id)
@@ -66,7 +66,7 @@ def test_proximate_cause_and_external_dependency_with_the_handbooks_consequence(
         "text": {"type": "plain_text", "text": "Met"}, "value": "met"}}}
     assert bot.submit(view, values, user="UALICE").status == 200
 
-    pm = postmortem_row(services)
+    pm = postmortem_row(deps)
     assert pm.fields["proximate_cause"] == "AWS fault. Get the AWS postmortem."
     assert pm.fields["external_dependency"] == "met"
     bot.command("postmortem export", user="UALICE", channel=channel.id)
@@ -77,7 +77,7 @@ def test_proximate_cause_and_external_dependency_with_the_handbooks_consequence(
             "anyways. What to do: Increase our resilience") in markdown
 
 
-def test_requesting_approval_without_a_root_cause_action_asks_for_confirmation(bot, slack, services):
+def test_requesting_approval_without_a_root_cause_action_asks_for_confirmation(bot, slack, deps):
     channel = incident_of(bot, slack)
     resolve(bot, channel)
     bot.command("postmortem approvers <@UBOB>", user="UALICE", channel=channel.id)
@@ -91,33 +91,33 @@ def test_requesting_approval_without_a_root_cause_action_asks_for_confirmation(b
         in asked["text"]
     button = next(el for b in asked["blocks"] if b["type"] == "actions" for el in b["elements"])
     assert button["action_id"] == Action.POSTMORTEM_REQUEST_APPROVAL_CONFIRMED
-    assert postmortem_row(services).status == "draft"
+    assert postmortem_row(deps).status == "draft"
     assert not [m for m in slack.dm_messages("UBOB") if "asks you to approve" in m["text"]]
 
     bot.action(Action.POSTMORTEM_REQUEST_APPROVAL_CONFIRMED, button["value"], user="UALICE", channel_id=channel.id)
-    assert postmortem_row(services).status == "in_review"
+    assert postmortem_row(deps).status == "in_review"
     assert "asks you to approve" in slack.dm_messages("UBOB")[-1]["text"]
 
 
 def test_a_services_approvers_are_mandatory_and_must_all_approve(team_bot, slack):
-    bot, services = team_bot, team_bot.services
+    bot, deps = team_bot, team_bot.deps
     channel = incident_of(bot, slack, service="payments-api")
     resolve(bot, channel)
-    assert postmortem_row(services).approvers == ["UREPORTER", "UBOB", "UCAROL"]
+    assert postmortem_row(deps).approvers == ["UREPORTER", "UBOB", "UCAROL"]
     # The service's approvers cannot be removed.
     bot.command("postmortem approvers remove <@UBOB>", user="UALICE", channel=channel.id)
-    assert postmortem_row(services).approvers == ["UREPORTER", "UBOB", "UCAROL"]
+    assert postmortem_row(deps).approvers == ["UREPORTER", "UBOB", "UCAROL"]
     bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
     bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
-    pm_id = str(postmortem_row(services).id)
+    pm_id = str(postmortem_row(deps).id)
 
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UREPORTER", message=slack.dm_messages("UREPORTER")[-1])
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UBOB", message=slack.dm_messages("UBOB")[-1])
-    assert postmortem_row(services).status == "in_review"
+    assert postmortem_row(deps).status == "in_review"
     assert "still waiting for <@UCAROL>" in slack.messages_in(channel.id)[-1]["text"]
 
     bot.action(Action.POSTMORTEM_APPROVE, pm_id, user="UCAROL", message=slack.dm_messages("UCAROL")[-1])
-    pm = postmortem_row(services)
+    pm = postmortem_row(deps)
     assert pm.status == "approved" and pm.approved_at is not None
 
 
@@ -134,13 +134,13 @@ def test_the_meeting_invitation_and_agenda_are_prefilled(bot, slack):
 
 
 def test_priority_actions_follow_the_services_slo_and_the_setting_otherwise(team_bot, slack):
-    bot, services = team_bot, team_bot.services
+    bot, deps = team_bot, team_bot.deps
     payments = incident_of(bot, slack, service="payments-api")
     bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=payments.id)
     now = bot.clock()
     other = bot.declare("Search is slow", severity=2)
     bot.command("action priority prevent-future Add a search canary", user="UREPORTER", channel=other.id)
-    with services.sessions() as s:
+    with deps.sessions() as s:
         due = [a.due_at for a in s.scalars(select(ActionRow).order_by(ActionRow.id))]
     assert due == [now + timedelta(weeks=4), now + timedelta(weeks=8)]
 
@@ -152,42 +152,42 @@ def test_a_service_slo_other_than_4_or_8_weeks_is_refused(tmp_path):
         load_team_config(str(path))
 
 
-def test_postmortem_rows_unchanged_by_refused_confirmation(bot, slack, services):
+def test_postmortem_rows_unchanged_by_refused_confirmation(bot, slack, deps):
     channel = incident_of(bot, slack)
     resolve(bot, channel)
     bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
     assert "Name the approvers first" in told(slack, "UALICE")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Postmortem.status)).one() == "draft"
 
 
 def test_the_invitation_escapes_what_people_typed(bot, slack):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout <!here> fails", severity=2)
-    make_im(bot.services, channel.id, "UALICE")
+    make_im(bot.deps, channel.id, "UALICE")
     join_channel(slack, channel.id, "UALICE")
     bot.command("postmortem meeting", user="UALICE", channel=channel.id)
     shown = json.dumps([e["blocks"] for e in slack.ephemerals if e["user"] == "UALICE"][-1])
     assert "checkout &lt;!here&gt; fails" in shown and "<!here>" not in shown
 
 
-def test_an_action_gets_its_category_later_and_then_counts_for_approval(bot, slack, services):
+def test_an_action_gets_its_category_later_and_then_counts_for_approval(bot, slack, deps):
     channel = incident_of(bot, slack)
     resolve(bot, channel)
     bot.command("postmortem approvers <@UBOB>", user="UALICE", channel=channel.id)
     bot.command("action priority Fix the pool leak <R&D>", user="UALICE", channel=channel.id)
     assert "`/incident action category <id> <category>`" in told(slack, "UALICE")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         action_id = s.scalars(select(ActionRow.id)).one()
 
     bot.command(f"action category {action_id} prevent", user="UBOB", channel=channel.id)
     assert "close action" not in told(slack, "UBOB") and "set the category" in told(slack, "UBOB")
     bot.command(f"action category {action_id} prevent", user="UALICE", channel=channel.id)
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(ActionRow.category)).one() == "prevent-future"
     line = slack.messages_in(channel.id)[-1]["text"]
     assert line == (f":label: <@UALICE> put action *#{action_id}* in Prevent future incidents: "
                     "Fix the pool leak &lt;R&amp;D&gt;")
     bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
-    assert postmortem_row(services).status == "in_review"  # no confirmation asked
+    assert postmortem_row(deps).status == "in_review"  # no confirmation asked

@@ -10,15 +10,15 @@ from tests.commands.test_list_stats import make_incident
 from tests.support import ack_text
 
 
-def test_stats_counts_open_priority_actions_by_severity_and_incidents_at_risk(bot, slack, services):
+def test_stats_counts_open_priority_actions_by_severity_and_incidents_at_risk(bot, slack, deps):
     # Sev 1: two open priority actions; Sev 2: one open, one done; Sev 2: all done; Sev 3: none.
-    make_incident(services, severity=1, started_ago=timedelta(days=100), ttd=5, ttr=60,
+    make_incident(deps, severity=1, started_ago=timedelta(days=100), ttd=5, ttr=60,
                   priority_actions=[(timedelta(days=-1), False), (timedelta(days=20), False)])
-    make_incident(services, severity=2, started_ago=timedelta(days=2), ttd=10, ttr=90,
+    make_incident(deps, severity=2, started_ago=timedelta(days=2), ttd=10, ttr=90,
                   priority_actions=[(timedelta(days=10), False), (timedelta(days=-5), True)])
-    make_incident(services, severity=2, started_ago=timedelta(days=3), ttd=30, ttr=240,
+    make_incident(deps, severity=2, started_ago=timedelta(days=3), ttd=30, ttr=240,
                   priority_actions=[(timedelta(days=10), True)])
-    make_incident(services, severity=3, started_ago=timedelta(days=4))
+    make_incident(deps, severity=3, started_ago=timedelta(days=4))
 
     response = bot.command("stats", user="UCAROL", channel=slack.general_channel_id)
 

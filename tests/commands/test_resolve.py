@@ -15,12 +15,12 @@ from tests.support import ack_text
 MONDAY_NOON = datetime(2024, 5, 6, 12, 0, tzinfo=timezone.utc)  # 08:00 in New York (UALICE's zone)
 
 
-def make_im(services, channel_id: str, user: str) -> None:
+def make_im(deps, channel_id: str, user: str) -> None:
     """The incident manager takes the incident (written directly: roles are another command's job)."""
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident = s.scalars(select(Incident).where(Incident.channel_id == channel_id)).one()
         s.add(RoleAssignment(incident_id=incident.id, role="incident-manager", user_id=user, assigned_by=user,
-                             assigned_at=services.now()))
+                             assigned_at=deps.now()))
         incident.status = "Fixing"
 
 
@@ -39,10 +39,10 @@ def resolve_values(start: tuple[str, str], detected: tuple[str, str], ended: tup
 
 
 @pytest.fixture
-def incident(bot, services):
+def incident(bot, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=2)
-    make_im(services, channel.id, "UALICE")
+    make_im(deps, channel.id, "UALICE")
     bot.clock.advance(minutes=60)
     return channel
 
@@ -74,7 +74,7 @@ def test_resolve_modal_defaults_to_declaration_and_now_in_the_users_zone(bot, sl
     assert json.loads(view["private_metadata"])["tz"] == "America/New_York"
 
 
-def test_submitting_resolves_with_times_final_comms_topic_and_postmortem(bot, slack, services, incident):
+def test_submitting_resolves_with_times_final_comms_topic_and_postmortem(bot, slack, deps, incident):
     view = open_resolve_modal(bot, incident)
 
     response = bot.submit(view, resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
@@ -93,7 +93,7 @@ def test_submitting_resolves_with_times_final_comms_topic_and_postmortem(bot, sl
     assert "You own the postmortem of HOT-1" in owner_dm["text"]
     assert "/incident postmortem" in json.dumps(owner_dm["blocks"])
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         row = s.scalars(select(Incident)).one()
         assert row.status == "Resolved"
         assert row.impact_started_at == datetime(2024, 5, 6, 11, 50, tzinfo=timezone.utc)
@@ -122,7 +122,7 @@ def test_submitting_resolves_with_times_final_comms_topic_and_postmortem(bot, sl
     (("2024-05-07", "08:00"), ("2024-05-06", "08:10"), ("2024-05-06", "08:30"), Block.IMPACT_STARTED_TIME,
      "cannot be in the future"),
 ])
-def test_impossible_orders_are_refused_inline_and_change_nothing(bot, slack, services, incident, start, detected,
+def test_impossible_orders_are_refused_inline_and_change_nothing(bot, slack, deps, incident, start, detected,
                                                                   ended, block_id, message):
     view = open_resolve_modal(bot, incident)
     posted_before = len(slack.messages_in(incident.id))
@@ -132,7 +132,7 @@ def test_impossible_orders_are_refused_inline_and_change_nothing(bot, slack, ser
     errors = json.loads(response.body)["errors"]
     assert message in errors[block_id]
     assert len(slack.messages_in(incident.id)) == posted_before
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.status)).one() == "Fixing"
         assert s.scalars(select(Postmortem)).all() == []
 
@@ -164,7 +164,7 @@ def test_resolving_twice_says_it_is_already_resolved(bot, slack, incident):
 
 
 def test_sev3_gets_no_automatic_postmortem_and_a_private_incident_no_summary_in_the_incidents_channel(
-        bot, slack, services):
+        bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Secret rotation leaked a token", severity=3, private=True)
     bot.clock.advance(minutes=30)
@@ -177,12 +177,12 @@ def test_sev3_gets_no_automatic_postmortem_and_a_private_incident_no_summary_in_
     assert "Private incident HOT-1 is resolved" in announced["text"]
     assert "Secret rotation" not in json.dumps(announced) and "Rolled back" not in json.dumps(announced)
     assert "This incident is resolved" in json.dumps(slack.messages_in(channel.id)[-1])
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.status)).one() == "Resolved"
         assert s.scalars(select(Postmortem)).all() == []
 
 
-def test_reopen_returns_to_fixing_and_restarts_the_comms_deadline(bot, slack, services, incident):
+def test_reopen_returns_to_fixing_and_restarts_the_comms_deadline(bot, slack, deps, incident):
     view = open_resolve_modal(bot, incident)
     bot.submit(view, resolve_values(("2024-05-06", "08:00"), ("2024-05-06", "08:00"), ("2024-05-06", "08:30")),
                user="UALICE")
@@ -192,10 +192,10 @@ def test_reopen_returns_to_fixing_and_restarts_the_comms_deadline(bot, slack, se
 
     assert slack.channels[incident.id].topic.startswith("HOT-1 | Sev 2 | Fixing")
     assert "reopened HOT-1" in slack.messages_in(incident.id)[-1]["text"]
-    with services.sessions() as s:
+    with deps.sessions() as s:
         row = s.scalars(select(Incident)).one()
         assert row.status == "Fixing" and row.resolved_at is None
-        assert row.next_update_due == reopened_at + services.settings.update_interval
+        assert row.next_update_due == reopened_at + deps.settings.update_interval
         assert row.next_nag_at == reopened_at
         assert s.scalars(select(TimelineEntry.data).order_by(TimelineEntry.id.desc()).limit(1)).one()["event"] == "reopened"
         assert len(s.scalars(select(Postmortem)).all()) == 1  # kept; resolving again does not make a second

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.settings import TeamConfig
 from storage.models import Incident, RoleAssignment, TimelineEntry
-from tests.support import Bot, ack_text, make_services
+from tests.support import Bot, ack_text, make_deps
 
 TOPIC_LIMIT = 250
 
@@ -20,9 +20,9 @@ def told(slack, user: str) -> str:
     return "\n".join(texts)
 
 
-def state(slack, services, channel_id: str) -> tuple:
+def state(slack, deps, channel_id: str) -> tuple:
     """What a refused command must leave alone: topic, channel messages, roles, timeline."""
-    with services.sessions() as s:
+    with deps.sessions() as s:
         roles = [(r.role, r.user_id, r.relieved_at) for r in s.scalars(select(RoleAssignment))]
         entries = len(s.scalars(select(TimelineEntry)).all())
         incident = s.scalars(select(Incident)).one()
@@ -31,7 +31,7 @@ def state(slack, services, channel_id: str) -> tuple:
     return channel.topic, len(channel.messages), len(channel.bookmarks), roles, entries, columns
 
 
-def test_taking_the_im_role_sets_fixing_topic_timeline_and_tells_the_holder(bot, slack, services):
+def test_taking_the_im_role_sets_fixing_topic_timeline_and_tells_the_holder(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=2)
     bot.command("role incident-manager me", user="UALICE", channel=channel.id)
 
@@ -41,7 +41,7 @@ def test_taking_the_im_role_sets_fixing_topic_timeline_and_tells_the_holder(bot,
     assert any("<@UALICE> is now the incident manager" in m["text"] for m in slack.messages_in(channel.id))
     pinned = next(m for m in slack.messages_in(channel.id) if m["ts"] == channel.pins[0])
     assert "<@UALICE> is the incident manager." in str(pinned["blocks"])
-    with services.sessions() as s:
+    with deps.sessions() as s:
         entries = {e.data["event"]: e for e in s.scalars(select(TimelineEntry))}
         assert entries["status"].data["from"] == "Pending" and entries["status"].data["to"] == "Fixing"
         assert entries["status"].actor_id == "UALICE" and entries["status"].occurred_at == bot.clock()
@@ -49,7 +49,7 @@ def test_taking_the_im_role_sets_fixing_topic_timeline_and_tells_the_holder(bot,
                                         "user": "UALICE", "by": "UALICE"}
 
 
-def test_assigning_a_tech_lead_invites_them_and_several_may_hold_it(bot, slack, services):
+def test_assigning_a_tech_lead_invites_them_and_several_may_hold_it(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UREPORTER", channel=channel.id)
     bot.command("role tl <@UBOB|bob>", user="UREPORTER", channel=channel.id)
@@ -61,7 +61,7 @@ def test_assigning_a_tech_lead_invites_them_and_several_may_hold_it(bot, slack, 
     assert "assigned by <@UREPORTER>" in told(slack, "UCAROL")
 
 
-def test_a_new_im_relieves_the_old_one_who_is_told(bot, slack, services):
+def test_a_new_im_relieves_the_old_one_who_is_told(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("role backup-im <@UCAROL>", user="UALICE", channel=channel.id)
@@ -71,7 +71,7 @@ def test_a_new_im_relieves_the_old_one_who_is_told(bot, slack, services):
     assert channel.topic == "HOT-1 | Sev 2 | Fixing | IM: <@UBOB> | Checkout fails for EU customers | Backup IM: <@UCAROL>"
     assert "You are no longer the incident manager of *HOT-1*" in told(slack, "UALICE")
     assert "<@UBOB> holds it now" in told(slack, "UALICE")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         current = s.scalars(select(RoleAssignment.user_id).where(
             RoleAssignment.role == "incident-manager", RoleAssignment.relieved_at.is_(None))).all()
         assert current == ["UBOB"]
@@ -79,8 +79,8 @@ def test_a_new_im_relieves_the_old_one_who_is_told(bot, slack, services):
 
 def test_configured_extra_roles_are_valid(slack, database_url, clock):
     team = TeamConfig(extra_roles={"problem-manager": "Owns the problem record after the incident."})
-    services = make_services(slack, database_url, clock, team=team)
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, team=team)
+    bot = Bot.build(deps, slack)
     try:
         channel = bot.declare()
         bot.command("role problem-manager <@UBOB>", user="UREPORTER", channel=channel.id)
@@ -91,13 +91,13 @@ def test_configured_extra_roles_are_valid(slack, database_url, clock):
         assert "`problem-manager`" in told(slack, "UREPORTER")
     finally:
         bot.executor.shutdown(wait=True)
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
 
 
-def test_bad_forms_are_answered_and_change_nothing(bot, slack, services):
+def test_bad_forms_are_answered_and_change_nothing(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UREPORTER", channel=channel.id)
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
 
     assert "Say which role and who" in ack_text(bot.command("role tl", user="UREPORTER", channel=channel.id))
     assert "is not a person" in ack_text(bot.command("role tl bob", user="UREPORTER", channel=channel.id))
@@ -114,25 +114,25 @@ def test_bad_forms_are_answered_and_change_nothing(bot, slack, services):
     assert "Slack does not know the user `UNOBODY1`" in answers
     assert "<@UGONE> is deactivated" in answers
     assert "needs an incident manager while it is open" in answers
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before
 
 
-def test_others_are_refused_politely_with_the_ims_name_but_may_take_a_free_role(bot, slack, services):
+def test_others_are_refused_politely_with_the_ims_name_but_may_take_a_free_role(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UALICE", channel=channel.id)
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
 
     bot.command("role im me", user="UBOB", channel=channel.id)
     bot.command("role comms <@UCAROL>", user="UBOB", channel=channel.id)
     assert "Only the incident manager <@UALICE> may assign the incident manager role in HOT-1." in told(slack, "UBOB")
     assert "Only the incident manager <@UALICE> may assign the communications manager role" in told(slack, "UBOB")
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before
 
     bot.command("role comms me", user="UBOB", channel=channel.id)
     assert "Comms: <@UBOB>" in channel.topic
 
 
-def test_two_people_taking_the_im_role_at_once_one_wins_the_other_is_told(bot, slack, services):
+def test_two_people_taking_the_im_role_at_once_one_wins_the_other_is_told(bot, slack, deps):
     channel = bot.declare()
     start = threading.Barrier(2)
 
@@ -147,7 +147,7 @@ def test_two_people_taking_the_im_role_at_once_one_wins_the_other_is_told(bot, s
         thread.join()
     bot.drain()
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         holders = s.scalars(select(RoleAssignment.user_id).where(RoleAssignment.role == "incident-manager")).all()
     assert len(holders) == 1
     winner = holders[0]
@@ -156,7 +156,7 @@ def test_two_people_taking_the_im_role_at_once_one_wins_the_other_is_told(bot, s
     assert f"Only the incident manager <@{winner}>" in told(slack, loser)
 
 
-def test_clearing_a_role_updates_the_topic(bot, slack, services):
+def test_clearing_a_role_updates_the_topic(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("role tl <@UBOB>", user="UALICE", channel=channel.id)

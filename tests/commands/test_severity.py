@@ -9,7 +9,7 @@ from tests.commands.test_roles import state, told
 from tests.support import ack_text
 
 
-def test_raising_severity_updates_topic_channel_incidents_channel_and_timeline(bot, slack, services):
+def test_raising_severity_updates_topic_channel_incidents_channel_and_timeline(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=3)
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.command("severity 1", user="UALICE", channel=channel.id)
@@ -20,7 +20,7 @@ def test_raising_severity_updates_topic_channel_incidents_channel_and_timeline(b
     assert "a postmortem will be required" in note
     announced = slack.messages_in(slack.incidents_channel_id)[-1]["text"]
     assert announced.startswith(":rotating_light: HOT-1 - Sev 1 - Checkout fails: severity changed from 3 to 1")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         entry = s.scalars(select(TimelineEntry).order_by(TimelineEntry.id.desc())).first()
         assert entry.data == {"event": "severity", "from": 3, "to": 1, "by": "UALICE"}
 
@@ -41,10 +41,10 @@ def test_a_private_incident_keeps_its_summary_out_of_the_incidents_channel(bot, 
     assert "Secret breach" not in announced
 
 
-def test_same_severity_bad_values_and_other_people_change_nothing(bot, slack, services):
+def test_same_severity_bad_values_and_other_people_change_nothing(bot, slack, deps):
     channel = bot.declare(severity=2)
     bot.command("role im me", user="UALICE", channel=channel.id)
-    before = state(slack, services, channel.id)
+    before = state(slack, deps, channel.id)
     announcements = len(slack.messages_in(slack.incidents_channel_id))
 
     bot.command("severity 2", user="UALICE", channel=channel.id)
@@ -55,5 +55,5 @@ def test_same_severity_bad_values_and_other_people_change_nothing(bot, slack, se
         assert "Usage: `/incident severity <1|2|3>`" in answer
     refused = ack_text(bot.command("severity 1", user="UBOB", channel=channel.id))
     assert refused == "Only the incident manager <@UALICE> may change the severity of HOT-1."
-    assert state(slack, services, channel.id) == before
+    assert state(slack, deps, channel.id) == before
     assert len(slack.messages_in(slack.incidents_channel_id)) == announcements

@@ -13,7 +13,7 @@ from tests.support import declare_values
 
 
 def entries(bot):
-    with bot.services.sessions() as s:
+    with bot.deps.sessions() as s:
         return list(s.scalars(select(TimelineEntry).order_by(TimelineEntry.occurred_at, TimelineEntry.id)))
 
 
@@ -42,7 +42,7 @@ def test_declare_from_a_message_starts_the_timeline_with_it(bot, slack):
     assert first.actor_id == "UBOB" and first.occurred_at == ts_to_datetime(message["ts"])
     assert first.permalink and message["ts"].replace(".", "") in first.permalink
     assert first.data["event"] == "detection"
-    with bot.services.sessions() as s:
+    with bot.deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
         assert incident.reporter_id == "UALICE" and incident.origin_channel_id == slack.general_channel_id
         assert incident.detected_at == ts_to_datetime(message["ts"])

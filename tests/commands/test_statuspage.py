@@ -20,7 +20,7 @@ from storage import effects, statuspage
 from storage.models import TimelineEntry
 from tests.commands.test_update import block, update_values
 from tests.fakestatuspage import FakeStatuspage
-from tests.support import make_services
+from tests.support import make_deps
 
 COMPONENTS = {"k4x0pay0api1": "Payments API", "k4x0checkout": "Checkout", "k4x0search00": "Search"}
 TEAM = TeamConfig(
@@ -58,11 +58,11 @@ def pace() -> FakeMonotonic:
 
 
 @pytest.fixture
-def services(slack, database_url, clock, page, pace):
-    services = make_services(slack, database_url, clock, TEAM, statuspage_api_url=page.url,
+def deps(slack, database_url, clock, page, pace):
+    deps = make_deps(slack, database_url, clock, TEAM, statuspage_api_url=page.url,
                              statuspage_api_key=page.api_key, statuspage_page_id=page.page_id)
-    services.statuspage_pacer = Pacer(1.0, clock=pace, sleep=pace.sleep)
-    return services
+    deps.statuspage_pacer = Pacer(1.0, clock=pace, sleep=pace.sleep)
+    return deps
 
 
 def external(publish: bool = True, status: str = "investigating",
@@ -87,10 +87,10 @@ def declare(bot, severity: int = 2, **kw: Any) -> Any:
     return bot.declare("Checkout fails", severity=severity, service="payments-api", products=("Checkout",), **kw)
 
 
-def system_lines(services, event: str) -> list[TimelineEntry]:
+def system_lines(deps, event: str) -> list[TimelineEntry]:
     from sqlalchemy import select
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         return [e for e in s.scalars(select(TimelineEntry).order_by(TimelineEntry.id))
                 if e.kind == "system" and (e.data or {}).get("event") == event]
 
@@ -111,7 +111,7 @@ def test_the_update_modal_offers_the_external_part_prefilled(bot, slack, page):
     assert "ready to copy" not in str(view)
 
 
-def test_publish_creates_one_incident_then_patches_it_and_resolve_resolves_it(bot, slack, page, services, pace):
+def test_publish_creates_one_incident_then_patches_it_and_resolve_resolves_it(bot, slack, page, deps, pace):
     channel = declare(bot, severity=2)
 
     response = publish_update(bot, channel.id, message="We are investigating failed payments in Checkout.")
@@ -134,7 +134,7 @@ def test_publish_creates_one_incident_then_patches_it_and_resolve_resolves_it(bo
     pinned = pinned_message(slack, channel.id)
     assert remote["shortlink"] in pinned and "Status page" in pinned
     # On the timeline.
-    [opened] = system_lines(services, "statuspage_published")
+    [opened] = system_lines(deps, "statuspage_published")
     assert opened.text.startswith("Opened the status page incident (investigating) http://stspg.io/")
 
     # The modal remembers: next time publishing is ticked and the link is shown.
@@ -159,7 +159,7 @@ def test_publish_creates_one_incident_then_patches_it_and_resolve_resolves_it(bo
     assert final.incident["components"] == {"k4x0pay0api1": "operational", "k4x0checkout": "operational"}
     assert remote["status"] == "resolved" and remote["resolved_at"]
     assert set(page.component_status.values()) == {"operational"}
-    assert len(system_lines(services, "statuspage_published")) == 3
+    assert len(system_lines(deps, "statuspage_published")) == 3
     # Statuspage allows one call a second per key: the calls were spaced.
     assert pace.slept and all(wait <= 1.0 for wait in pace.slept)
 
@@ -179,7 +179,7 @@ def test_resolving_offers_the_final_external_message_only_once_published(bot, pa
     assert "will show *operational*" in str(view)
 
 
-def test_component_statuses_follow_the_severity(bot, slack, page, services):
+def test_component_statuses_follow_the_severity(bot, slack, page, deps):
     channel = declare(bot, severity=3)
     publish_update(bot, channel.id)
     assert page.component_status["k4x0checkout"] == "degraded_performance"
@@ -191,7 +191,7 @@ def test_component_statuses_follow_the_severity(bot, slack, page, services):
     assert page.component_status["k4x0pay0api1"] == "major_outage"
     bot.command("severity 2", user="UREPORTER", channel=channel.id)
     assert page.component_status["k4x0pay0api1"] == "partial_outage"
-    assert len(system_lines(services, "statuspage_components")) == 2
+    assert len(system_lines(deps, "statuspage_components")) == 2
     assert len(page.incidents) == 1
 
 
@@ -201,7 +201,7 @@ def test_a_severity_change_before_any_publish_sends_nothing(bot, page):
     assert page.received == []
 
 
-def test_a_statuspage_500_delays_the_publish_but_loses_and_duplicates_nothing(bot, slack, page, services, clock):
+def test_a_statuspage_500_delays_the_publish_but_loses_and_duplicates_nothing(bot, slack, page, deps, clock):
     channel = declare(bot)
     page.fail_next(500, times=2)
 
@@ -251,7 +251,7 @@ def test_a_patch_whose_answer_was_lost_is_not_sent_again(bot, page, clock):
     assert [u["body"] for u in remote["incident_updates"]] == ["Found it.", "We are investigating."]
 
 
-def test_a_rejected_publish_is_told_to_the_im_with_statuspages_reason(bot, slack, page, services):
+def test_a_rejected_publish_is_told_to_the_im_with_statuspages_reason(bot, slack, page, deps):
     channel = declare(bot)
     bot.command("role incident-manager me", user="UALICE", channel=channel.id)
     page.api_key = "rotated-key"  # the configured key no longer works: 401
@@ -261,17 +261,17 @@ def test_a_rejected_publish_is_told_to_the_im_with_statuspages_reason(bot, slack
     told = [m["text"] for m in slack.dm_messages("UALICE") if "Statuspage" in m["text"]]
     assert told == [":warning: The status page update for HOT-1 (investigating) did not reach Statuspage: "
                     "Statuspage: 401 Could not authenticate."]
-    [refused] = system_lines(services, "statuspage_refused")
+    [refused] = system_lines(deps, "statuspage_refused")
     assert "401 Could not authenticate" in refused.text
-    with services.sessions() as s:
+    with deps.sessions() as s:
         [row] = [e for e in effects.for_incident(s, 1) if e.kind == statuspage.PUBLISH]
         assert row.outcome == "failed"
 
     # Resolving then does not open an already-resolved incident on the page.
-    page.api_key = services.settings.statuspage_api_key
+    page.api_key = deps.settings.statuspage_api_key
     resolve(bot, channel.id, message="Restored.", user="UALICE")
     assert page.calls() == [] and page.incidents == {}
-    with services.sessions() as s:
+    with deps.sessions() as s:
         outcomes = [e.outcome for e in effects.for_incident(s, 1) if e.kind == statuspage.PUBLISH]
     assert outcomes == ["failed", "skipped"]
 
@@ -281,16 +281,16 @@ def test_a_component_statuspage_does_not_know_is_a_422_told_with_its_reason(slac
 
     team = TeamConfig(services=(Service("payments-api", statuspage_components=("gone00000000",)),),
                       products=("Checkout",))
-    services = make_services(slack, database_url, clock, team, statuspage_api_url=page.url,
+    deps = make_deps(slack, database_url, clock, team, statuspage_api_url=page.url,
                              statuspage_api_key=page.api_key, statuspage_page_id=page.page_id)
-    services.statuspage_pacer = Pacer(0)
-    bot = Bot.build(services, slack)
+    deps.statuspage_pacer = Pacer(0)
+    bot = Bot.build(deps, slack)
     try:
         channel = declare(bot)
         publish_update(bot, channel.id)
     finally:
         bot.executor.shutdown(wait=True)
-        services.sessions.kw["bind"].dispose()
+        deps.sessions.kw["bind"].dispose()
     told = [m["text"] for m in slack.dm_messages("UREPORTER") if "did not reach Statuspage" in m["text"]]
     assert told == [":warning: The status page update for HOT-1 (investigating) did not reach Statuspage: "
                     "Statuspage: 422 Component gone00000000 could not be found on this page."]
@@ -311,7 +311,7 @@ def test_publishing_without_a_message_is_refused_inline(bot, page):
     assert page.received == []
 
 
-def test_a_private_incident_is_not_offered_the_status_page_and_reaches_nothing(bot, slack, page, services):
+def test_a_private_incident_is_not_offered_the_status_page_and_reaches_nothing(bot, slack, page, deps):
     channel = declare(bot, private=True)
     bot.command("update", user="UREPORTER", channel=channel.id)
     view = bot.last_view(Callback.UPDATE)
@@ -322,7 +322,7 @@ def test_a_private_incident_is_not_offered_the_status_page_and_reaches_nothing(b
     bot.command("severity 1", user="UREPORTER", channel=channel.id)
     resolve(bot, channel.id, message="Restored.", with_external=True)
     assert page.received == []
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert statuspage.get(s, 1) is None
         assert [e.kind for e in effects.for_incident(s, 1) if e.kind.startswith("statuspage")] == []
 

@@ -23,7 +23,7 @@ def submit_update(bot, channel_id, values, user="UREPORTER"):
     return bot.submit(bot.last_view(Callback.UPDATE), values, user=user)
 
 
-def test_the_first_update_is_the_short_initial_message_and_reminds_of_the_external_part(bot, slack, services):
+def test_the_first_update_is_the_short_initial_message_and_reminds_of_the_external_part(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=2)
     bot.clock.advance(minutes=12)
     bot.command("update", user="UREPORTER", channel=channel.id)
@@ -33,36 +33,36 @@ def test_the_first_update_is_the_short_initial_message_and_reminds_of_the_extern
     assert "Keep it short: what is known, the impact, and when the next update comes." in everything
 
     # No bullets at all: the handbook's initial message is what is known, the impact, the next update.
-    response = bot.submit(view, update_values(services.now() + timedelta(minutes=30), status="", steps=""),
+    response = bot.submit(view, update_values(deps.now() + timedelta(minutes=30), status="", steps=""),
                           user="UREPORTER")
     assert response.status == 200 and not response.body
     posted = slack.messages_in(channel.id)[-1]
     body = json.dumps(posted["blocks"])
     assert "Checkout is failing for EU customers." in body and "Next update:" in body
     assert "Current status" not in body and "Next steps" not in body
-    with services.sessions() as s:
+    with deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
         # The internal-only first update met the 30-minute deadline.
-        assert incident.last_update_at == services.now()
-        assert incident.next_update_due == services.now() + timedelta(minutes=30)
+        assert incident.last_update_at == deps.now()
+        assert incident.next_update_due == deps.now() + timedelta(minutes=30)
 
     # A follow-up still needs 2 to 4 bullets each, and the reminder is gone.
     bot.command("update", user="UREPORTER", channel=channel.id)
     followup = bot.last_view(Callback.UPDATE)
     assert "Don't forget the external part" not in json.dumps(followup)
-    response = bot.submit(followup, update_values(services.now() + timedelta(minutes=30), status="", steps=""),
+    response = bot.submit(followup, update_values(deps.now() + timedelta(minutes=30), status="", steps=""),
                           user="UREPORTER")
     errors = json.loads(response.body)["errors"]
     assert "2 to 4 bullets" in errors[Block.UPDATE_CURRENT_STATUS]
 
 
-def test_support_cases_go_from_updates_and_resolve_into_the_final_comms(bot, slack, services):
+def test_support_cases_go_from_updates_and_resolve_into_the_final_comms(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=3,
                           impact="Declared: maybe some customers see errors")
-    make_im(services, channel.id, "UALICE")
+    make_im(deps, channel.id, "UALICE")
     bot.clock.advance(minutes=20)
-    values = update_values(services.now() + timedelta(minutes=30)) | cases("7")
+    values = update_values(deps.now() + timedelta(minutes=30)) | cases("7")
     values[Block.UPDATE_CUSTOMER_IMPACT] = {Action.VALUE: {"type": "plain_text_input",
                                                            "value": "All EU card payments fail"}}
     assert submit_update(bot, channel.id, values, user="UALICE").status == 200
@@ -71,7 +71,7 @@ def test_support_cases_go_from_updates_and_resolve_into_the_final_comms(bot, sla
     bot.command("update", user="UALICE", channel=channel.id)
     followup = bot.last_view(Callback.UPDATE)
     assert block(followup, Block.SUPPORT_CASES)["element"]["initial_value"] == "7"
-    bad = bot.submit(followup, update_values(services.now() + timedelta(minutes=30)) | cases("lots"), user="UALICE")
+    bad = bot.submit(followup, update_values(deps.now() + timedelta(minutes=30)) | cases("lots"), user="UALICE")
     assert "whole number" in json.loads(bad.body)["errors"][Block.SUPPORT_CASES]
 
     bot.clock.advance(minutes=40)
@@ -87,7 +87,7 @@ def test_support_cases_go_from_updates_and_resolve_into_the_final_comms(bot, sla
     # The recap is the impact as the latest update described it, not the declaration's guess.
     assert "Impact: All EU card payments fail." in final
     assert "Declared: maybe" not in final
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.support_cases)).one() == 12
         assert s.scalars(select(CommsUpdate.fields)).one()["support_cases"] == 7
 
@@ -100,7 +100,7 @@ def test_support_cases_go_from_updates_and_resolve_into_the_final_comms(bot, sla
     assert "mitigated the event by rolled back" not in shown
 
 
-def test_resolving_a_pending_incident_makes_the_resolver_its_im_first(bot, slack, services):
+def test_resolving_a_pending_incident_makes_the_resolver_its_im_first(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare("Checkout fails for EU customers", severity=2)
     bot.clock.advance(minutes=60)
@@ -109,7 +109,7 @@ def test_resolving_a_pending_incident_makes_the_resolver_its_im_first(bot, slack
         ("2024-05-06", "20:50"), ("2024-05-06", "21:00"), ("2024-05-06", "21:55")), user="UBOB")  # Tokyo time
     assert response.status == 200 and not response.body
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
         assert incident.status == "Resolved"
         im = s.scalars(select(RoleAssignment).where(RoleAssignment.role == "incident-manager")).one()

@@ -12,7 +12,7 @@ from tests.commands.test_timeline import declare_with_team, ephemerals_to, poste
 from tests.support import ack_text
 
 
-def test_theories_and_experiments_reach_the_timeline_status_card_and_postmortem(bot, slack, services):
+def test_theories_and_experiments_reach_the_timeline_status_card_and_postmortem(bot, slack, deps):
     channel = declare_with_team(bot, slack, summary="Checkout fails for EU customers")
     hunch = say(slack, channel.id, "UALICE", "The connection pool is exhausted")
     react(bot, slack, channel.id, hunch, "thought_balloon", "UBOB")
@@ -24,7 +24,7 @@ def test_theories_and_experiments_reach_the_timeline_status_card_and_postmortem(
     lab = say(slack, channel.id, "UCAROL", "Restarted node 3 with tracing on")
     react(bot, slack, channel.id, lab, "test_tube", "UALICE")
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         kinds = [(e.kind, e.text) for e in s.scalars(select(TimelineEntry).order_by(TimelineEntry.occurred_at,
                                                                                       TimelineEntry.id))
                  if e.kind in ("theory", "experiment")]

@@ -76,14 +76,14 @@ def delete(bot, slack, channel: str, message: dict):
                       "event_ts": message["ts"], "ts": message["ts"], "channel_type": "channel"})
 
 
-def rows(services, *, include_deleted: bool = False) -> list[TimelineEntry]:
-    with services.sessions() as s:
+def rows(deps, *, include_deleted: bool = False) -> list[TimelineEntry]:
+    with deps.sessions() as s:
         incident_id = s.scalars(select(Incident.id).order_by(Incident.id.desc())).first()
         return timeline.entries(s, incident_id, include_deleted=include_deleted)
 
 
-def people_entries(services, **kw) -> list[TimelineEntry]:
-    return [e for e in rows(services, **kw) if e.kind != "system"]
+def people_entries(deps, **kw) -> list[TimelineEntry]:
+    return [e for e in rows(deps, **kw) if e.kind != "system"]
 
 
 def declare_with_team(bot, slack, **kw):
@@ -99,14 +99,14 @@ def ephemerals_to(slack, user: str) -> list[str]:
 
 
 # -- 1. reactions put a message on the timeline --------------------------------------------
-def test_reacted_top_level_message_goes_on_the_timeline_at_its_own_time(bot, slack, services):
+def test_reacted_top_level_message_goes_on_the_timeline_at_its_own_time(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Error rate on payments-api is 40%")
     bot.clock.advance(minutes=7)
 
     react(bot, slack, channel.id, message, "mag", "UBOB")
 
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert (entry.kind, entry.actor_id, entry.text) == ("observation", "UALICE", "Error rate on payments-api is 40%")
     assert entry.occurred_at == ts_to_datetime(message["ts"])
     assert entry.recorded_at == bot.clock()
@@ -121,47 +121,47 @@ def test_reacted_top_level_message_goes_on_the_timeline_at_its_own_time(bot, sla
     assert slack.calls_to("conversations.history") == []
 
 
-def test_reacted_thread_reply_goes_on_the_timeline(bot, slack, services):
+def test_reacted_thread_reply_goes_on_the_timeline(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     parent = say(slack, channel.id, "UALICE", "Deploy 42 went out at 09:58")
     reply = say(slack, channel.id, "UBOB", "Rolled back deploy 42", thread_ts=parent["ts"])
 
     react(bot, slack, channel.id, reply, "hammer_and_wrench", "UCAROL")
 
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert (entry.kind, entry.actor_id, entry.text) == ("change", "UBOB", "Rolled back deploy 42")
     assert entry.message_ts == reply["ts"] and entry.thread_ts == parent["ts"]
     assert f"thread_ts={parent['ts']}" in entry.permalink
 
 
-def test_each_default_emoji_sets_its_kind_and_a_team_emoji_can_be_added(bot, slack, services):
-    services.team = type(services.team)(timeline_emoji={"eyes": "observation", "pushpin": ""})
+def test_each_default_emoji_sets_its_kind_and_a_team_emoji_can_be_added(bot, slack, deps):
+    deps.team = type(deps.team)(timeline_emoji={"eyes": "observation", "pushpin": ""})
     channel = declare_with_team(bot, slack)
     messages = {emoji: say(slack, channel.id, "UALICE", f"message for {emoji}")
                 for emoji in ("eyes", "hammer_and_wrench", "ballot_box_with_check", "pushpin", "thumbsup")}
     for emoji, message in messages.items():
         react(bot, slack, channel.id, message, emoji, "UBOB")
 
-    assert [(e.kind, e.text) for e in people_entries(services)] == [
+    assert [(e.kind, e.text) for e in people_entries(deps)] == [
         ("observation", "message for eyes"),
         ("change", "message for hammer_and_wrench"),
         ("decision", "message for ballot_box_with_check"),
     ]
 
 
-def test_the_acknowledgement_reaction_can_be_turned_off(bot, slack, services):
-    services.settings.timeline_ack_reaction = ""
+def test_the_acknowledgement_reaction_can_be_turned_off(bot, slack, deps):
+    deps.settings.timeline_ack_reaction = ""
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Latency is back to normal")
 
     react(bot, slack, channel.id, message, "pushpin", "UALICE")
 
-    assert [e.kind for e in people_entries(services)] == ["note"]
+    assert [e.kind for e in people_entries(deps)] == ["note"]
     assert slack.calls_to("reactions.add") == []
 
 
 # -- 2. exactly once ---------------------------------------------------------------------------
-def test_a_redelivered_event_is_recorded_once_without_a_second_fetch(bot, slack, services):
+def test_a_redelivered_event_is_recorded_once_without_a_second_fetch(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Decided: fail over to eu-west-2")
 
@@ -169,79 +169,79 @@ def test_a_redelivered_event_is_recorded_once_without_a_second_fetch(bot, slack,
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB", event_id="Ev0001", retry_num=1, add=False)
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB", event_id="Ev0001", retry_num=2, add=False)
 
-    assert len(people_entries(services)) == 1
+    assert len(people_entries(deps)) == 1
     assert len(slack.calls_to("conversations.replies")) == 1
     assert len(slack.calls_to("reactions.add")) == 1
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(ProcessedEvent.key)).all() == ["event:Ev0001"]
 
 
-def test_several_people_reacting_record_one_entry(bot, slack, services):
+def test_several_people_reacting_record_one_entry(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Checkout works again from the EU")
 
     for user in ("UALICE", "UBOB", "UCAROL"):
         react(bot, slack, channel.id, message, "mag", user)
 
-    assert [(e.kind, e.actor_id) for e in people_entries(services)] == [("observation", "UALICE")]
+    assert [(e.kind, e.actor_id) for e in people_entries(deps)] == [("observation", "UALICE")]
 
 
-def test_the_same_message_can_be_an_observation_and_a_decision(bot, slack, services):
+def test_the_same_message_can_be_an_observation_and_a_decision(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Cache hit rate is 2%, we flush it")
 
     react(bot, slack, channel.id, message, "mag", "UBOB")
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB")
 
-    assert sorted(e.kind for e in people_entries(services)) == ["decision", "observation"]
+    assert sorted(e.kind for e in people_entries(deps)) == ["decision", "observation"]
 
 
-def test_removing_the_last_reaction_removes_the_entry(bot, slack, services):
+def test_removing_the_last_reaction_removes_the_entry(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Roll back deploy 42")
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB")
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UCAROL")
 
     unreact(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB")
-    assert [e.kind for e in people_entries(services)] == ["decision"]  # Carol still reacts
+    assert [e.kind for e in people_entries(deps)] == ["decision"]  # Carol still reacts
 
     unreact(bot, slack, channel.id, message, "ballot_box_with_check", "UCAROL")
-    assert people_entries(services) == []
+    assert people_entries(deps) == []
     # the bot takes its acknowledgement back too
     assert not next(m for m in slack.messages_in(channel.id) if m["ts"] == message["ts"]).get("reactions")
 
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB")
-    assert [e.kind for e in people_entries(services)] == ["decision"]
+    assert [e.kind for e in people_entries(deps)] == ["decision"]
 
 
-def test_editing_a_reacted_message_updates_the_entry(bot, slack, services):
+def test_editing_a_reacted_message_updates_the_entry(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Error rate is 40%")
     react(bot, slack, channel.id, message, "mag", "UBOB")
 
     edit(bot, slack, channel.id, message, "Error rate is 60% and rising")
 
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert entry.text == "Error rate is 60% and rising"
     assert entry.edited_at == ts_to_datetime(message["edited"]["ts"])
 
 
-def test_deleting_a_message_takes_it_off_the_timeline(bot, slack, services):
+def test_deleting_a_message_takes_it_off_the_timeline(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "The password is hunter2")
     react(bot, slack, channel.id, message, "pushpin", "UALICE")
 
     delete(bot, slack, channel.id, message)
 
-    assert people_entries(services) == []
-    [kept] = people_entries(services, include_deleted=True)
+    assert people_entries(deps) == []
+    [kept] = people_entries(deps, include_deleted=True)
     assert kept.deleted_at == bot.clock()
     bot.command("timeline", user="UBOB", channel=channel.id)
     assert "hunter2" not in "\n".join(ephemerals_to(slack, "UBOB"))
 
 
 # -- 3. notes by command and by prefix ---------------------------------------------------------
-def test_note_command_records_now_by_its_author_and_shows_it_in_the_channel(bot, slack, services):
+def test_note_command_records_now_by_its_author_and_shows_it_in_the_channel(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     bot.clock.advance(minutes=12)
 
@@ -250,43 +250,43 @@ def test_note_command_records_now_by_its_author_and_shows_it_in_the_channel(bot,
     assert response.status == 200
     shown = slack.messages_in(channel.id)[-1]
     assert shown["text"] == ":pushpin: *Note* from <@UALICE>: Paged the database on-call"
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert (entry.kind, entry.actor_id, entry.text, entry.source) == ("note", "UALICE", "Paged the database on-call",
                                                                       "command")
     assert entry.occurred_at == bot.clock() and entry.message_ts == shown["ts"]
 
 
-def test_note_command_prefix_sets_the_kind(bot, slack, services):
+def test_note_command_prefix_sets_the_kind(bot, slack, deps):
     channel = declare_with_team(bot, slack)
 
     bot.command("note Decision: fail over to eu-west-2", user="UBOB", channel=channel.id)
 
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert (entry.kind, entry.text) == ("decision", "fail over to eu-west-2")
     assert slack.messages_in(channel.id)[-1]["text"].startswith(":ballot_box_with_check: *Decision* from <@UBOB>")
 
 
-def test_empty_note_is_refused_and_nothing_is_recorded(bot, slack, services):
+def test_empty_note_is_refused_and_nothing_is_recorded(bot, slack, deps):
     from tests.support import ack_text
 
     channel = declare_with_team(bot, slack)
     response = bot.command("note   ", user="UBOB", channel=channel.id)
 
     assert "Write what to note" in ack_text(response) and "Usage: `/incident note <text>`" in ack_text(response)
-    assert people_entries(services) == []
+    assert people_entries(deps) == []
 
 
-def test_note_outside_an_incident_channel_is_refused(bot, slack, services):
+def test_note_outside_an_incident_channel_is_refused(bot, slack, deps):
     from tests.support import ack_text
 
     bot.declare()
     response = bot.command("note hello", user="UBOB", channel=slack.general_channel_id)
 
     assert "works in an incident channel" in ack_text(response)
-    assert people_entries(services) == []
+    assert people_entries(deps) == []
 
 
-def test_prefixed_channel_messages_are_recorded_without_a_command(bot, slack, services):
+def test_prefixed_channel_messages_are_recorded_without_a_command(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     observation = say(slack, channel.id, "UALICE", "OBSERVATION: p99 latency 4s")
     ordinary = say(slack, channel.id, "UBOB", "anyone looking at the dashboards?")
@@ -296,7 +296,7 @@ def test_prefixed_channel_messages_are_recorded_without_a_command(bot, slack, se
         posted(bot, message, channel.id)
     posted(bot, observation, channel.id)  # Socket Mode redelivery
 
-    entries = people_entries(services)
+    entries = people_entries(deps)
     assert [(e.kind, e.actor_id, e.text, e.source) for e in entries] == [
         ("observation", "UALICE", "p99 latency 4s", "message"),
         ("decision", "UBOB", "roll back", "message"),
@@ -305,10 +305,10 @@ def test_prefixed_channel_messages_are_recorded_without_a_command(bot, slack, se
     assert entries[1].thread_ts == parent["ts"]
     # a reaction with the same meaning does not add a second entry
     react(bot, slack, channel.id, observation, "mag", "UBOB")
-    assert len(people_entries(services)) == 2
+    assert len(people_entries(deps)) == 2
 
 
-def test_editing_a_prefixed_message_updates_it_and_removing_an_emoji_keeps_it(bot, slack, services):
+def test_editing_a_prefixed_message_updates_it_and_removing_an_emoji_keeps_it(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "change: restarted 2 pods")
     posted(bot, message, channel.id)
@@ -317,29 +317,29 @@ def test_editing_a_prefixed_message_updates_it_and_removing_an_emoji_keeps_it(bo
 
     edit(bot, slack, channel.id, message, "change: restarted 3 pods")
 
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert (entry.kind, entry.text) == ("change", "restarted 3 pods")
     assert entry.edited_at is not None
 
 
-def test_messages_from_bots_and_other_subtypes_are_ignored(bot, slack, services):
+def test_messages_from_bots_and_other_subtypes_are_ignored(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     bot.event({"type": "message", "channel": channel.id, "bot_id": "B0002", "user": "UOTHERBOT",
                "text": "decision: page everyone", "ts": "1700000000.000100", "event_ts": "1700000000.000100"})
     bot.event({"type": "message", "subtype": "channel_join", "channel": channel.id, "user": "UBOB",
                "text": "change: <@UBOB> has joined", "ts": "1700000000.000200", "event_ts": "1700000000.000200"})
 
-    assert people_entries(services) == []
+    assert people_entries(deps) == []
 
 
 # -- 4. system entries and 5. /incident timeline -----------------------------------------------
-def test_timeline_lists_system_entries_notes_and_reactions_in_order(bot, slack, services):
+def test_timeline_lists_system_entries_notes_and_reactions_in_order(bot, slack, deps):
     channel = declare_with_team(bot, slack, summary="Checkout fails for EU customers")
     first = say(slack, channel.id, "UALICE", "Error rate 40% on payments-api")
     bot.clock.advance(minutes=3)
     bot.command("note change: scaled payments-api to 12 pods", user="UBOB", channel=channel.id)
     react(bot, slack, channel.id, first, "mag", "UCAROL")
-    with services.sessions.begin() as s:  # what other capabilities record, e.g. a severity change
+    with deps.sessions.begin() as s:  # what other capabilities record, e.g. a severity change
         incident_id = s.scalars(select(Incident.id)).one()
         timeline.record(s, incident_id=incident_id, kind="system", text="Severity 2 -> 1", actor_id="UALICE",
                         occurred_at=bot.clock() + timedelta(minutes=1), recorded_at=bot.clock(),
@@ -360,9 +360,9 @@ def test_timeline_lists_system_entries_notes_and_reactions_in_order(bot, slack, 
     assert slack.messages_in(channel.id)[-1]["text"].startswith(":hammer_and_wrench:")  # nothing else posted
 
 
-def test_a_long_timeline_is_split_across_messages_with_nothing_cut_off(bot, slack, services):
+def test_a_long_timeline_is_split_across_messages_with_nothing_cut_off(bot, slack, deps):
     channel = declare_with_team(bot, slack)
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident_id = s.scalars(select(Incident.id)).one()
         for n in range(60):
             timeline.record(s, incident_id=incident_id, kind="note", text=f"entry {n:03d} " + "x" * 150,
@@ -379,9 +379,9 @@ def test_a_long_timeline_is_split_across_messages_with_nothing_cut_off(bot, slac
     assert positions == sorted(positions)
 
 
-def test_a_very_long_timeline_is_uploaded_as_a_markdown_file(bot, slack, services):
+def test_a_very_long_timeline_is_uploaded_as_a_markdown_file(bot, slack, deps):
     channel = declare_with_team(bot, slack)
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         incident_id = s.scalars(select(Incident.id)).one()
         for n in range(400):
             timeline.record(s, incident_id=incident_id, kind="decision", text=f"step {n:03d} by <@UBOB>",
@@ -402,7 +402,7 @@ def test_a_very_long_timeline_is_uploaded_as_a_markdown_file(bot, slack, service
 
 
 # -- 6. other channels, unreadable messages ---------------------------------------------------
-def test_reactions_and_messages_outside_incident_channels_make_no_slack_call(bot, slack, services):
+def test_reactions_and_messages_outside_incident_channels_make_no_slack_call(bot, slack, deps):
     bot.declare()
     message = say(slack, slack.general_channel_id, "UALICE", "decision: lunch at noon")
     slack.reset_calls()
@@ -413,32 +413,32 @@ def test_reactions_and_messages_outside_incident_channels_make_no_slack_call(bot
     unreact(bot, slack, slack.general_channel_id, message, "ballot_box_with_check", "UBOB")
 
     assert slack.calls == []
-    assert people_entries(services) == []
+    assert people_entries(deps) == []
 
 
-def test_a_deleted_message_gets_a_notice_not_a_crash(bot, slack, services, caplog):
+def test_a_deleted_message_gets_a_notice_not_a_crash(bot, slack, deps, caplog):
     channel = declare_with_team(bot, slack)
     ghost = {"ts": "1700000000.000100", "user": "UALICE"}
 
     react(bot, slack, channel.id, ghost, "mag", "UBOB", add=False)
 
-    assert people_entries(services) == []
+    assert people_entries(deps) == []
     [notice] = ephemerals_to(slack, "UBOB")
     assert "not on the timeline" in notice and "thread_not_found" in notice
     assert any("cannot read message 1700000000.000100" in r.getMessage() for r in caplog.records)
 
 
-def test_a_missing_history_scope_is_explained_to_the_person_who_reacted(bot, slack, services):
+def test_a_missing_history_scope_is_explained_to_the_person_who_reacted(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Error rate is 40%")
     slack.fail_next("conversations.replies", "missing_scope")
 
     react(bot, slack, channel.id, message, "mag", "UBOB")
 
-    assert people_entries(services) == []
+    assert people_entries(deps) == []
     [notice] = ephemerals_to(slack, "UBOB")
     assert "channels:history" in notice and "missing_scope" in notice
     # once the scope is there, reacting again works
     unreact(bot, slack, channel.id, message, "mag", "UBOB")
     react(bot, slack, channel.id, message, "mag", "UBOB")
-    assert [e.kind for e in people_entries(services)] == ["observation"]
+    assert [e.kind for e in people_entries(deps)] == ["observation"]

@@ -20,12 +20,12 @@ def reads(slack) -> list[tuple[str, dict]]:
     return [(method, args) for method, args in slack.calls if method in READS]
 
 
-def stored(services, channel: str, ts: str) -> ChannelMessage | None:
-    with services.sessions() as s:
+def stored(deps, channel: str, ts: str) -> ChannelMessage | None:
+    with deps.sessions() as s:
         return messages.get(s, channel, ts)
 
 
-def test_a_reaction_on_a_seen_message_makes_no_read(bot, slack, services):
+def test_a_reaction_on_a_seen_message_makes_no_read(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     parent = say(slack, channel.id, "UALICE", "Error rate on payments-api is 40%")
     reply = say(slack, channel.id, "UBOB", "Rolled back deploy 42", thread_ts=parent["ts"])
@@ -40,13 +40,13 @@ def test_a_reaction_on_a_seen_message_makes_no_read(bot, slack, services):
     # The acknowledgements only (and auth.test once per process, for the workspace's permalinks).
     assert [m for m, _ in slack.calls if m != "auth.test"] == ["reactions.add", "reactions.add"]
     assert len(slack.calls_to("auth.test")) <= 1
-    entries = people_entries(services)
+    entries = people_entries(deps)
     assert [(e.kind, e.actor_id, e.text) for e in entries] == [
         ("observation", "UALICE", "Error rate on payments-api is 40%"), ("change", "UBOB", "Rolled back deploy 42")]
     assert entries[1].thread_ts == parent["ts"] and f"thread_ts={parent['ts']}" in entries[1].permalink
 
 
-def test_messages_edits_deletions_and_files_are_remembered(bot, slack, services):
+def test_messages_edits_deletions_and_files_are_remembered(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Error rate is 40%")
     posted(bot, message, channel.id)
@@ -59,26 +59,26 @@ def test_messages_edits_deletions_and_files_are_remembered(bot, slack, services)
     posted(bot, gone, channel.id)
     delete(bot, slack, channel.id, gone)
 
-    edited = stored(services, channel.id, message["ts"])
+    edited = stored(deps, channel.id, message["ts"])
     assert (edited.user_id, edited.text, edited.thread_ts) == ("UALICE", "Error rate is 60%", None)
     assert edited.edited_at is not None
-    assert stored(services, channel.id, shared["ts"]).files == ["p99 latency"]
-    assert stored(services, channel.id, gone["ts"]).deleted_at == bot.clock()
+    assert stored(deps, channel.id, shared["ts"]).files == ["p99 latency"]
+    assert stored(deps, channel.id, gone["ts"]).deleted_at == bot.clock()
     slack.reset_calls()
     react(bot, slack, channel.id, message, "mag", "UBOB")
     react(bot, slack, channel.id, {"ts": shared["ts"], "user": "UBOB"}, "mag", "UCAROL", add=False)
     assert reads(slack) == []
-    assert [e.text for e in people_entries(services)] == ["graph [files: p99 latency]", "Error rate is 60%"]
+    assert [e.text for e in people_entries(deps)] == ["graph [files: p99 latency]", "Error rate is 60%"]
 
 
-def test_messages_outside_incident_channels_are_not_kept(bot, slack, services):
+def test_messages_outside_incident_channels_are_not_kept(bot, slack, deps):
     bot.declare()
     posted(bot, say(slack, slack.general_channel_id, "UALICE", "lunch?"), slack.general_channel_id)
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(ChannelMessage.channel_id)).all() == []
 
 
-def test_an_unknown_thread_reply_is_read_with_one_call_of_limit_2(bot, slack, services):
+def test_an_unknown_thread_reply_is_read_with_one_call_of_limit_2(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     parent = say(slack, channel.id, "UALICE", "Deploy 42 went out at 09:58")
     reply = say(slack, channel.id, "UBOB", "Rolled back deploy 42", thread_ts=parent["ts"])
@@ -90,11 +90,11 @@ def test_an_unknown_thread_reply_is_read_with_one_call_of_limit_2(bot, slack, se
     [(method, args)] = reads(slack)
     assert method == "conversations.replies"
     assert (args["ts"], args["oldest"], args["latest"], args["limit"]) == (reply["ts"], reply["ts"], reply["ts"], "2")
-    assert [(e.kind, e.text, e.thread_ts) for e in people_entries(services)] == [
+    assert [(e.kind, e.text, e.thread_ts) for e in people_entries(deps)] == [
         ("change", "Rolled back deploy 42", parent["ts"]), ("observation", "Rolled back deploy 42", parent["ts"])]
 
 
-def test_a_rate_limited_read_is_retried_not_dropped(bot, slack, services):
+def test_a_rate_limited_read_is_retried_not_dropped(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Checkout works again from the EU")
     slack.rate_limit_next("conversations.replies", retry_after=30, times=2)
@@ -102,8 +102,8 @@ def test_a_rate_limited_read_is_retried_not_dropped(bot, slack, services):
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB")
 
     assert len(slack.calls_to("conversations.replies")) == 3  # two 429s, then the answer
-    assert services.slack_queue.retried == 2
-    assert [(e.kind, e.text) for e in people_entries(services)] == [("decision", "Checkout works again from the EU")]
+    assert deps.slack_queue.retried == 2
+    assert [(e.kind, e.text) for e in people_entries(deps)] == [("decision", "Checkout works again from the EU")]
     assert len(slack.calls_to("reactions.add")) == 1
 
 
@@ -118,17 +118,17 @@ def _while_down(slack, channel):
     return first, prefixed, reply
 
 
-def test_a_restart_records_what_happened_while_down_each_once(bot, slack, services):
+def test_a_restart_records_what_happened_while_down_each_once(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     seen = say(slack, channel.id, "UALICE", "before the outage")
     posted(bot, seen, channel.id)
     first, prefixed, reply = _while_down(slack, channel)
     slack.reset_calls()
 
-    assert catch_up(services) == 4
+    assert catch_up(deps) == 4
     bot.drain()
 
-    assert sorted((e.kind, e.actor_id, e.text) for e in people_entries(services)) == [
+    assert sorted((e.kind, e.actor_id, e.text) for e in people_entries(deps)) == [
         ("change", "UCAROL", "failover started"),
         ("decision", "UBOB", "fail over to the replica"),
         ("observation", "UALICE", "DB primary is at 100% CPU"),
@@ -139,19 +139,19 @@ def test_a_restart_records_what_happened_while_down_each_once(bot, slack, servic
     [thread] = slack.calls_to("conversations.replies")
     assert thread["ts"] == first["ts"] and thread["oldest"] == seen["ts"]
     assert len(slack.calls_to("reactions.add")) == 4
-    reacted = next(e for e in people_entries(services) if e.message_ts == first["ts"])
+    reacted = next(e for e in people_entries(deps) if e.message_ts == first["ts"])
     assert reacted.data == {"reacted_by": "UBOB", "emoji": "mag"}
 
     # Two more restarts: nothing is recorded or acknowledged twice.
     slack.reset_calls()
-    assert catch_up(services) == 0
-    assert catch_up(services, heard_until=datetime.now(timezone.utc) + timedelta(seconds=5)) == 0
+    assert catch_up(deps) == 0
+    assert catch_up(deps, heard_until=datetime.now(timezone.utc) + timedelta(seconds=5)) == 0
     bot.drain()
-    assert len(people_entries(services)) == 4
+    assert len(people_entries(deps)) == 4
     assert slack.calls_to("reactions.add") == []
 
 
-def test_catch_up_pages_through_a_long_gap_and_waits_out_a_429(bot, slack, services):
+def test_catch_up_pages_through_a_long_gap_and_waits_out_a_429(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     for n in range(450):
         say(slack, channel.id, "UALICE", f"observation: reading {n}")
@@ -160,19 +160,19 @@ def test_catch_up_pages_through_a_long_gap_and_waits_out_a_429(bot, slack, servi
     # (50 a minute, on by default in the fake); this test is about paging history.
     slack.enforce_tiers({"reactions.add": 1000})
 
-    assert catch_up(services) == 450
+    assert catch_up(deps) == 450
     bot.drain()
 
     pages = slack.calls_to("conversations.history")
     assert len(pages) == 4  # one 429, then 200 + 200 + 50
     assert [p.get("cursor") for p in pages[1:]] == [None, "200", "400"]
-    assert len(people_entries(services)) == 450
+    assert len(people_entries(deps)) == 450
 
 
-def test_a_socket_mode_reconnect_starts_a_catch_up(bot, slack, services, monkeypatch):
+def test_a_socket_mode_reconnect_starts_a_catch_up(bot, slack, deps, monkeypatch):
     started = []
     monkeypatch.setattr("commands.catch_up.start_catch_up", lambda sv, heard_until: started.append(heard_until))
-    watch = Reconnects(services)
+    watch = Reconnects(deps)
 
     watch.on_message('{"type": "hello", "num_connections": 1}')
     watch.on_message('{"type": "events_api", "envelope_id": "1", "payload": {}}')

@@ -47,7 +47,7 @@ def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
 
 
-def test_update_opens_the_checklist_modal_prefilled_from_the_initial_templates(bot, slack, services):
+def test_update_opens_the_checklist_modal_prefilled_from_the_initial_templates(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=2)
     bot.command("update", user="UREPORTER", channel=channel.id)
 
@@ -58,7 +58,7 @@ def test_update_opens_the_checklist_modal_prefilled_from_the_initial_templates(b
     assert block(view, Block.UPDATE_ROOT_CAUSE)["element"]["initial_value"] == "The root cause is currently unknown."
     assert block(view, Block.UPDATE_ETA)["element"]["initial_value"] == "Unknown"
     next_at = block(view, Block.UPDATE_NEXT_AT)["element"]["initial_date_time"]
-    assert next_at == int((services.now() + services.settings.update_interval).timestamp())
+    assert next_at == int((deps.now() + deps.settings.update_interval).timestamp())
     everything = json.dumps(view)
     for question in ("Have we described the actual impact on customers?", "When & where will the next update be?"):
         assert question in everything
@@ -68,10 +68,10 @@ def test_update_opens_the_checklist_modal_prefilled_from_the_initial_templates(b
     assert "follow-ups need 2 to 4" in json.dumps(block(view, Block.UPDATE_CURRENT_STATUS))
 
 
-def test_posting_goes_to_both_channels_with_the_title_and_moves_the_deadline(bot, slack, services):
+def test_posting_goes_to_both_channels_with_the_title_and_moves_the_deadline(bot, slack, deps):
     channel = bot.declare("Checkout fails", severity=2)
     bot.clock.advance(minutes=12)
-    promised = services.now() + timedelta(minutes=60)
+    promised = deps.now() + timedelta(minutes=60)
 
     response = post_update(bot, channel.id, promised)
 
@@ -84,11 +84,11 @@ def test_posting_goes_to_both_channels_with_the_title_and_moves_the_deadline(bot
         body = json.dumps(message["blocks"])
         assert "Checkout is failing for EU customers." in body and "rolled back the deploy" in body
         assert "About 2,000 external" in body and "<!date^" in body
-    with services.sessions() as s:
+    with deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
-        assert incident.last_update_at == services.now()
+        assert incident.last_update_at == deps.now()
         assert incident.next_update_due == promised
-        assert incident.next_nag_at == promised - services.settings.reminder_lead
+        assert incident.next_nag_at == promised - deps.settings.reminder_lead
         update = s.scalars(select(CommsUpdate)).one()
         assert (update.channel_ts, update.announcement_ts) == (in_channel["ts"], in_incidents["ts"])
         assert update.fields["current_status"] == ["rolled back the deploy", "error rate falling"]
@@ -96,28 +96,28 @@ def test_posting_goes_to_both_channels_with_the_title_and_moves_the_deadline(bot
         assert entry.data["event"] == "update" and entry.actor_id == "UREPORTER"
 
 
-def test_a_later_promise_is_capped_at_the_update_interval(bot, slack, services):
+def test_a_later_promise_is_capped_at_the_update_interval(bot, slack, deps):
     channel = bot.declare("Checkout fails")
     # The modal opened now defaults to now + interval; submitted 10 minutes later it is still allowed.
     bot.command("update", user="UREPORTER", channel=channel.id)
     view = bot.last_view(Callback.UPDATE)
-    promised = services.now() + services.settings.update_interval
+    promised = deps.now() + deps.settings.update_interval
     bot.clock.advance(minutes=10)
     bot.submit(view, update_values(promised), user="UREPORTER")
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.next_update_due)).one() == promised
 
 
-def test_invalid_input_is_refused_inline_and_changes_nothing(bot, slack, services):
+def test_invalid_input_is_refused_inline_and_changes_nothing(bot, slack, deps):
     channel = bot.declare("Checkout fails")
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30))
-    first_at = services.now()
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30))
+    first_at = deps.now()
     bot.clock.advance(minutes=5)
     before = len(slack.messages_in(channel.id))
     bot.command("update", user="UREPORTER", channel=channel.id)
     view = bot.last_view(Callback.UPDATE)
 
-    response = bot.submit(view, update_values(services.now() - timedelta(minutes=10), status="- just one",
+    response = bot.submit(view, update_values(deps.now() - timedelta(minutes=10), status="- just one",
                                               affected=""), user="UREPORTER")
 
     errors = json.loads(response.body)["errors"]
@@ -125,14 +125,14 @@ def test_invalid_input_is_refused_inline_and_changes_nothing(bot, slack, service
     assert "2 to 4 bullets" in errors[Block.UPDATE_CURRENT_STATUS]
     assert Block.UPDATE_CUSTOMERS_AFFECTED in errors
     assert len(slack.messages_in(channel.id)) == before
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert len(s.scalars(select(CommsUpdate)).all()) == 1
         assert s.scalars(select(Incident.last_update_at)).one() == first_at
 
 
-def test_a_private_incident_update_tells_the_incidents_channel_only_that_one_was_posted(bot, slack, services):
+def test_a_private_incident_update_tells_the_incidents_channel_only_that_one_was_posted(bot, slack, deps):
     channel = bot.declare("Credentials leaked", private=True, severity=1)
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30), state="Secret details here.")
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30), state="Secret details here.")
 
     assert "Secret details here." in json.dumps(slack.messages_in(channel.id)[-1]["blocks"])
     notice = slack.messages_in(slack.incidents_channel_id)[-1]
@@ -140,9 +140,9 @@ def test_a_private_incident_update_tells_the_incidents_channel_only_that_one_was
     assert "Secret" not in json.dumps(notice)
 
 
-def test_the_second_update_is_prefilled_from_the_first(bot, slack, services):
+def test_the_second_update_is_prefilled_from_the_first(bot, slack, deps):
     channel = bot.declare("Checkout fails")
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30), root_cause="A bad deploy of payments-api.")
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30), root_cause="A bad deploy of payments-api.")
     bot.command("update", user="UREPORTER", channel=channel.id)
     view = bot.last_view(Callback.UPDATE)
     assert block(view, Block.UPDATE_ROOT_CAUSE)["element"]["initial_value"] == "A bad deploy of payments-api."
@@ -162,11 +162,11 @@ def test_update_outside_an_incident_channel_or_with_arguments_is_refused(bot, sl
     assert [v for v in slack.views_opened if v["callback_id"] == Callback.UPDATE] == []
 
 
-def test_the_nag_dm_button_opens_the_update_modal(bot, slack, services):
+def test_the_nag_dm_button_opens_the_update_modal(bot, slack, deps):
     channel = bot.declare("Checkout fails")
     bot.clock.advance(minutes=20)
-    nag_job.run_due(services, "w1")
-    deliver_due(services)
+    nag_job.run_due(deps, "w1")
+    deliver_due(deps)
     dm = slack.dm_messages("UREPORTER")[-1]
     button = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert button["action_id"] == Action.OPEN_UPDATE
@@ -175,6 +175,6 @@ def test_the_nag_dm_button_opens_the_update_modal(bot, slack, services):
 
     view = bot.last_view(Callback.UPDATE)
     assert "Initial communications for HOT-1" in json.dumps(view["blocks"][0])
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Effect.kind).where(Effect.kind.like("%comms%"))).all() == ["initial_comms_due"]
     assert channel.id

@@ -8,7 +8,7 @@ from pathlib import Path
 import bot.core
 
 FORBIDDEN = ("slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "apscheduler", "storage", "commands", "bot.slack_edge",
-             "bot.services", "bot.app", "bot.scheduler", "bot.views", "requests", "urllib.request")
+             "bot.deps", "bot.app", "bot.scheduler", "bot.views", "requests", "urllib.request")
 
 
 def test_core_modules_import_only_the_standard_library_and_the_core():

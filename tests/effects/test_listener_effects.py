@@ -17,16 +17,16 @@ from storage.models import Effect, Incident
 TL_LINE = ":busts_in_silhouette: <@UBOB> is now the tech lead (assigned by <@UREPORTER>)."
 
 
-def rows(services: Any, kind: str | None = None) -> list[Effect]:
-    with services.sessions() as s:
+def rows(deps: Any, kind: str | None = None) -> list[Effect]:
+    with deps.sessions() as s:
         query = select(Effect).order_by(Effect.id)
         if kind:
             query = query.where(Effect.kind == kind)
         return list(s.scalars(query))
 
 
-def incident_id(services: Any) -> int:
-    with services.sessions() as s:
+def incident_id(deps: Any) -> int:
+    with deps.sessions() as s:
         return s.scalars(select(Incident.id).order_by(Incident.id.desc()).limit(1)).one()
 
 
@@ -38,32 +38,32 @@ def warnings_to(slack: Any, user: str) -> list[str]:
     return [m["text"] for m in slack.dm_messages(user) if m["text"].startswith(":warning:")]
 
 
-def test_a_role_change_is_written_as_effects_in_its_transaction_and_delivered_after_the_commit(bot, slack, services):
+def test_a_role_change_is_written_as_effects_in_its_transaction_and_delivered_after_the_commit(bot, slack, deps):
     channel = bot.declare()
     bot.auto_deliver = False
-    before = len(rows(services))
+    before = len(rows(deps))
 
     bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
 
     # Committed with the change, nothing sent yet: Slack hears of it only from the worker.
-    kinds = [r.kind for r in rows(services)[before:] if r.kind.startswith("slack.")]
+    kinds = [r.kind for r in rows(deps)[before:] if r.kind.startswith("slack.")]
     assert kinds == ["slack.invite", "slack.topic", "slack.info_message", "slack.post", "slack.dm"]
     assert texts(slack, channel.id, "tech lead") == [] and slack.dm_messages("UBOB") == []
     bot.deliver()
     assert "UBOB" in channel.members
     assert texts(slack, channel.id, "tech lead") == [TL_LINE]
     assert "You are now the *tech lead* of *HOT-1*" in slack.dm_messages("UBOB")[0]["text"]
-    assert all(r.outcome == "sent" for r in rows(services)[before:] if r.kind.startswith("slack."))
+    assert all(r.outcome == "sent" for r in rows(deps)[before:] if r.kind.startswith("slack."))
 
 
-def test_a_lost_answer_after_a_role_change_post_is_retried_and_posted_once(bot, slack, services):
+def test_a_lost_answer_after_a_role_change_post_is_retried_and_posted_once(bot, slack, deps):
     channel = bot.declare()
     # Slack posts the channel line, but its answer never reaches the bot.
     slack.lose_answer_next("chat.postMessage", when=lambda args: args.get("channel") == channel.id)
 
     bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
 
-    [post] = [r for r in rows(services, "slack.post") if r.payload.get("text") == TL_LINE]
+    [post] = [r for r in rows(deps, "slack.post") if r.payload.get("text") == TL_LINE]
     assert post.sent_at is None and post.error == "service_unavailable"
     assert texts(slack, channel.id, "is now the tech lead") == [TL_LINE]
     # The DM did not wait for the channel.
@@ -71,12 +71,12 @@ def test_a_lost_answer_after_a_role_change_post_is_retried_and_posted_once(bot, 
     bot.clock.advance(seconds=2)
     bot.deliver()
     assert texts(slack, channel.id, "is now the tech lead") == [TL_LINE]
-    [post] = [r for r in rows(services, "slack.post") if r.payload.get("text") == TL_LINE]
+    [post] = [r for r in rows(deps, "slack.post") if r.payload.get("text") == TL_LINE]
     assert post.outcome == "sent" and post.result["found_in_history"] is True and post.attempts == 2
 
 
 def test_a_crash_after_a_role_change_post_reached_slack_is_finished_by_another_worker_without_a_second_post(
-        bot, slack, services):
+        bot, slack, deps):
     channel = bot.declare()
     bot.auto_deliver = False
     bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
@@ -84,7 +84,7 @@ def test_a_crash_after_a_role_change_post_reached_slack_is_finished_by_another_w
     bot.command("role tl <@UCAROL>", user="UREPORTER", channel=channel.id)
     line = ":busts_in_silhouette: <@UCAROL> is now the tech lead (assigned by <@UREPORTER>)."
     # A worker claims the channel line, posts it, and dies before it can record anything.
-    dead = EffectWorker(services, "dead-worker")
+    dead = EffectWorker(deps, "dead-worker")
     for effect in dead._claim(50):
         if effect.kind == "slack.invite":
             dead.deliver(effect)
@@ -94,15 +94,15 @@ def test_a_crash_after_a_role_change_post_reached_slack_is_finished_by_another_w
     assert texts(slack, channel.id, "<@UCAROL> is now") == [line]
 
     # Its claim goes stale; the next worker takes it over and finds the message in history.
-    bot.clock.advance(services.settings.effect_stale_claim + timedelta(seconds=1))
+    bot.clock.advance(deps.settings.effect_stale_claim + timedelta(seconds=1))
     bot.deliver()
     assert texts(slack, channel.id, "<@UCAROL> is now") == [line]
-    [post] = [r for r in rows(services, "slack.post") if r.payload.get("text") == line]
+    [post] = [r for r in rows(deps, "slack.post") if r.payload.get("text") == line]
     assert (post.outcome, post.claimed_by, post.result["found_in_history"]) == ("sent", "test-worker", True)
     assert len(slack.dm_messages("UCAROL")) == 1
 
 
-def test_an_archived_incident_channel_does_not_stop_the_dms_of_a_role_change(bot, slack, services):
+def test_an_archived_incident_channel_does_not_stop_the_dms_of_a_role_change(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UALICE", channel=channel.id)
     slack.channels[channel.id].is_archived = True
@@ -112,14 +112,14 @@ def test_an_archived_incident_channel_does_not_stop_the_dms_of_a_role_change(bot
     assert "You are now the *incident manager* of *HOT-1*" in slack.dm_messages("UBOB")[-1]["text"]
     assert "You are no longer the incident manager of *HOT-1*" not in "".join(m["text"] for m in slack.dm_messages("UALICE"))
     assert texts(slack, channel.id, "<@UBOB> is now the incident manager") == []
-    failed = {r.kind: r.error for r in rows(services) if r.outcome == "failed"}
+    failed = {r.kind: r.error for r in rows(deps) if r.outcome == "failed"}
     assert failed["slack.invite"] == "Slack: is_archived" and failed["slack.post"] == "Slack: is_archived"
     told = warnings_to(slack, "UALICE")
     assert any("The incident manager change in HOT-1 did not reach Slack: Slack: is_archived" in t for t in told)
 
 
 def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_of_a_severity_change(
-        bot, slack, services):
+        bot, slack, deps):
     channel = bot.declare(severity=3)
     announced = len(slack.messages_in(slack.incidents_channel_id))
     slack.channels[channel.id].is_archived = True
@@ -132,14 +132,14 @@ def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_o
     assert len(told) == 1 and "The severity change of HOT-1 did not reach Slack: Slack: is_archived" in told[0]
 
 
-def test_a_holder_who_cannot_be_reached_is_recorded_and_told_to_whoever_assigned_them(bot, slack, services):
+def test_a_holder_who_cannot_be_reached_is_recorded_and_told_to_whoever_assigned_them(bot, slack, deps):
     channel = bot.declare()
     # Bob's account is gone by the time his welcome goes out.
     slack.fail_next("chat.postMessage", "user_not_found", when=lambda args: args.get("channel") == "UBOB")
 
     bot.command("role tl <@UBOB>", user="UREPORTER", channel=channel.id)
 
-    [dm] = [r for r in rows(services, "slack.dm") if r.recipient_id == "UBOB"]
+    [dm] = [r for r in rows(deps, "slack.dm") if r.recipient_id == "UBOB"]
     assert (dm.outcome, dm.error) == ("failed", "Slack: user_not_found")
     assert texts(slack, channel.id, "is now the tech lead") == [TL_LINE]
     told = warnings_to(slack, "UREPORTER")
@@ -149,30 +149,30 @@ def test_a_holder_who_cannot_be_reached_is_recorded_and_told_to_whoever_assigned
     assert bot.effects.drain()["failed"] == 0
 
 
-def test_a_channel_slack_cannot_find_is_recorded_and_told_to_whoever_changed_the_severity(bot, slack, services):
+def test_a_channel_slack_cannot_find_is_recorded_and_told_to_whoever_changed_the_severity(bot, slack, deps):
     channel = bot.declare()
     slack.fail_next("chat.postMessage", "channel_not_found", when=lambda args: args.get("channel") == channel.id)
 
     bot.command("severity 1", user="UREPORTER", channel=channel.id)
 
-    [post] = [r for r in rows(services, "slack.post") if r.payload.get("channel") == "incident"
+    [post] = [r for r in rows(deps, "slack.post") if r.payload.get("channel") == "incident"
               and "Sev 1" in r.payload.get("text", "")]
     assert (post.outcome, post.error) == ("failed", "Slack: channel_not_found")
     assert warnings_to(slack, "UREPORTER") == [
         ":warning: The severity change of HOT-1 did not reach Slack: Slack: channel_not_found."]
 
 
-def test_a_handover_goes_out_as_effects_in_order_with_both_people_told(bot, slack, services):
+def test_a_handover_goes_out_as_effects_in_order_with_both_people_told(bot, slack, deps):
     channel = bot.declare()
     bot.command("role im me", user="UALICE", channel=channel.id)
     bot.auto_deliver = False
-    before = len(rows(services))
+    before = len(rows(deps))
     bot.command("handover <@UBOB>", user="UALICE", channel=channel.id)
-    new = rows(services)[before:]
+    new = rows(deps)[before:]
     assert [r.kind for r in new if r.kind.startswith("slack.")] == [
         "slack.invite", "slack.topic", "slack.info_message", "slack.post", "slack.dm", "slack.dm"]
     assert {r.ordering_key for r in new if r.kind in ("slack.invite", "slack.post")} == {
-        effects.channel_key(incident_id(services))}
+        effects.channel_key(incident_id(deps))}
     bot.deliver()
     assert "UBOB" in channel.members
     assert len(slack.dm_messages("UBOB")) == 1 and any("HOT-1" in m["text"] for m in slack.dm_messages("UALICE"))

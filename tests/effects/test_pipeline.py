@@ -15,21 +15,21 @@ from bot.effects.worker import MAX_BACKOFF, EffectWorker
 from storage import effects
 from storage.models import Effect, Incident
 from tests.commands.test_update import post_update
-from tests.support import deliver_due, make_services
+from tests.support import deliver_due, make_deps
 
 UPDATE_TEXT = "Checkout is failing for EU customers."
 
 
-def rows(services: Any, kind: str | None = None) -> list[Effect]:
-    with services.sessions() as s:
+def rows(deps: Any, kind: str | None = None) -> list[Effect]:
+    with deps.sessions() as s:
         query = select(Effect).order_by(Effect.id)
         if kind:
             query = query.where(Effect.kind == kind)
         return list(s.scalars(query))
 
 
-def incident_id(services: Any) -> int:
-    with services.sessions() as s:
+def incident_id(deps: Any) -> int:
+    with deps.sessions() as s:
         return s.scalars(select(Incident.id).order_by(Incident.id.desc()).limit(1)).one()
 
 
@@ -37,29 +37,29 @@ def updates_in(slack: Any, channel_id: str) -> list[dict[str, Any]]:
     return [m for m in slack.messages_in(channel_id) if UPDATE_TEXT in m.get("text", "")]
 
 
-def enqueue_dms(services: Any, users: list[str], *, per_user: int) -> list[int]:
-    with services.sessions.begin() as s:
-        return [effects.enqueue(s, kind="slack.dm", incident_id=None, now=services.now(), recipient_id=user,
+def enqueue_dms(deps: Any, users: list[str], *, per_user: int) -> list[int]:
+    with deps.sessions.begin() as s:
+        return [effects.enqueue(s, kind="slack.dm", incident_id=None, now=deps.now(), recipient_id=user,
                                 payload={"text": f"Reminder {n} for {user}"})
                 for user in users for n in range(per_user)]
 
 
-def test_every_bot_message_names_its_effect_in_its_metadata(bot, slack, services):
+def test_every_bot_message_names_its_effect_in_its_metadata(bot, slack, deps):
     channel = bot.declare()
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30))
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30))
     [posted] = updates_in(slack, channel.id)
-    [row] = [r for r in rows(services, "slack.post") if r.payload["channel"] == "incident"]
+    [row] = [r for r in rows(deps, "slack.post") if r.payload["channel"] == "incident"]
     assert posted["metadata"] == {"event_type": "incident_bot_effect", "event_payload": {"effect_id": row.id}}
     assert (row.outcome, row.result["ts"]) == ("sent", posted["ts"])
     # Slack shows metadata only to a reader who asks for it.
-    history = services.slack.call("conversations.history", channel=channel.id)["messages"]
+    history = deps.slack.call("conversations.history", channel=channel.id)["messages"]
     assert all("metadata" not in m for m in history)
 
 
-def test_two_workers_deliver_each_effect_once(slack, services, database_url):
+def test_two_workers_deliver_each_effect_once(slack, deps, database_url):
     users = ["UALICE", "UBOB", "UCAROL"]
-    ids = enqueue_dms(services, users, per_user=8)
-    replica = make_services(slack, database_url, services.clock)
+    ids = enqueue_dms(deps, users, per_user=8)
+    replica = make_deps(slack, database_url, deps.clock)
     start = threading.Barrier(2)
     outcomes: dict[str, Any] = {}
 
@@ -68,7 +68,7 @@ def test_two_workers_deliver_each_effect_once(slack, services, database_url):
         outcomes[name] = EffectWorker(svc, name).drain()
 
     try:
-        threads = [threading.Thread(target=work, args=(svc, name)) for svc, name in ((services, "a"), (replica, "b"))]
+        threads = [threading.Thread(target=work, args=(svc, name)) for svc, name in ((deps, "a"), (replica, "b"))]
         for t in threads:
             t.start()
         for t in threads:
@@ -79,19 +79,19 @@ def test_two_workers_deliver_each_effect_once(slack, services, database_url):
     for user in users:
         texts = [m["text"] for m in slack.dm_messages(user)]
         assert sorted(texts) == sorted(f"Reminder {n} for {user}" for n in range(8))
-    done = rows(services)
+    done = rows(deps)
     assert [r.id for r in done] == ids and all(r.outcome == "sent" and r.claimed_by in ("a", "b") for r in done)
     assert outcomes["a"]["sent"] + outcomes["b"]["sent"] == len(ids)
 
 
-def test_a_permanent_error_stops_the_effect_with_its_reason_logged_and_the_person_told(bot, slack, services, caplog):
+def test_a_permanent_error_stops_the_effect_with_its_reason_logged_and_the_person_told(bot, slack, deps, caplog):
     channel = bot.declare()
     slack.channels[channel.id].is_archived = True
     caplog.set_level(logging.ERROR, logger="bot.effects.worker")
 
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30))
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30))
 
-    [in_channel] = [r for r in rows(services, "slack.post") if r.payload["channel"] == "incident"]
+    [in_channel] = [r for r in rows(deps, "slack.post") if r.payload["channel"] == "incident"]
     assert (in_channel.outcome, in_channel.error) == ("failed", "Slack: is_archived")
     assert any(f"effect {in_channel.id}" in r.getMessage() and "is_archived" in r.getMessage()
                for r in caplog.records)
@@ -102,20 +102,20 @@ def test_a_permanent_error_stops_the_effect_with_its_reason_logged_and_the_perso
     assert bot.effects.drain()["failed"] == 0
 
 
-def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_or_the_dms(bot, slack, services):
+def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_or_the_dms(bot, slack, deps):
     channel = bot.declare()
     slack.channels[channel.id].is_archived = True
     # The same change also DMs two people (as a role change or a page would).
-    incident = incident_id(services)
-    with services.sessions.begin() as s:
+    incident = incident_id(deps)
+    with deps.sessions.begin() as s:
         for user in ("UALICE", "UBOB"):
-            effects.enqueue(s, kind="slack.dm", incident_id=incident, now=services.now(),
+            effects.enqueue(s, kind="slack.dm", incident_id=incident, now=deps.now(),
                             recipient_id=user, payload={"text": "You are needed in HOT-1."})
-        effects.enqueue(s, kind="slack.post", incident_id=incident, now=services.now(),
+        effects.enqueue(s, kind="slack.post", incident_id=incident, now=deps.now(),
                         ordering_key=effects.channel_key(incident),
                         payload={"channel": "incident", "text": "A second post in the archived channel"})
 
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30))
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30))
 
     assert len(updates_in(slack, slack.incidents_channel_id)) == 1
     assert [m["text"] for m in slack.dm_messages("UALICE")] == ["You are needed in HOT-1."]
@@ -123,22 +123,22 @@ def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_o
     assert updates_in(slack, channel.id) == []
 
 
-def test_a_429_storm_is_ridden_out_with_no_effect_lost_or_duplicated(bot, slack, services):
+def test_a_429_storm_is_ridden_out_with_no_effect_lost_or_duplicated(bot, slack, deps):
     channel = bot.declare()
     # Slack answers every chat.postMessage with 429 and Retry-After 120 s, twelve times over.
     slack.rate_limit_next("chat.postMessage", retry_after=120, times=12)
-    ids = enqueue_dms(services, ["UALICE", "UBOB"], per_user=3)
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30))
+    ids = enqueue_dms(deps, ["UALICE", "UBOB"], per_user=3)
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30))
 
     waits = []
     for _ in range(40):
-        pending = [r for r in rows(services) if r.sent_at is None]
+        pending = [r for r in rows(deps) if r.sent_at is None]
         if not pending:
             break
         waits += [r.attempt_at - bot.clock() for r in pending]
         bot.clock.advance(MAX_BACKOFF)
         bot.deliver()
-    assert all(r.outcome == "sent" for r in rows(services))
+    assert all(r.outcome == "sent" for r in rows(deps))
     assert max(waits) <= MAX_BACKOFF, "Retry-After is honoured up to the 30 s cap"
     assert len(updates_in(slack, channel.id)) == 1 and len(updates_in(slack, slack.incidents_channel_id)) == 1
     for user in ("UALICE", "UBOB"):
@@ -146,31 +146,31 @@ def test_a_429_storm_is_ridden_out_with_no_effect_lost_or_duplicated(bot, slack,
     assert len(ids) == 6 and slack.rate_limited_count >= 12
 
 
-def test_a_post_whose_answer_was_lost_is_found_in_history_not_posted_again(bot, slack, services):
+def test_a_post_whose_answer_was_lost_is_found_in_history_not_posted_again(bot, slack, deps):
     channel = bot.declare()
     slack.lose_answer_next("chat.postMessage")
     bot.auto_deliver = False
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30))
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30))
     assert bot.effects.drain()["retry"] == 1  # Slack posted it; the bot saw a 503
 
     bot.clock.advance(seconds=1)
     bot.deliver()
     [posted] = updates_in(slack, channel.id)
-    [row] = [r for r in rows(services, "slack.post") if r.payload["channel"] == "incident"]
+    [row] = [r for r in rows(deps, "slack.post") if r.payload["channel"] == "incident"]
     assert row.outcome == "sent" and row.result == {"channel": channel.id, "ts": posted["ts"], "found_in_history": True}
     history_reads = slack.calls_to("conversations.history")
     assert history_reads and history_reads[-1]["include_all_metadata"] in ("true", "1", True)
 
 
-def test_effects_of_one_ordering_key_go_out_in_order_and_wait_for_each_other(bot, slack, services):
+def test_effects_of_one_ordering_key_go_out_in_order_and_wait_for_each_other(bot, slack, deps):
     channel = bot.declare()
-    incident = incident_id(services)
+    incident = incident_id(deps)
     key = effects.channel_key(incident)
-    with services.sessions.begin() as s:
+    with deps.sessions.begin() as s:
         for n in range(3):
-            effects.enqueue(s, kind="slack.post", incident_id=incident, now=services.now(),
+            effects.enqueue(s, kind="slack.post", incident_id=incident, now=deps.now(),
                             ordering_key=key, payload={"channel": "incident", "text": f"Step {n}"})
-        effects.enqueue(s, kind="slack.dm", incident_id=None, now=services.now(), recipient_id="UALICE",
+        effects.enqueue(s, kind="slack.dm", incident_id=None, now=deps.now(), recipient_id="UALICE",
                         payload={"text": "Unrelated"})
     slack.server_error_next("chat.postMessage", status=502)  # the first step fails for a moment
     bot.deliver()
@@ -182,15 +182,15 @@ def test_effects_of_one_ordering_key_go_out_in_order_and_wait_for_each_other(bot
     assert steps == ["Step 0", "Step 1", "Step 2"]
 
 
-def test_the_worker_thread_delivers_right_after_the_commit(slack, services):
-    worker = EffectWorker(services, "thread").start()
+def test_the_worker_thread_delivers_right_after_the_commit(slack, deps):
+    worker = EffectWorker(deps, "thread").start()
     try:
         time.sleep(0.2)  # the first (empty) round is over; the worker sleeps up to its poll interval
-        enqueue_dms(services, ["UALICE"], per_user=1)
+        enqueue_dms(deps, ["UALICE"], per_user=1)
         deadline = time.monotonic() + 2  # far below the 5 s poll: only the commit's wake-up explains it
         while not slack.dm_messages("UALICE") and time.monotonic() < deadline:
             time.sleep(0.01)
         assert [m["text"] for m in slack.dm_messages("UALICE")] == ["Reminder 0 for UALICE"]
     finally:
         worker.stop()
-    assert deliver_due(services) == 0
+    assert deliver_due(deps) == 0

@@ -45,9 +45,9 @@ def test_every_parser_answers_arbitrary_text_with_a_value_or_an_explanation(bot)
     check()
 
 
-def _counts(services: Any) -> dict[str, Any]:
+def _counts(deps: Any) -> dict[str, Any]:
     """Every table's row count and the incidents' columns: what a refused input must not change."""
-    with services.sessions() as s:
+    with deps.sessions() as s:
         counts: dict[str, Any] = {name: s.scalar(select(func.count()).select_from(table))
                                   for name, table in Base.metadata.tables.items()}
         counts["incidents_rows"] = [
@@ -58,14 +58,14 @@ def _counts(services: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("verb", sorted({v.name for v in VERBS.values()} | {"role", "severity", "link", "note"}))
-def test_arbitrary_arguments_to_each_verb_in_an_incident_channel(bot, slack, services, caplog, verb):
+def test_arbitrary_arguments_to_each_verb_in_an_incident_channel(bot, slack, deps, caplog, verb):
     channel = bot.declare("Fuzzed incident", severity=2)
     caplog.set_level(logging.ERROR)
 
     @FUZZ
     @given(args=ARGS)
     def check(args: str) -> None:
-        before = _counts(services)
+        before = _counts(deps)
         ephemerals_before = len(slack.ephemerals)
         response = bot.command(f"{verb} {args}", user="UALICE", channel=channel.id)
         assert response.status == 200
@@ -74,7 +74,7 @@ def test_arbitrary_arguments_to_each_verb_in_an_incident_channel(bot, slack, ser
         said = (response.body or "") + " ".join(e["text"] for e in slack.ephemerals[ephemerals_before:])
         if "Usage:" in said:
             # A refusal shows the usage line, and changes nothing.
-            assert _counts(services) == before, f"/incident {verb} {args!r} was refused but changed data"
+            assert _counts(deps) == before, f"/incident {verb} {args!r} was refused but changed data"
 
     check()
 
@@ -116,7 +116,7 @@ MODALS = [("declare", Callback.DECLARE), ("update", Callback.UPDATE), ("resolve"
 
 
 @pytest.mark.parametrize("verb, callback", MODALS)
-def test_arbitrary_modal_values_get_inline_errors_or_one_clean_change(bot, slack, services, caplog, verb, callback):
+def test_arbitrary_modal_values_get_inline_errors_or_one_clean_change(bot, slack, deps, caplog, verb, callback):
     channel = bot.declare("Modal fuzz", severity=1)
     bot.command("role incident-manager me", user="UALICE", channel=channel.id)
     bot.command(verb, user="UALICE", channel=channel.id)
@@ -126,12 +126,12 @@ def test_arbitrary_modal_values_get_inline_errors_or_one_clean_change(bot, slack
     @FUZZ
     @given(values=_arbitrary_values(view))
     def check(values: dict[str, Any]) -> None:
-        before = _counts(services)
+        before = _counts(deps)
         response = bot.submit(view, values, user="UALICE")
         assert response.status == 200
         failures = [r for r in caplog.records if r.name == "bot.app"]
         assert failures == [], f"{verb} modal raised on {values!r}: {failures[0].getMessage()}"
         if response.body and "errors" in response.body:
-            assert _counts(services) == before, f"{verb} modal refused {values!r} but changed data"
+            assert _counts(deps) == before, f"{verb} modal refused {values!r} but changed data"
 
     check()

@@ -14,18 +14,18 @@ from tests.history import fill
 from tests.support import ack_text
 
 
-def count_queries(services):
+def count_queries(deps):
     seen: list[str] = []
-    engine = services.sessions.kw["bind"]
+    engine = deps.sessions.kw["bind"]
     event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
     return seen
 
 
-def test_list_home_and_stats_answer_in_time_over_a_long_history(bot, slack, services):
+def test_list_home_and_stats_answer_in_time_over_a_long_history(bot, slack, deps):
     # Every 10th open incident is private, in channels none of these viewers is in.
-    fill(services.sessions, services.now(), private_every=10)
+    fill(deps.sessions, deps.now(), private_every=10)
     slack.latency = 0.25
-    queries = count_queries(services)
+    queries = count_queries(deps)
     general = slack.general_channel_id
 
     listed = bot.command("list", user="UCAROL", channel=general)

@@ -43,7 +43,7 @@ def _visible_to_outsiders(slack, private_channel_id: str) -> list[str]:
     return seen
 
 
-def test_the_summary_of_a_private_incident_reaches_no_non_member(bot, slack, services):
+def test_the_summary_of_a_private_incident_reaches_no_non_member(bot, slack, deps):
     bot.clock.set(DECLARED)
     bot.command(f"declare {SECRET_SUMMARY}", user="UREPORTER", channel=slack.general_channel_id)
     from tests.support import declare_values
@@ -57,15 +57,15 @@ def test_the_summary_of_a_private_incident_reaches_no_non_member(bot, slack, ser
     bot.command("severity 1", user="UALICE", channel=channel.id)
     bot.command(f"note observation: {SECRET_SUMMARY} seen in logs", user="UALICE", channel=channel.id)
     bot.clock.advance(minutes=25)
-    scheduler.tick(services, "w1")
-    deliver_due(services)  # initial-comms nag
+    scheduler.tick(deps, "w1")
+    deliver_due(deps)  # initial-comms nag
     bot.command("update", user="UALICE", channel=channel.id)
     bot.submit(bot.last_view(Callback.UPDATE),
-               update_values(services.now() + timedelta(minutes=60), state=f"{SECRET_SUMMARY}: rotating keys."),
+               update_values(deps.now() + timedelta(minutes=60), state=f"{SECRET_SUMMARY}: rotating keys."),
                user="UALICE")
     bot.clock.advance(minutes=40)
-    scheduler.tick(services, "w1")
-    deliver_due(services)
+    scheduler.tick(deps, "w1")
+    deliver_due(deps)
 
     for outsider in OUTSIDERS:
         bot.command("list", user=outsider, channel=slack.general_channel_id)

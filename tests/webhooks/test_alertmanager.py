@@ -13,7 +13,7 @@ from bot.views.ids import Action, Block, Callback
 from storage.models import AlertGroup, Incident, TimelineEntry
 from tests.fakealertmanager import sender
 from tests.inbound import post
-from tests.support import Bot, declare_values, make_services
+from tests.support import Bot, declare_values, make_deps
 
 TOKEN = "am-token-3f9a"
 LABELS = {"alertname": "CheckoutErrorRate", "service": "payments-api", "severity": "critical", "team": "payments"}
@@ -23,16 +23,16 @@ ANNOTATIONS = {"summary": "Checkout error rate above 5%", "description": "5xx ra
 @pytest.fixture
 def bot(slack, database_url, clock):
     team = TeamConfig(services=(Service("payments-api"), Service("search")))
-    services = make_services(slack, database_url, clock, team=team, alertmanager_webhook_token=TOKEN)
-    bot = Bot.build(services, slack)
+    deps = make_deps(slack, database_url, clock, team=team, alertmanager_webhook_token=TOKEN)
+    bot = Bot.build(deps, slack)
     yield bot
     bot.executor.shutdown(wait=True)
-    services.sessions.kw["bind"].dispose()
+    deps.sessions.kw["bind"].dispose()
 
 
 def notify(bot, token=TOKEN, **kw):
     body, headers = sender.request(sender.notification(labels=LABELS, annotations=ANNOTATIONS, **kw), token)
-    return post(bot.services, "/webhooks/alertmanager", body, headers)
+    return post(bot.deps, "/webhooks/alertmanager", body, headers)
 
 
 def cards(slack):
@@ -40,7 +40,7 @@ def cards(slack):
 
 
 def count(bot, model):
-    with bot.services.sessions() as s:
+    with bot.deps.sessions() as s:
         return s.scalar(select(func.count()).select_from(model))
 
 
@@ -49,19 +49,19 @@ def test_a_missing_or_wrong_token_is_401_and_changes_nothing(bot, slack):
     assert notify(bot, token="not-the-token").status == 401
     body, headers = sender.request(sender.notification(labels=LABELS, annotations=ANNOTATIONS), TOKEN)
     headers["Authorization"] = f"Basic {TOKEN}"
-    assert post(bot.services, "/webhooks/alertmanager", body, headers).status == 401
+    assert post(bot.deps, "/webhooks/alertmanager", body, headers).status == 401
     assert cards(slack) == [] and count(bot, AlertGroup) == 0
 
 
 def test_a_body_over_one_mebibyte_is_refused_unread(bot, slack):
     huge = json.dumps({"version": "4", "padding": "x" * (1024 * 1024)}).encode()
-    reply = post(bot.services, "/webhooks/alertmanager", huge, {"Authorization": f"Bearer {TOKEN}",
+    reply = post(bot.deps, "/webhooks/alertmanager", huge, {"Authorization": f"Bearer {TOKEN}",
                                                                 "Content-Type": "application/json"})
     assert reply.status == 413 and count(bot, AlertGroup) == 0
 
 
 def test_not_an_alertmanager_body_is_400(bot):
-    reply = post(bot.services, "/webhooks/alertmanager", b'{"version": "3"}', {"Authorization": f"Bearer {TOKEN}"})
+    reply = post(bot.deps, "/webhooks/alertmanager", b'{"version": "3"}', {"Authorization": f"Bearer {TOKEN}"})
     assert reply.status == 400 and "version" in reply.text
 
 
@@ -99,7 +99,7 @@ def test_declared_through_its_button_and_later_notifications_on_the_timeline(bot
     response = bot.submit(view, declare_values("Checkout error rate above 5%", severity=1, service="payments-api",
                                                impact=ANNOTATIONS["description"]), user="UALICE")
     assert response.status == 200 and "errors" not in (response.body or "")
-    with bot.services.sessions() as s:
+    with bot.deps.sessions() as s:
         incident = s.scalars(select(Incident)).one()
         assert incident.severity == 1 and incident.faulty_service == "payments-api"
         first = s.scalars(select(TimelineEntry).order_by(TimelineEntry.occurred_at, TimelineEntry.id)).first()
@@ -119,7 +119,7 @@ def test_declared_through_its_button_and_later_notifications_on_the_timeline(bot
     notify(bot, status="resolved", ends_at="2026-01-05T10:20:00Z")  # Alertmanager's retry: once on the timeline
     notify(bot, starts_at="2026-01-05T10:40:00.000Z")
     assert len(cards(slack)) == 1, "a declared group never posts a second card while its incident is open"
-    with bot.services.sessions() as s:
+    with bot.deps.sessions() as s:
         texts = [e.text for e in s.scalars(select(TimelineEntry).where(TimelineEntry.source == "webhook")
                                            .order_by(TimelineEntry.id))]
     assert texts[1:] == ["Alertmanager: Checkout error rate above 5% resolved at 2026-01-05 10:20 UTC",

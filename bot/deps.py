@@ -1,4 +1,6 @@
-"""What every handler and job needs, handed in once (no globals, easy to swap in tests)."""
+"""`Deps`: what every handler, job and deliverer needs (settings, database sessions, the Slack edge,
+the team config, the clock), handed in once: no globals, easy to swap in tests. Not to be confused
+with the handbook's faulty *services* (`deps.team.services`)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def utcnow() -> datetime:
 
 
 @dataclass
-class Services:
+class Deps:
     settings: Settings
     sessions: sessionmaker[Session]
     slack: Slack
