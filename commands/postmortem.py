@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,9 +28,7 @@ from bot.core.postmortem import (
     missing_fields,
     section_named,
     section_names,
-    utc_text,
 )
-from bot.core.topic import mention
 from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
@@ -45,11 +42,11 @@ from commands.postmortem_review import NeedsConfirmation, request_approval
 from commands.registry import verb
 from storage import incidents, postmortems, timeline
 from storage.models import Incident, Postmortem
+from bot.views.slack_text import USER_MENTION, mention, utc_text
 
 log = logging.getLogger(__name__)
 USAGE = (f"postmortem [edit <{section_names()}> | export | owner <@user|me> | approvers [remove] <@user> [@user...] | "
          "request-approval | meeting]")
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 SUBCOMMANDS = ("show", "edit", "export", "owner", "approvers", "request-approval", "meeting")
 
 
@@ -81,7 +78,7 @@ def parse(args: str) -> PostmortemCommand:
             return PostmortemCommand("owner", me=True)
         remove = action == "approvers" and bool(rest) and rest[0].lower() == "remove"
         rest = rest[1:] if remove else rest
-        users = [_USER.match(word) for word in rest]
+        users = [USER_MENTION.fullmatch(word) for word in rest]
         if not users or not all(users) or (action == "owner" and len(users) != 1):
             raise CommandError(f"Name {'one person' if action == 'owner' else 'the approvers'} with @mentions.")
         return PostmortemCommand(action, users=tuple(dict.fromkeys(m.group(1) for m in users if m)), remove=remove)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 
 from bot.core.postmortem_text import people_in, render_markdown, role_names
-from bot.core.topic import mention
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack_edge import Slack, make_web_client
 from commands.errors import CommandError
 from storage import incidents, postmortems
+from bot.views.slack_text import mention
 
 
 def export(deps: Deps, incident_id: int, user_id: str) -> None:

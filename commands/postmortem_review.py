@@ -26,7 +26,6 @@ from bot.core.postmortem import (
     missing_fields,
     status_after,
 )
-from bot.core.topic import mention
 from bot.deps import Deps
 from bot.slack_edge import SlackFailure
 from bot.views.blocks import input_value
@@ -34,7 +33,7 @@ from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import (
     approval_request, changes_modal, confirm_without_root_cause_action, private_approval_request, review_done,
 )
-from bot.views.slack_text import inert
+from bot.views.slack_text import inert, mention
 from commands import authority, channel_members
 from commands.errors import CommandError
 from storage import cleanup, incidents, postmortems, timeline

@@ -20,7 +20,6 @@ from bot.core.durations import format_duration
 from bot.core.cleanup import archive_due_at
 from bot.core.comms import parse_support_cases
 from bot.core.incident import FIXING, INCIDENT_MANAGER, PENDING, TransitionError, status_after
-from bot.core.postmortem import utc_text
 from bot.core.resolve import (
     DETECTED,
     IMPACT_ENDED,
@@ -33,7 +32,6 @@ from bot.core.resolve import (
     validate_times,
     zone,
 )
-from bot.core.topic import mention
 from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.ids import Block, Callback
@@ -50,6 +48,7 @@ from bot.views.cleanup import archive_notice
 from storage import cleanup, effects, incidents, nags, pages, postmortems, timeline, updates
 from storage import roles as role_store
 from storage.models import Incident, Postmortem
+from bot.views.slack_text import mention, utc_text
 
 log = logging.getLogger(__name__)
 

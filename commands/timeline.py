@@ -5,14 +5,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from bot.core.authority import Act
 from bot.core import timeline as core
 from bot.deps import Deps
 from bot.views import timeline as views
-from bot.views.slack_text import defuse, inert
+from bot.views.slack_text import USER_MENTION, defuse, inert
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -84,12 +83,9 @@ def _item(entry: Any, *, shown: bool = False) -> core.TimelineItem:
                              actor_id=entry.actor_id, permalink=entry.permalink, edited=entry.edited_at is not None)
 
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
-
-
 def _names(deps: Deps, items: list[core.TimelineItem]) -> dict[str, str]:
     """Display names for authors and mentions (users.info, cached per process)."""
-    ids = {i.actor_id for i in items if i.actor_id} | {m for i in items for m in _MENTION.findall(i.text)}
+    ids = {i.actor_id for i in items if i.actor_id} | {m for i in items for m in USER_MENTION.findall(i.text)}
     names = {}
     for user_id in ids:
         user = deps.slack.user(user_id) or {}

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
+from bot.core.actions import ActionItem
 from bot.core.postmortem import (
     APPROVED,
     DRAFT,
     OVERDUE,
-    ActionItem,
     PostmortemDocument,
     PostmortemRecord,
     TimelineItem,
@@ -97,7 +97,9 @@ def document(s: Session, incident_id: int) -> PostmortemDocument | None:
     items = tuple(TimelineItem(occurred_at=e.occurred_at, kind=e.kind, text=e.text, actor_id=e.actor_id)
                   for e in timeline.entries(s, incident_id))
     actions = tuple(
-        ActionItem(a.id, a.kind, a.text, a.owner_id, a.due_at, a.done_at, a.category)
+        ActionItem(id=a.id, incident_id=incident_id, incident_key=incident.key, kind=a.kind, text=a.text,
+                   owner_id=a.owner_id, due_at=a.due_at, done_at=a.done_at, done_by=a.done_by,
+                   channel_id=incident.channel_id, private=incident.private, category=a.category)
         for a in s.scalars(select(Action).where(Action.incident_id == incident_id).order_by(Action.id))
     )
     return PostmortemDocument(

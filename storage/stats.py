@@ -3,6 +3,7 @@ returns plain records (or core snapshots) so the core and the views never see th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,8 +13,9 @@ from sqlalchemy.orm import Session
 from bot.core.handbook import SEVERITIES
 from bot.core.incident import RESOLVED, IncidentSnapshot
 from bot.core.risk import RepeatRisk
-from bot.core.stats import PRIORITY, PostmortemRecord, Spread, Stats
-from storage import incidents
+from bot.core.postmortem import PostmortemRecord
+from bot.core.stats import PRIORITY, Spread, Stats
+from storage import incidents, postmortems
 from storage.models import Action, ChannelMember, Incident, Postmortem, RoleAssignment
 
 APPROVED = "approved"
@@ -22,13 +24,13 @@ APPROVED = "approved"
 def postmortems_owned_by(s: Session, owner_id: str, *, limit: int = 50) -> list[PostmortemRecord]:
     """Postmortems `owner_id` owns, of incidents they may see (a private one: its members)."""
     rows = s.execute(
-        select(Postmortem.status, Postmortem.due_at, Incident.key, Incident.channel_id, Incident.private)
+        select(Postmortem, Incident.key, Incident.channel_id, Incident.private)
         .join(Incident, Incident.id == Postmortem.incident_id)
         .where(Postmortem.owner_id == owner_id, Postmortem.status != APPROVED, may_see(owner_id))
         .order_by(Postmortem.due_at).limit(limit)
     ).all()
-    return [PostmortemRecord(status=st, due_at=due, incident_key=key, channel_id=ch, private=pv, owner_id=owner_id)
-            for st, due, key, ch, pv in rows]
+    return [replace(postmortems.record_of(pm), incident_key=key, channel_id=ch, private=pv)
+            for pm, key, ch, pv in rows]
 
 
 def may_see(viewer: str) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.handbook import ACTION_ADVICE, ACTION_CATEGORIES, ACTION_KINDS, ACTION_QUESTIONS
+from bot.views.slack_text import USER_MENTION
 
 PRIORITY, IMPROVEMENT = ACTION_KINDS
 ADD_USAGE = "action <priority|improvement> [category] <text> [@owner]"
@@ -28,9 +29,8 @@ LIST_USAGE = "action list"
 TEXT_LIMIT = 500
 REMINDER_EVERY = timedelta(weeks=1)
 
-# Slack escapes mentions in slash commands (manifest: should_escape) as <@U123|name> or <@U123>.
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_TRAILING_MENTION = re.compile(r"\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*$")
+# The owner, named last: ` <@U123|name>` (USER_MENTION at the end of the text).
+_TRAILING_MENTION = re.compile(r"\s*" + USER_MENTION.pattern + r"\s*$")
 _ID = re.compile(r"#?(\d{1,9})")
 
 
@@ -164,7 +164,7 @@ _PROCESS_VERBS = frozenset("investigate explore consider discuss research evalua
 
 def starts_with_verb(text: str) -> bool:
     """A heuristic: True when the first word is a known imperative verb ("Add", "Fix")."""
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", _MENTION.sub("", text))
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", USER_MENTION.sub("", text))
     if not words:
         return False
     return words[0].lower() in _VERBS
@@ -173,7 +173,7 @@ def starts_with_verb(text: str) -> bool:
 def phrasing_hint(text: str) -> str | None:
     """The handbook's actionable/specific/bounded advice when the action does not start with a
     verb, or starts with one that describes a process ("Investigate ..."); None when it reads well."""
-    first = (re.findall(r"[A-Za-z][A-Za-z'-]*", _MENTION.sub("", text)) or [""])[0].lower()
+    first = (re.findall(r"[A-Za-z][A-Za-z'-]*", USER_MENTION.sub("", text)) or [""])[0].lower()
     if first in _PROCESS_VERBS:
         opening = f"Tip: \"{first.capitalize()} ...\" describes a process; an action should end in a useful outcome."
     elif not starts_with_verb(text):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.incident import BACKUP_IM, INCIDENT_MANAGER, IncidentSnapshot, RoleHolder  # noqa: F401 (doctest)
+from bot.views.slack_text import mention
 
 COMMUNICATIONS_MANAGER, INTERNAL_COMMS = "communications-manager", "internal-comms"
 
@@ -118,7 +119,7 @@ class NotAllowed(Exception):
 
 
 def _people(users: Iterable[str]) -> str:
-    names = [f"<@{u}>" for u in dict.fromkeys(users)]
+    names = [mention(u) for u in dict.fromkeys(users)]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}" if names else ""
 
 
@@ -140,7 +141,7 @@ def _member_refusal(act: Act, incident: IncidentSnapshot, doing: str | None = No
 
 
 def _steerers(incident: IncidentSnapshot) -> list[str]:
-    who = [f"the incident manager <@{incident.incident_manager}>"]
+    who = [f"the incident manager {mention(incident.incident_manager)}"]
     backups = incident.holders(BACKUP_IM)
     if backups:
         who.append(f"the backup IM {_people(backups)}")
@@ -192,11 +193,11 @@ def may(
         allowed = {action_owner, postmortem.owner_id if postmortem else None, im} - {None}
         if user in allowed:
             return ALLOWED
-        who = [f"the action's owner <@{action_owner}>"] if action_owner else []
+        who = [f"the action's owner {mention(action_owner)}"] if action_owner else []
         if postmortem:
-            who.append(f"the postmortem owner <@{postmortem.owner_id}>")
+            who.append(f"the postmortem owner {mention(postmortem.owner_id)}")
         if im:
-            who.append(f"the incident manager <@{im}>")
+            who.append(f"the incident manager {mention(im)}")
         return _refuse(who or ["the incident manager"], act, incident, doing)
     return _postmortem(actor, act, incident, postmortem, removing, doing)
 
@@ -220,8 +221,8 @@ def _postmortem(actor: Actor, act: Act, incident: IncidentSnapshot, postmortem: 
         return Decision(False, f"{incident.key} has no postmortem yet: `/incident postmortem` creates it.")
     user, im, owner = actor.user_id, incident.incident_manager, postmortem.owner_id
     approvers = postmortem.approvers
-    im_part = [f"the incident manager <@{im}>"] if im and im != owner else []
-    owner_part = f"the postmortem owner <@{owner}>" + (" (the incident manager)" if im == owner else "")
+    im_part = [f"the incident manager {mention(im)}"] if im and im != owner else []
+    owner_part = f"the postmortem owner {mention(owner)}" + (" (the incident manager)" if im == owner else "")
     if act in (Act.POSTMORTEM_EDIT, Act.POSTMORTEM_OWNER):
         if user in (owner, im) or user in approvers:
             return ALLOWED

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core import handbook
+from bot.views.slack_text import DATE_AT_TIME, date_token, utc_time_text
 
 MIN_BULLETS, MAX_BULLETS = 2, 4
 STATE_MAX = 1000
@@ -124,7 +125,7 @@ def update_defaults(
 def external_followup(products: str, eta: str, next_update_at: datetime) -> str:
     eta_sentence = "" if eta.strip().lower() in ("", "unknown") else f"We expect service to be restored by {eta}."
     return " ".join(handbook.FOLLOWUP_EXTERNAL_TEMPLATE.format(
-        products=products, eta=eta_sentence, next_update=f"{next_update_at:%H:%M} UTC").split())
+        products=products, eta=eta_sentence, next_update=utc_time_text(next_update_at)).split())
 
 
 def parse_bullets(text: str | None) -> tuple[str, ...]:
@@ -217,18 +218,12 @@ def _next_update_time(epoch: int | str | None, now: datetime, interval: timedelt
     if moment > latest + PICKER_SLACK:
         hours = interval.total_seconds() / 3600
         return None, (f"The next update is due at most {hours:g} hours from now (the handbook's maximum "
-                      f"interval): pick {latest:%H:%M} UTC or earlier.")
+                      f"interval): pick {utc_time_text(latest)} or earlier.")
     return min(moment, latest), ""
 
 
 def render_title(key: str, severity: int, summary: str) -> str:
     return handbook.INTERNAL_NAME_TEMPLATE.format(key=key, severity=severity, summary=summary)
-
-
-def slack_date(moment: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
-    """A Slack date token: each reader sees it in their own time zone; the fallback is UTC."""
-    fallback = f"{moment:%Y-%m-%d %H:%M} UTC"
-    return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
 
 
 def render_update(draft: CommsUpdateDraft) -> str:
@@ -256,9 +251,9 @@ def render_update(draft: CommsUpdateDraft) -> str:
             parts.append(f"*Current status*\n{bullets(draft.current_status)}")
         if draft.next_steps:
             parts.append(f"*Next steps*\n{bullets(draft.next_steps)}")
-        parts.append(f"Next update: {slack_date(draft.next_update_at)}{where}")
+        parts.append(f"Next update: {date_token(draft.next_update_at, DATE_AT_TIME)}{where}")
         return "\n\n".join(parts)
     return handbook.FOLLOWUP_INTERNAL_TEMPLATE.format(
         state_and_impact=state, current_status=bullets(draft.current_status),
-        next_steps=bullets(draft.next_steps), next_update=f"{slack_date(draft.next_update_at)}{where}",
+        next_steps=bullets(draft.next_steps), next_update=f"{date_token(draft.next_update_at, DATE_AT_TIME)}{where}",
     )

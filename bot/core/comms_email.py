@@ -12,13 +12,14 @@ both parts say the same thing. Typed text stays raw here (the edge escapes the H
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from bot.core import handbook
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
 from bot.core.resolve import ResolveTimes
+from bot.views.slack_text import utc_text
 
 INITIAL, FOLLOW_UP, FINAL = "initial", "follow-up", "final"
 
@@ -66,11 +67,6 @@ class CommsEmail:
 def channel_url(channel_id: str) -> str:
     """A link that opens the channel in Slack for anyone in the workspace."""
     return f"https://slack.com/app_redirect?channel={channel_id}"
-
-
-def utc_text(moment: datetime) -> str:
-    """Email has no Slack date tokens: an explicit UTC time, readable in any client."""
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
 def update_email(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.declaration import UNKNOWN, check_summary_and_impact
 from bot.core.incident import IncidentSnapshot
+from bot.views.slack_text import mention
 
 # Field -> how a sentence names it.
 FIELD_NAMES = {
@@ -87,4 +88,4 @@ def _shown(value: str | tuple[str, ...]) -> str:
 def change_sentence(change: FieldChange, *, actor: str) -> str:
     """`<@U1> changed the summary from “Checkout slow” to “Checkout fails”` (text stays raw:
     the views escape it where it becomes Slack markup)."""
-    return f"<@{actor}> changed the {change.name} from “{_shown(change.old)}” to “{_shown(change.new)}”"
+    return f"{mention(actor)} changed the {change.name} from “{_shown(change.old)}” to “{_shown(change.new)}”"

@@ -15,9 +15,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.core import handbook
+from bot.core.actions import ActionItem
 from bot.core.timeline import TimelineItem
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
+from bot.views.slack_text import utc_text
 
 DRAFT, IN_REVIEW, APPROVED = "draft", "in_review", "approved"
 STATUS_LABELS = {DRAFT: "Draft", IN_REVIEW: "In review", APPROVED: "Approved"}
@@ -152,18 +154,9 @@ def may_review(user_id: str, approvers: tuple[str, ...]) -> bool:
 
 
 @dataclass(frozen=True)
-class ActionItem:
-    id: int
-    kind: str
-    text: str
-    owner_id: str | None
-    due_at: datetime
-    done_at: datetime | None = None
-    category: str | None = None
-
-
-@dataclass(frozen=True)
 class PostmortemRecord:
+    """A postmortem as the document, the stats and the Home tab read it."""
+
     owner_id: str
     status: str
     created_at: datetime
@@ -172,6 +165,10 @@ class PostmortemRecord:
     cause_category: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     approvers: tuple[str, ...] = ()
+    # Its incident, for lists of several incidents' postmortems (the Home tab).
+    incident_key: str = ""
+    channel_id: str | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,10 +180,6 @@ class PostmortemDocument:
     actions: tuple[ActionItem, ...] = ()
     # (role, user ID) of every role assignment, in the order they were made (relieved ones too).
     assignments: tuple[tuple[str, str], ...] = ()
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _lower_first(text: str) -> str:

@@ -3,7 +3,6 @@ blameless names of the export, and the whole document as Markdown (times in UTC)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from bot.core import handbook
@@ -14,16 +13,14 @@ from bot.core.postmortem import (
     STATUS_LABELS,
     PostmortemDocument,
     field_text,
-    utc_text,
 )
 from bot.core.timeline import ITERATE_KINDS, kind_label
-
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+from bot.views.slack_text import USER_MENTION, mention, utc_text
 
 
 def plain_mentions(text: str, names: Mapping[str, str] | None = None) -> str:
     """`<@U123>` -> `@alice` (or `@U123`): mentions mean nothing outside Slack."""
-    return _MENTION.sub(lambda m: "@" + (names or {}).get(m.group(1), m.group(1)), text)
+    return USER_MENTION.sub(lambda m: "@" + (names or {}).get(m.group(1), m.group(1)), text)
 
 
 def timeline_lines(doc: PostmortemDocument) -> list[str]:
@@ -38,7 +35,7 @@ def timeline_lines(doc: PostmortemDocument) -> list[str]:
 def action_lines(doc: PostmortemDocument) -> list[str]:
     lines = []
     for action in doc.actions:
-        owner = f"<@{action.owner_id}>" if action.owner_id else "no owner"
+        owner = mention(action.owner_id) if action.owner_id else "no owner"
         state = f"done {action.done_at:%Y-%m-%d}" if action.done_at else f"due {action.due_at:%Y-%m-%d}"
         category = f" · {handbook.ACTION_CATEGORIES[action.category]}" if action.category in handbook.ACTION_CATEGORIES else ""
         lines.append(f"#{action.id} [{action.kind}{category}] {' '.join(action.text.split())} ({owner}, {state})")
@@ -63,7 +60,7 @@ def cause_category_text(category: str | None) -> str:
 
 def people_in(doc: PostmortemDocument) -> set[str]:
     """Everyone the document can mention: owner, approvers, timeline authors and mentions."""
-    mentioned = _MENTION.findall(" ".join([*(i.text for i in doc.timeline), *map(str, doc.postmortem.fields.values()),
+    mentioned = USER_MENTION.findall(" ".join([*(i.text for i in doc.timeline), *map(str, doc.postmortem.fields.values()),
                                            *(a.text for a in doc.actions)]))
     return {doc.postmortem.owner_id, doc.incident.reporter_id, *doc.postmortem.approvers,
             *(i.actor_id for i in doc.timeline if i.actor_id), *(a.owner_id for a in doc.actions if a.owner_id),
@@ -83,8 +80,8 @@ def render_markdown(doc: PostmortemDocument, names: Mapping[str, str] | None = N
     """The whole document as Markdown: every handbook field in order, all times in UTC."""
     incident, pm = doc.incident, doc.postmortem
     severity = handbook.SEVERITIES[incident.severity]
-    owner = plain_mentions(f"<@{pm.owner_id}>", names)
-    approvers = ", ".join(plain_mentions(f"<@{a}>", names) for a in pm.approvers) or "none named yet"
+    owner = plain_mentions(mention(pm.owner_id), names)
+    approvers = ", ".join(plain_mentions(mention(a), names) for a in pm.approvers) or "none named yet"
     lines = [
         f"# Postmortem: {incident.key} - Sev {incident.severity} - {incident.summary}",
         "",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core import handbook
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
+from bot.views.slack_text import DATE_AT_TIME, date_token
 
 IMPACT_STARTED, DETECTED, IMPACT_ENDED = "impact_started", "detected", "impact_ended"
 TIME_LABELS = {
@@ -102,13 +103,6 @@ def validate_resolution_summary(text: str | None) -> tuple[str, str | None]:
     return summary, None
 
 
-def slack_time(moment: datetime) -> str:
-    """A Slack date token: every reader sees the time in their own zone; UTC as the fallback."""
-    epoch = int(moment.timestamp())
-    fallback = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
 def _sentence(text: str) -> str:
     text = " ".join(text.split()).rstrip()
     return text if not text or text[-1] in ".!?" else text + "."
@@ -116,8 +110,9 @@ def _sentence(text: str) -> str:
 
 def times_recap(times: ResolveTimes) -> str:
     return (
-        f"Start of impact {slack_time(times.impact_started_at)}, detected {slack_time(times.detected_at)}, "
-        f"end of impact {slack_time(times.impact_ended_at)}.\n"
+        f"Start of impact {date_token(times.impact_started_at, DATE_AT_TIME)}, "
+        f"detected {date_token(times.detected_at, DATE_AT_TIME)}, "
+        f"end of impact {date_token(times.impact_ended_at, DATE_AT_TIME)}.\n"
         f"*TTD* (start of impact to detection): {format_duration(times.time_to_detect)} · "
         f"*TTR* (start to end of impact): {format_duration(times.time_to_recovery)}"
     )

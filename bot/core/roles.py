@@ -6,7 +6,6 @@ every decision returns a value (a plan, or a refusal that says why).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,10 +13,9 @@ from bot.core import handbook
 from bot.core.handbook import Role
 from bot.core.authority import Act, Actor, may
 from bot.core.incident import BACKUP_IM, INCIDENT_MANAGER, IncidentSnapshot, status_after_role_change
+from bot.views.slack_text import USER_MENTION, mention
 
 ME, NONE = "me", "none"
-# Slack escapes mentions in command text: `<@U123|alice>` or `<@U123>`.
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 class RoleError(ValueError):
@@ -46,7 +44,7 @@ def parse_person(text: str, caller: str, *, allow_none: bool = False) -> Person:
         return Person(caller)
     if allow_none and word.lower() == NONE:
         return Person(None)
-    match = _MENTION.match(word)
+    match = USER_MENTION.fullmatch(word)
     if match:
         return Person(match.group(1))
     forms = "@someone, `me` or `none`" if allow_none else "@someone or `me`"
@@ -58,9 +56,9 @@ def check_person(user_id: str, record: Mapping[str, object] | None) -> None:
     if record is None:
         raise RoleError(f"Slack does not know the user `{user_id}`: mention a person of this workspace.")
     if record.get("is_bot") or record.get("is_app_user"):
-        raise RoleError(f"<@{user_id}> is a bot: incident roles are for people.")
+        raise RoleError(f"{mention(user_id)} is a bot: incident roles are for people.")
     if record.get("deleted"):
-        raise RoleError(f"<@{user_id}> is deactivated: pick someone who can respond.")
+        raise RoleError(f"{mention(user_id)} is deactivated: pick someone who can respond.")
 
 
 def _slug(text: str) -> str:
@@ -150,7 +148,7 @@ def plan_role_change(incident: IncidentSnapshot, role: Role, person: Person, *, 
         return RoleChange(role.name, None, tuple(holders), status, status)
     user = person.user_id or ""
     if user in holders:
-        who = "You are" if user == user_id else f"<@{user}> is"
+        who = "You are" if user == user_id else f"{mention(user)} is"
         return RoleChange(role.name, None, (), status, status, note=f"{who} already the {role.title.lower()}.")
     if role.name == BACKUP_IM and user == incident.incident_manager:
         raise RoleError("The backup IM is a second person who checks the IM: pick someone other than the IM.")
@@ -171,7 +169,7 @@ def plan_handover(incident: IncidentSnapshot, person: Person, *, actor: Actor) -
                         "over: take it with `/incident role incident-manager @someone`.")
     user = person.user_id or ""
     if user == im:
-        who = "You are" if user == actor.user_id else f"<@{user}> is"
+        who = "You are" if user == actor.user_id else f"{mention(user)} is"
         raise RoleError(f"{who} already the incident manager: hand over to someone else.")
     decision = may(actor, Act.HANDOVER, incident)
     if not decision:

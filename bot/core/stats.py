@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.handbook import SEVERITIES
+from bot.core.postmortem import PostmortemRecord
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3650
@@ -36,17 +37,6 @@ class IncidentRecord:
     detected_at: datetime | None = None
     impact_ended_at: datetime | None = None
     resolved_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PostmortemRecord:
-    status: str
-    due_at: datetime
-    # What the Home tab shows of it; stats needs only the two above.
-    incident_key: str = ""
-    channel_id: str | None = None
-    private: bool = False
-    owner_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from bot.views.slack_text import DATE_TOKEN, USER_MENTION, date_token, mention, utc_text
+
 NOTE, OBSERVATION, CHANGE, DECISION, SYSTEM = "note", "observation", "change", "decision", "system"
 # The handbook's "Fix" loop: develop theories about what is broken, then prove or disprove them.
 THEORY, EXPERIMENT = "theory", "experiment"
@@ -123,21 +125,11 @@ def kind_label(kind: str) -> str:
     return kind.replace("_", " ").capitalize()
 
 
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def date_token(moment: datetime) -> str:
-    """Slack shows the token in each reader's own zone; the fallback is UTC."""
-    epoch = int(moment.timestamp())
-    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{utc_text(moment)}>"
-
-
 def render_line(item: TimelineItem) -> str:
     """`• 2024-05-01 12:03 UTC (<!date^…>) :mag: *Observation* <@U1>: text (edited) <link|message>`"""
     emoji = KIND_EMOJI.get(item.kind, "small_blue_diamond")
     parts = [f"• {utc_text(item.occurred_at)} ({date_token(item.occurred_at)}) :{emoji}: *{kind_label(item.kind)}*"]
-    parts.append(f"<@{item.actor_id}>: {item.text}" if item.actor_id else item.text)
+    parts.append(f"{mention(item.actor_id)}: {item.text}" if item.actor_id else item.text)
     if item.edited:
         parts.append("_(edited)_")
     if item.permalink:
@@ -188,20 +180,18 @@ def render_messages(key: str, items: Iterable[TimelineItem], *, limit: int = MES
             for n, body in enumerate(bodies, start=1)]
 
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 _SPECIAL = re.compile(r"<!(here|channel|everyone)>")
-_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 
 
 def slack_to_markdown(text: str, names: Mapping[str, str]) -> str:
     """Slack mrkdwn tokens -> plain Markdown: `<@U1>` -> `@alice`, `<url|label>` -> `[label](url)`."""
-    text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    text = USER_MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})" if m.group(2) else m.group(1), text)
     text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
-    text = _DATE.sub(lambda m: m.group(1), text)
+    text = DATE_TOKEN.sub(lambda m: m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

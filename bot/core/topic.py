@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core.incident import INCIDENT_MANAGER, IncidentSnapshot
+from bot.views.slack_text import mention
 
 TOPIC_LIMIT = 250
 SEPARATOR = " | "
@@ -26,10 +27,6 @@ ROLE_ABBREVIATIONS: Mapping[str, str] = {
 }
 # Summaries shorter than this are not worth keeping; roles go before the summary shrinks further.
 MIN_SUMMARY = 24
-
-
-def mention(user_id: str) -> str:
-    return f"<@{user_id}>"
 
 
 def render_topic(incident: IncidentSnapshot, limit: int = TOPIC_LIMIT) -> str:

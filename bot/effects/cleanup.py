@@ -28,6 +28,7 @@ from bot.views.postmortem import approval_request
 from bot.views.roles import role_title
 from storage import cleanup, incidents, postmortems, timeline
 from storage.effects import PendingEffect
+from bot.views.slack_text import mention
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -65,7 +66,7 @@ def _nudged(s: Session, effect: PendingEffect, result: dict[str, Any], now: date
     assert effect.incident_id is not None
     timeline.record(
         s, incident_id=effect.incident_id, kind="system", source="system", occurred_at=now, recorded_at=now,
-        text=f"Asked <@{effect.recipient_id}> ({effect.payload['role']}) whether a handover should be planned.",
+        text=f"Asked {mention(effect.recipient_id)} ({effect.payload['role']}) whether a handover should be planned.",
         data={"event": "role_handover_nudge", "role": effect.payload["role"], "user": effect.recipient_id,
               "delivered": result.get("to")},
     )

@@ -24,6 +24,7 @@ from bot.views.nags import comms_nag_channel_line, comms_nag_dm, handover_nudge_
 from storage import incidents, timeline
 from storage.nags import nag_state
 from storage.effects import PendingEffect
+from bot.views.slack_text import mention
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -59,7 +60,7 @@ def _nudged(s: Session, effect: PendingEffect, result: dict[str, Any], now: date
     incidents.mark_handover_nudged(s, effect.incident_id, at=now)
     timeline.record(
         s, incident_id=effect.incident_id, kind="system", source="system", occurred_at=now, recorded_at=now,
-        text=f"Asked <@{effect.recipient_id}> whether a handover should be planned.",
+        text=f"Asked {mention(effect.recipient_id)} whether a handover should be planned.",
         data={"event": "handover_nudge", "due_at": effect.due_at.isoformat(), "delivered": result["delivered"]},
     )
 

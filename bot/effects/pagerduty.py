@@ -18,8 +18,8 @@ from bot.effects.errors import Skip, VendorError
 from bot.effects.registry import deliverer
 from bot.slack_edge import SlackFailure
 from bot.vendors.pagerduty import PagerDuty
-from bot.views.slack_text import escape
 from bot.views.invites import refused_invites
+from bot.views.slack_text import escape, mention
 from storage import effects, incidents, pages, timeline
 from storage.effects import PendingEffect, channel_key
 
@@ -145,7 +145,7 @@ def on_call(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 def _on_call_found(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     p = effect.payload
     people = result.get("people") or []
-    named = ", ".join(f"{x['name']} (<@{x['slack_id']}>)" if x["slack_id"] else f"{x['name']} (not in Slack)"
+    named = ", ".join(f"{x['name']} ({mention(x['slack_id'])})" if x["slack_id"] else f"{x['name']} (not in Slack)"
                       for x in people)
     timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
                     text=f"On call for {p['service']} (PagerDuty): {named or 'nobody'}",

@@ -21,13 +21,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.incident import IncidentSnapshot
-from bot.core.topic import mention
 from bot.effects.errors import CANNOT_REACH, Skip
 from bot.effects.registry import Deliverer, deliverer
 from bot.effects.slack_messages import post_once
 from bot.slack_edge import SlackFailure
 from storage import incidents
 from storage.effects import PendingEffect
+from bot.views.slack_text import mention
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -9,18 +9,18 @@ from bot.core.actions import ActionItem
 from bot.core.durations import format_duration
 from bot.core.handbook import ACTION_CATEGORIES, ACTION_KIND_MEANING
 from bot.views.blocks import context, header, section
-from bot.views.slack_text import inert
+from bot.views.slack_text import DATE_ONLY, date_token, inert, mention
 
 LIST_LIMIT = 40  # an ephemeral message holds 50 blocks; the rest is counted, not shown
 
 
 def local_date(moment: datetime) -> str:
     """A date Slack shows in each reader's own time zone, with a UTC fallback."""
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d} UTC>"
+    return date_token(moment, DATE_ONLY)
 
 
 def owner_text(owner_id: str | None) -> str:
-    return f"<@{owner_id}>" if owner_id else "no owner"
+    return mention(owner_id) if owner_id else "no owner"
 
 
 def kind_title(kind: str) -> str:
@@ -47,29 +47,29 @@ def action_line(item: ActionItem, now: datetime) -> str:
 
 
 def added_message(item: ActionItem, *, added_by: str) -> str:
-    return (f":memo: <@{added_by}> added {kind_title(item.kind).lower()} *#{item.id}*{category_text(item)} to "
+    return (f":memo: {mention(added_by)} added {kind_title(item.kind).lower()} *#{item.id}*{category_text(item)} to "
             f"{item.incident_key}: "
             f"{inert(item.text)}\nOwner {owner_text(item.owner_id)}, due {local_date(item.due_at)}. "
             f"Close it with `/incident action done {item.id}`.")
 
 
 def categorized_message(item: ActionItem, *, by: str) -> str:
-    return (f":label: <@{by}> put action *#{item.id}* in{category_text(item).replace(' ·', '', 1)}: "
+    return (f":label: {mention(by)} put action *#{item.id}* in{category_text(item).replace(' ·', '', 1)}: "
             f"{inert(item.text)}")
 
 
 def closed_message(item: ActionItem, *, closed_by: str) -> str:
-    return f":white_check_mark: <@{closed_by}> closed action *#{item.id}*: {inert(item.text)}"
+    return f":white_check_mark: {mention(closed_by)} closed action *#{item.id}*: {inert(item.text)}"
 
 
 def already_closed(item: ActionItem) -> str:
-    by = f" by <@{item.done_by}>" if item.done_by else ""
+    by = f" by {mention(item.done_by)}" if item.done_by else ""
     when = f" on {local_date(item.done_at)}" if item.done_at else ""
     return f"Action #{item.id} is already closed{by}{when}; nothing to do. `/incident action list` shows the rest."
 
 
 def owner_told(item: ActionItem, *, added_by: str) -> str:
-    return (f"<@{added_by}> made you the owner of {kind_title(item.kind).lower()} #{item.id} of "
+    return (f"{mention(added_by)} made you the owner of {kind_title(item.kind).lower()} #{item.id} of "
             f"{item.incident_key}: {inert(item.text)}\nIt is due {local_date(item.due_at)}. "
             f"{ACTION_KIND_MEANING[item.kind]} When it is done, say `/incident action done {item.id}`"
             + (f" in <#{item.channel_id}>." if item.channel_id else "."))

@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.alerts import label_text
-from bot.core.timeline import date_token
 from bot.views.blocks import context, section
 from bot.views.ids import Action
-from bot.views.slack_text import escape
+from bot.views.slack_text import date_token, escape, utc_text
 
 
 def alert_card(*, group_id: int, summary: str, labels: Mapping[str, str], description: str, status: str,
@@ -49,5 +48,5 @@ def alert_timeline_text(*, summary: str, status: str, ends_at: datetime | None, 
     """The incident timeline's line for a later notification of its alert group."""
     if status == "firing":
         return f"Alertmanager: {summary} is firing{' again' if again else ''}"
-    when = f" at {ends_at.strftime('%Y-%m-%d %H:%M UTC')}" if ends_at else ""
+    when = f" at {utc_text(ends_at)}" if ends_at else ""
     return f"Alertmanager: {summary} resolved{when}"

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.core import handbook
-from bot.core.comms import slack_date
 from bot.views.blocks import context, section
+from bot.views.slack_text import DATE_AT_TIME, date_token, mention
 
 LATE = " (sent late: the bot was not running when it fell due)"
 
@@ -24,13 +24,13 @@ def role_nudge_dm(*, key: str, channel_id: str | None, role_title: str, held_for
 
 
 def role_nudge_channel_line(*, user_id: str, key: str, role_title: str, held_for: str) -> str:
-    return (f":repeat: <@{user_id}> has been the {role_title.lower()} of {key} for {held_for} and cannot get a DM: "
+    return (f":repeat: {mention(user_id)} has been the {role_title.lower()} of {key} for {held_for} and cannot get a DM: "
             "plan who relieves them.")
 
 
 def archive_notice(due_at: datetime) -> str:
     """The line in the channel at resolve: when it will be archived, and how to stop it."""
-    return (f":file_cabinet: This channel will be archived {slack_date(due_at)}. "
+    return (f":file_cabinet: This channel will be archived {date_token(due_at, DATE_AT_TIME)}. "
             "`/incident reopen` before then keeps it open.")
 
 

@@ -8,10 +8,9 @@ from typing import Any
 from bot.core import handbook
 from bot.core.declaration import SUMMARY_MAX, UNKNOWN
 from bot.core.incident import IncidentSnapshot
-from bot.core.topic import mention
 from bot.views.blocks import context, fields, header, modal, option, plain, section, text_input
 from bot.views.ids import Action, Block, Callback
-from bot.views.slack_text import escape, inert_incident, link
+from bot.views.slack_text import escape, inert_incident, link, mention
 
 LINK_TITLES = {"video": "Video call", "doc": "Incident state document", "issue": "Incident issue",
                "statuspage": "Status page"}

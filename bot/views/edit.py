@@ -11,7 +11,7 @@ from bot.core.edit import FieldChange, change_sentence
 from bot.core.incident import IncidentSnapshot
 from bot.views.blocks import modal, option, plain, text_input
 from bot.views.ids import Action, Block, Callback
-from bot.views.slack_text import inert, inert_incident
+from bot.views.slack_text import inert, inert_incident, mention
 
 
 def edit_modal(incident: IncidentSnapshot, *, incident_id: int, services: tuple[str, ...],
@@ -61,5 +61,5 @@ def _inert_change(change: FieldChange) -> FieldChange:
 def summary_change_announcement(incident: IncidentSnapshot, old_summary: str, *, actor: str) -> str:
     """The incidents channel hears of a public incident's new summary (it named the old one)."""
     incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
-    return (f":pencil2: {incident.key} - Sev {incident.severity} - {incident.summary}: <@{actor}> changed the "
+    return (f":pencil2: {incident.key} - Sev {incident.severity} - {incident.summary}: {mention(actor)} changed the "
             f"summary from “{inert(old_summary)}”. Follow it in <#{incident.channel_id}>.")

@@ -8,10 +8,11 @@ from typing import Any
 from bot.core.actions import ActionItem
 from bot.core.handbook import ROLES
 from bot.core.incident import IncidentSnapshot
-from bot.core.stats import PostmortemRecord
+from bot.core.postmortem import PostmortemRecord
 from bot.views.actions import action_line, local_date
 from bot.views.blocks import context, divider, header, section
 from bot.views.list_stats import incident_line
+from bot.views.slack_text import mention
 
 BLOCKS_MAX = 100  # views.publish refuses a home view with more
 # Per-section caps keep the whole tab under 100 blocks: 4 x (header + more) + 2 context + 3 dividers = 13.
@@ -57,7 +58,7 @@ def home_view(*, viewer: str, incidents: list[IncidentSnapshot], incidents_total
     """`incidents`: the first open incidents of `incidents_total`; `with_roles`: open
     incidents where the viewer holds a role."""
     blocks: list[dict[str, Any]] = [
-        context(f"Hi <@{viewer}>. `/incident declare` starts an incident; `/incident help` lists every verb."),
+        context(f"Hi {mention(viewer)}. `/incident declare` starts an incident; `/incident help` lists every verb."),
     ]
     blocks += _section("Open incidents", [incident_line(s, now) for s in incidents], LIMITS["incidents"],
                        "No open incidents.", total=incidents_total)

@@ -11,14 +11,14 @@ from bot.core.incident import IncidentSnapshot
 from bot.core.risk import RepeatRisk, risk_lines
 from bot.core.stats import Spread, Stats
 from bot.views.blocks import context, fields, header, section
-from bot.views.slack_text import inert
+from bot.views.slack_text import inert, mention, utc_text
 
 LIST_LIMIT = 45  # a slash-command answer holds 50 blocks
 
 
 def incident_line(snap: IncidentSnapshot, now: datetime) -> str:
     """`*HOT-3* <#C1> · Sev 2 · Fixing · IM <@U1> · open 1h 5m\\nCheckout fails`"""
-    im = f"<@{snap.incident_manager}>" if snap.incident_manager else "unassigned"
+    im = mention(snap.incident_manager) if snap.incident_manager else "unassigned"
     where = f" <#{snap.channel_id}>" if snap.channel_id else ""
     lock = " :lock:" if snap.private else ""
     return (f"*{snap.key}*{where}{lock} · Sev {snap.severity} · {snap.status} · IM {im} · "
@@ -66,7 +66,7 @@ def stats_answer(stats: Stats, risk: RepeatRisk | None = None) -> tuple[str, lis
     title = f"Incident stats, last {stats.days} day{'s' if stats.days != 1 else ''}"
     lines = stats_lines(stats)
     risk_text = risk_lines(risk) if risk is not None else []
-    since = f"Since {stats.since:%Y-%m-%d %H:%M} UTC. TTD: start of impact to detection; TTR: start to end of impact."
+    since = f"Since {utc_text(stats.since)}. TTD: start of impact to detection; TTR: start to end of impact."
     blocks = [
         header(title),
         fields([("Declared", f"{stats.declared} ({stats.resolved} resolved)")]

@@ -6,14 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import handbook
-from bot.core.comms import slack_date
 from bot.core.deadlines import DueNag
 from bot.core.durations import format_duration
 from bot.core.incident import INCIDENT_MANAGER
-from bot.core.topic import mention
 from bot.views.blocks import context, section
 from bot.views.ids import Action
-from bot.views.slack_text import inert
+from bot.views.slack_text import DATE_AT_TIME, date_token, inert, mention
 
 
 def _what(nag: DueNag) -> str:
@@ -23,7 +21,7 @@ def _what(nag: DueNag) -> str:
 def _when(nag: DueNag, now: datetime) -> str:
     # "Initial communications" is plural, "the next comms update" singular.
     is_, was = ("are", "were") if nag.kind.startswith("initial_comms") else ("is", "was")
-    deadline = slack_date(nag.deadline)
+    deadline = date_token(nag.deadline, DATE_AT_TIME)
     if nag.overdue:
         late = now - nag.deadline
         by = f" by {format_duration(late)}" if late >= timedelta(minutes=1) else ""

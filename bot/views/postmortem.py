@@ -24,11 +24,9 @@ from bot.core.postmortem import (
 )
 from bot.core.incident import IncidentSnapshot
 from bot.core.postmortem_text import action_lines, cause_category_text, external_dependency_text, timeline_lines
-from bot.core.resolve import slack_time
-from bot.core.topic import mention
 from bot.views.blocks import clip, context, divider, fields, header, modal, option, plain, section, text_input
 from bot.views.ids import Action, Block, Callback
-from bot.views.slack_text import inert, inert_incident
+from bot.views.slack_text import DATE_AT_TIME, date_token, inert, inert_incident, mention
 
 FIELD_PREVIEW = 600  # characters of a field shown in the channel; the export has everything
 TIMELINE_PREVIEW = 8
@@ -38,7 +36,7 @@ def _meta_pairs(doc: PostmortemDocument) -> list[tuple[str, str]]:
     pm, incident = doc.postmortem, doc.incident
     approvers = ", ".join(mention(a) for a in pm.approvers) or "none named yet"
     pairs = [("Status", STATUS_LABELS.get(pm.status, pm.status)), ("Owner", mention(pm.owner_id)),
-             ("Due", slack_time(pm.due_at)), ("Approvers", approvers)]
+             ("Due", date_token(pm.due_at, DATE_AT_TIME)), ("Approvers", approvers)]
     start, detected, end = incident.impact_started_at, incident.detected_at, incident.impact_ended_at
     if start and detected and end:
         pairs += [("TTD", format_duration(detected - start)), ("TTR", format_duration(end - start))]
@@ -152,7 +150,7 @@ def _external_dependency_input(block_id: str, current: str) -> dict[str, Any]:
 def owner_dm(doc: PostmortemDocument, business_days: int) -> tuple[str, list[dict[str, Any]]]:
     incident, pm = doc.incident, doc.postmortem
     channel = f"<#{incident.channel_id}>" if incident.channel_id else incident.key
-    text = f"You own the postmortem of {incident.key}, due {slack_time(pm.due_at)}."
+    text = f"You own the postmortem of {incident.key}, due {date_token(pm.due_at, DATE_AT_TIME)}."
     steps = (
         f"1. Open it with `/incident postmortem` in {channel}: the summary, times and timeline are prefilled.",
         "2. Write each section (`/incident postmortem edit <section>`), then hold the postmortem meeting "
@@ -241,11 +239,11 @@ def postmortem_reminder(kind: str, incident: IncidentSnapshot, *, status: str, d
     incident = inert_incident(incident)  # what people typed, escaped for mrkdwn
     channel = f"<#{incident.channel_id}>" if incident.channel_id else incident.key
     if kind == DUE_SOON:
-        text = f":spiral_note_pad: The postmortem of {incident.key} is due {slack_time(due_at)}, one business day from now."
+        text = f":spiral_note_pad: The postmortem of {incident.key} is due {date_token(due_at, DATE_AT_TIME)}, one business day from now."
     else:
-        text = f":warning: The postmortem of {incident.key} is overdue: it was due {slack_time(due_at)}."
+        text = f":warning: The postmortem of {incident.key} is overdue: it was due {date_token(due_at, DATE_AT_TIME)}."
     if late:
-        text += f" (This reminder is late: it was due {slack_time(reminder_due_at)}, while the bot was not running.)"
+        text += f" (This reminder is late: it was due {date_token(reminder_due_at, DATE_AT_TIME)}, while the bot was not running.)"
     if status == IN_REVIEW:
         text += f" It is in review: follow up with {', '.join(mention(a) for a in approvers)}."
     else:

@@ -10,10 +10,9 @@ from bot.core import handbook
 from bot.core.handbook import Role
 from bot.core.incident import INCIDENT_MANAGER, IncidentSnapshot
 from bot.core.roles import all_roles
-from bot.core.topic import mention
 from bot.views.blocks import context, header, section
 from bot.views.cheatsheet import assess_questions, cheat_sheet
-from bot.views.slack_text import inert_incident
+from bot.views.slack_text import date_token, inert_incident, mention
 
 # What the new holder can do next, per role (the commands that matter to them).
 NEXT_STEPS = {
@@ -82,8 +81,6 @@ def handover_message(
             continue
         holders.setdefault(holder.role, []).append(mention(holder.user_id))
     roster = "\n".join(f"• {role_title(role, extra_roles)}: {', '.join(users)}" for role, users in holders.items())
-    stamp = int(next_handover_at.timestamp())
-    fallback = next_handover_at.strftime("%Y-%m-%d %H:%M UTC")
     checklist = "\n".join(f"☐ {item}" for item in handbook.HANDOVER_CHECKLIST)
     blocks = [
         header(f"{incident.key} handover"),
@@ -92,7 +89,7 @@ def handover_message(
         section(f"*Who holds which role now*\n{roster}"),
         section(f"*Handover checklist*\n{checklist}"),
         context("Post the current theories and streams of work in this channel (or `/incident note`) so the "
-                f"timeline has them. Next handover expected by <!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>."),
+                f"timeline has them. Next handover expected by {date_token(next_handover_at)}."),
     ]
     return text, blocks
 

@@ -4,14 +4,59 @@ Slack reads `<...>` as a control sequence (`<!channel>`, `<!subteam^S1>`, `<@U1>
 `<https://x|label>`) and `&` as the start of an entity. Text people typed is escaped here,
 once, where it becomes Slack markup, so it can never ping the company or disguise a link;
 the database and the core keep it raw.
+
+It is also the one place for Slack's other text tokens: a user mention (`mention`,
+`USER_MENTION`), a date each reader sees in their own zone (`date_token`, `DATE_TOKEN`) and the
+UTC text that is its fallback (`utc_text`). A pure leaf (standard library only), so the core's
+topic, timeline and postmortem rendering use it too (tests/core/test_purity.py).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from bot.core.incident import IncidentSnapshot
+if TYPE_CHECKING:
+    from bot.core.incident import IncidentSnapshot
+
+# A user mention as Slack sends it in text: `<@U123>` or `<@U123|alice>` (slash commands escape
+# mentions so, manifest `should_escape`). Group 1 is the user ID.
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+# A date token `<!date^1714564980^{date_short_pretty}|2024-05-01 12:03 UTC>`; group 1 is the fallback.
+DATE_TOKEN = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
+
+# Formats for date_token: Slack fills them in, in each reader's own time zone.
+DATE_TIME = "{date_short_pretty} {time}"
+DATE_AT_TIME = "{date_short_pretty} at {time}"
+DATE_ONLY = "{date_short_pretty}"
+
+
+def mention(user_id: str) -> str:
+    """`U1` -> `<@U1>`: Slack shows the person's name and links to them."""
+    return f"<@{user_id}>"
+
+
+def utc_text(moment: datetime) -> str:
+    """`2024-05-01 12:03 UTC`: a time readable anywhere (exports, email, date-token fallbacks)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def utc_time_text(moment: datetime) -> str:
+    """`12:03 UTC`: the time of day alone, where the date goes without saying (the next update)."""
+    return moment.astimezone(timezone.utc).strftime("%H:%M UTC")
+
+
+def date_token(moment: datetime, fmt: str = DATE_TIME) -> str:
+    """A date Slack shows in each reader's own time zone; where it cannot, the UTC text.
+
+    >>> from datetime import datetime, timezone
+    >>> date_token(datetime(2024, 5, 1, 12, 3, tzinfo=timezone.utc), DATE_ONLY)
+    '<!date^1714564980^{date_short_pretty}|2024-05-01 UTC>'
+    """
+    fallback = utc_text(moment) if "{time}" in fmt else moment.astimezone(timezone.utc).strftime("%Y-%m-%d UTC")
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
 
 
 def escape(text: str) -> str:
@@ -21,10 +66,6 @@ def escape(text: str) -> str:
     '&lt;!channel&gt; R&amp;D &lt;b&gt;'
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-# A user mention as Slack sends it in command text: `<@U123>` or `<@U123|alice>`.
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 
 
 def inert(text: str | None) -> str:
@@ -37,9 +78,9 @@ def inert(text: str | None) -> str:
     if not text:
         return ""
     parts, last = [], 0
-    for match in _USER_MENTION.finditer(text):
+    for match in USER_MENTION.finditer(text):
         parts.append(escape(text[last:match.start()]))
-        parts.append(f"<@{match.group(1)}>")
+        parts.append(mention(match.group(1)))
         last = match.end()
     parts.append(escape(text[last:]))
     return "".join(parts)

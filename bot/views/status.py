@@ -10,11 +10,10 @@ from bot.core import handbook
 from bot.core.durations import format_duration
 from bot.core.incident import INCIDENT_MANAGER, IncidentSnapshot
 from bot.core.timeline import TimelineItem, render_line
-from bot.core.topic import mention
 from bot.views.blocks import context, fields, header, section
 from bot.views.declare import LINK_TITLES
 from bot.views.roles import role_title
-from bot.views.slack_text import inert_incident, link
+from bot.views.slack_text import date_token, inert_incident, link, mention
 
 
 THEORIES_SHOWN = 5
@@ -34,8 +33,7 @@ def status_card(incident: IncidentSnapshot, *, now: datetime, extra_roles: Mappi
             holders.setdefault(holder.role, []).append(mention(holder.user_id))
     roles = [f"*Incident manager:* {mention(im) if im else 'unassigned'}"]
     roles += [f"*{role_title(role, extra_roles)}:* {', '.join(users)}" for role, users in holders.items()]
-    stamp = int(incident.declared_at.timestamp())
-    declared = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{incident.declared_at:%Y-%m-%d %H:%M} UTC>"
+    declared = date_token(incident.declared_at)
     blocks = [
         header(f"{raw.key}: {raw.summary}"),
         fields([

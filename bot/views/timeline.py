@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.timeline import KIND_EMOJI, kind_label
-from bot.views.slack_text import inert
+from bot.views.slack_text import inert, mention
 
 # More chunks than this and `/incident timeline` uploads a Markdown file instead: five
 # screens of ephemeral text is the most anyone scrolls, and a file can be downloaded.
@@ -14,7 +14,7 @@ SCOPE_HINT = "channels:history (groups:history for a private incident)"
 
 def note_text(kind: str, author_id: str, text: str) -> str:
     """The note as everyone in the channel sees it."""
-    return f":{KIND_EMOJI.get(kind, 'pushpin')}: *{kind_label(kind)}* from <@{author_id}>: {inert(text)}"
+    return f":{KIND_EMOJI.get(kind, 'pushpin')}: *{kind_label(kind)}* from {mention(author_id)}: {inert(text)}"
 
 
 def unreadable_notice(error: str, emoji: str) -> str:
@@ -32,7 +32,7 @@ def unreadable_notice(error: str, emoji: str) -> str:
 
 
 def file_comment(key: str, entries: int, user_id: str) -> str:
-    return f"Timeline of {key}: {entries} entries, as Markdown (asked for by <@{user_id}>)."
+    return f"Timeline of {key}: {entries} entries, as Markdown (asked for by {mention(user_id)})."
 
 
 def file_told(key: str, entries: int) -> str:

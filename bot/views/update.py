@@ -9,10 +9,9 @@ from typing import Any
 
 from bot.core import handbook
 from bot.core.comms import MAX_BULLETS, MIN_BULLETS, CommsUpdateDraft, UpdateDefaults, render_title, render_update
-from bot.core.topic import mention
 from bot.views.blocks import context, header, modal, plain, section, support_cases_input, text_input
 from bot.views.ids import Action, Block, Callback
-from bot.views.slack_text import chunks, inert
+from bot.views.slack_text import chunks, inert, mention
 
 # The core's field names -> the modal's block IDs (inline errors land on the right field).
 FIELD_BLOCKS: dict[str, str] = {

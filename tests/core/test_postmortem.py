@@ -8,6 +8,7 @@ import pytest
 
 from bot.core import handbook
 from bot.core.incident import IncidentSnapshot
+from bot.core.actions import ActionItem
 from bot.core.postmortem import (
     APPROVE,
     APPROVED,
@@ -18,7 +19,6 @@ from bot.core.postmortem import (
     REQUEST_APPROVAL,
     REQUEST_CHANGES,
     SECTIONS,
-    ActionItem,
     PostmortemDocument,
     PostmortemError,
     PostmortemRecord,
@@ -99,7 +99,8 @@ def document(fields=None, cause=None, **kw) -> PostmortemDocument:
                               cause_category=cause, fields=fields or {}, approvers=("UAPP",))
     timeline = (TimelineItem(utc(6, 14), "system", "HOT-3 declared by <@U1> as Sev 1: Checkout fails"),
                 TimelineItem(utc(6, 14, 20), "change", "Rolled back the deploy <@UOWN|owner>"))
-    actions = (ActionItem(4, "priority", "Add alerting on checkout errors", "UOWN", utc(6, 15) + timedelta(weeks=8)),)
+    actions = (ActionItem(id=4, incident_id=3, incident_key="HOT-3", kind="priority", text="Add alerting on checkout errors",
+                          owner_id="UOWN", due_at=utc(6, 15) + timedelta(weeks=8)),)
     return PostmortemDocument(incident(**kw), record, "Rolled back the 13:45 deploy", timeline, actions)
 
 

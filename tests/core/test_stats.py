@@ -2,8 +2,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.core.postmortem import PostmortemRecord
 from bot.core.stats import (
-    ActionRecord, IncidentRecord, PostmortemRecord, compute_stats, parse_days, time_to_detect, time_to_recovery,
+    ActionRecord, IncidentRecord, compute_stats, parse_days, time_to_detect, time_to_recovery,
 )
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -58,11 +59,15 @@ def test_out_of_order_times_are_not_measured():
     assert time_to_detect(broken) is None and time_to_recovery(broken) is None
 
 
+def postmortem(status: str, due_at: datetime) -> PostmortemRecord:
+    return PostmortemRecord(owner_id="UOWN", status=status, created_at=due_at - timedelta(days=5), due_at=due_at)
+
+
 def test_postmortem_and_priority_action_backlog():
     postmortems = [
-        PostmortemRecord("draft", NOW - timedelta(days=1)),
-        PostmortemRecord("in_review", NOW + timedelta(days=2)),
-        PostmortemRecord("approved", NOW - timedelta(days=9)),
+        postmortem("draft", NOW - timedelta(days=1)),
+        postmortem("in_review", NOW + timedelta(days=2)),
+        postmortem("approved", NOW - timedelta(days=9)),
     ]
     actions = [
         ActionRecord("priority", NOW - timedelta(days=1)),
