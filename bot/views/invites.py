@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.views.slack_text import mention
+
 # Slack's error (methods/conversations.invite.json) -> why, in the words of a person.
 REASONS = {
     "user_is_restricted": "is a guest account, and guests may only join the channels a workspace admin "
@@ -37,6 +39,6 @@ def refused_invites(key: str, channel_id: str | None, refused: Mapping[str, str]
     """`why`: what they were being invited for ("you declared it", "you named them incident manager")."""
     where = f"<#{channel_id}>" if channel_id else "the incident channel"
     lines = [f":warning: {key}: Slack would not let me invite these people into {where} ({why}):"]
-    lines += [f"• <@{user_id}> {reason(error)}." for user_id, error in refused.items()]
+    lines += [f"• {mention(user_id)} {reason(error)}." for user_id, error in refused.items()]
     lines.append(REMEDY)
     return "\n".join(lines)
