@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.views.slack_text import mention
 from storage import effects
 
 POST, DM = "slack.post", "slack.dm"
@@ -86,7 +87,7 @@ def to_person(s: Session, incident_id: int | None, user_id: str, text: str,
     """A DM. `tell` hears of it when it cannot be delivered (never the recipient themselves)."""
     return effects.enqueue(s, kind=DM, incident_id=incident_id, now=now, recipient_id=user_id,
                            tell=tell if tell != user_id else None,
-                           payload=_payload(text, blocks, what or f"The message to <@{user_id}>"))
+                           payload=_payload(text, blocks, what or f"The message to {mention(user_id)}"))
 
 
 def invite(s: Session, incident_id: int, user_ids: Sequence[str], *, now: datetime,
@@ -96,7 +97,7 @@ def invite(s: Session, incident_id: int, user_ids: Sequence[str], *, now: dateti
     return effects.enqueue(s, kind=INVITE, incident_id=incident_id, now=now, tell=tell,
                            ordering_key=effects.channel_key(incident_id),
                            payload={"users": list(dict.fromkeys(user_ids)), "why": why,
-                                    "what": "The invitation of " + ", ".join(f"<@{u}>" for u in user_ids)})
+                                    "what": "The invitation of " + ", ".join(mention(u) for u in user_ids)})
 
 
 def sync_channel(s: Session, incident_id: int, *, now: datetime) -> None:

@@ -13,7 +13,6 @@ Renderers: `@renderer(name)` `fn(services, effect) -> (markdown, comment or None
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from bot.core.postmortem_text import role_names
 from bot.effects.errors import Skip
 from bot.effects.registry import deliverer
 from bot.views import timeline as timeline_views
+from bot.views.slack_text import USER_MENTION
 from storage import effects, incidents, postmortems, timeline
 from storage.effects import PendingEffect
 
@@ -97,8 +97,6 @@ def _postmortem(deps: Deps, effect: PendingEffect) -> tuple[str, str | None]:
     return postmortem_markdown(doc, role_names(doc)), None
 
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
-
 
 @renderer("timeline")
 def _timeline(deps: Deps, effect: PendingEffect) -> tuple[str, str | None]:
@@ -111,7 +109,7 @@ def _timeline(deps: Deps, effect: PendingEffect) -> tuple[str, str | None]:
         items = [timeline_core.TimelineItem(occurred_at=e.occurred_at, kind=e.kind, text=e.text, actor_id=e.actor_id,
                                             permalink=e.permalink, edited=e.edited_at is not None)
                  for e in timeline.entries(s, effect.incident_id)]
-    ids = {i.actor_id for i in items if i.actor_id} | {m for i in items for m in _MENTION.findall(i.text)}
+    ids = {i.actor_id for i in items if i.actor_id} | {m for i in items for m in USER_MENTION.findall(i.text)}
     names = {}
     for user_id in ids:
         user = deps.slack.user(user_id) or {}
