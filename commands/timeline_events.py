@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 
 from bot.core import timeline as core
 from bot.deps import Deps
@@ -35,8 +35,9 @@ PREFIXED_SOURCES = ("message",)
 # -- events ---------------------------------------------------------------------------------
 def register(app: App, deps: Deps) -> None:
     @app.event("reaction_added")
-    def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
-        reaction_added(deps, event, event_id=body.get("event_id", ""), bot_user=_bot_user(body))
+    def on_reaction_added(event: dict[str, Any], body: dict[str, Any], request: BoltRequest) -> None:
+        reaction_added(deps, event, event_id=body.get("event_id", ""), bot_user=_bot_user(body),
+                       redelivered=_redelivered(request))
 
     @app.event("reaction_removed")
     def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -53,6 +54,16 @@ def register(app: App, deps: Deps) -> None:
             message_posted(deps, event)
 
 
+def _redelivered(request: BoltRequest) -> bool:
+    """Slack's retry number (HTTP header; Bolt copies Socket Mode's retry_attempt into it):
+    0 or absent on a first delivery."""
+    values = request.headers.get("x-slack-retry-num") or ["0"]
+    try:
+        return int(values[0]) > 0
+    except ValueError:
+        return True
+
+
 def _bot_user(body: dict[str, Any]) -> str | None:
     """The bot's own user ID from the envelope, so no auth.test is needed to skip its reactions."""
     for auth in body.get("authorizations") or ():
@@ -61,14 +72,15 @@ def _bot_user(body: dict[str, Any]) -> str | None:
     return None
 
 
-def reaction_added(deps: Deps, event: dict[str, Any], *, event_id: str, bot_user: str | None) -> None:
+def reaction_added(deps: Deps, event: dict[str, Any], *, event_id: str, bot_user: str | None,
+                   redelivered: bool = True) -> None:
     item = event.get("item") or {}
     kinds = core.emoji_kinds(deps.team.timeline_emoji)
     kind = core.kind_for_reaction(event.get("reaction", ""), kinds)
     if item.get("type") != "message" or kind is None or event.get("user") == bot_user:
         return
     reaction = Reaction(item["channel"], item["ts"], kind, event.get("user"), event.get("reaction", ""),
-                        f"event:{event_id}")
+                        f"event:{event_id}", redelivered=redelivered)
     if record_reaction(deps, reaction) is None:
         # Not a message the bot has seen: read it, on the Slack queue (it may wait on Slack).
         deps.slack_queue.submit(read_and_record, deps, reaction)
@@ -77,9 +89,13 @@ def reaction_added(deps: Deps, event: dict[str, Any], *, event_id: str, bot_user
 class Reaction:
     """A timeline emoji someone put on a message, as an event or a catch-up read found it."""
 
-    def __init__(self, channel: str, ts: str, kind: str, reactor: str | None, emoji: str, event_key: str | None):
+    def __init__(self, channel: str, ts: str, kind: str, reactor: str | None, emoji: str, event_key: str | None,
+                 *, redelivered: bool = True):
         self.channel, self.ts, self.kind, self.reactor, self.emoji, self.event_key = (
             channel, ts, kind, reactor, emoji, event_key)
+        # Only a redelivery (Slack's X-Slack-Retry-Num, Socket Mode's retry_attempt) can find
+        # its event processed already; a first delivery skips that query.
+        self.redelivered = redelivered
 
     @property
     def key(self) -> str:
@@ -91,20 +107,21 @@ def record_reaction(deps: Deps, reaction: Reaction, message: dict[str, Any] | No
     transaction. None when the message is unknown and must be read first; otherwise done
     (True: a new entry, acknowledged on the Slack queue)."""
     with deps.sessions.begin() as s:
-        incident_id = timeline.incident_for_channel(s, reaction.channel)
-        if incident_id is None:
+        found = messages.in_incident_channel(s, reaction.channel, reaction.ts)
+        if found is None:
             return False
-        # Another person's same emoji, or a redelivery after the effect: nothing to do.
-        if timeline.get_by_key(s, reaction.key) is not None or (
-                reaction.event_key and events.is_processed(s, reaction.event_key)):
-            return False
+        incident_id, stored = found
+        if reaction.redelivered and reaction.event_key and events.is_processed(s, reaction.event_key):
+            return False  # a redelivery after the effect
         if message is not None:
             remembered.remember(s, reaction.channel, message)
-        stored = messages.get(s, reaction.channel, reaction.ts)
+            stored = messages.get(s, reaction.channel, reaction.ts)
         if stored is None:
-            return None
+            # Unknown message: read it, unless another person's same emoji made the entry.
+            return None if timeline.get_by_key(s, reaction.key) is None else False
         if stored.deleted_at is not None:
             return False
+        # Another person's same emoji: the entry exists and record_once inserts nothing.
         inserted = timeline.record_once(
             s, dedupe_key=reaction.key, incident_id=incident_id, kind=reaction.kind,
             text=remembered.stored_text(stored), occurred_at=core.ts_to_datetime(reaction.ts),

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.core.alerts import AlertNotification
+from storage import upserts
 from storage.models import AlertGroup
 
 
@@ -23,13 +22,10 @@ def open_group(s: Session, group_hash: str, *, for_update: bool = False) -> Aler
 def open_new(s: Session, note: AlertNotification, now: datetime) -> AlertGroup | None:
     """Opens the group; None when another delivery opened it first (INSERT ... ON CONFLICT DO
     NOTHING on `open_key`, so racing notifications make one card)."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(AlertGroup).values(
-        group_hash=note.group_hash, open_key=note.group_hash, group_key=note.group_key, status=note.status,
-        summary=note.summary, labels=note.labels, description=note.description, starts_at=note.starts_at,
-        ends_at=note.ends_at, first_seen_at=now, last_seen_at=now,
-    ).on_conflict_do_nothing(index_elements=["open_key"]).returning(AlertGroup.id)
-    new_id = s.execute(statement).scalar()
+    values = dict(group_hash=note.group_hash, open_key=note.group_hash, group_key=note.group_key, status=note.status,
+                  summary=note.summary, labels=note.labels, description=note.description, starts_at=note.starts_at,
+                  ends_at=note.ends_at, first_seen_at=now, last_seen_at=now)
+    new_id = upserts.insert_new(s, AlertGroup.__table__, values, key=["open_key"], returning="id")
     return s.get(AlertGroup, new_id) if new_id is not None else None
 
 

@@ -21,10 +21,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from storage import upserts
 from storage.models import Effect
 
 # A claim this old with nothing recorded: its worker died; another takes it over. Deliveries
@@ -89,9 +88,7 @@ def enqueue(
         s.flush()
         effect_id: int | None = effect.id
     else:
-        insert = pg_insert if _postgres(s) else sqlite_insert
-        effect_id = s.scalar(insert(Effect).values(**values)
-                             .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Effect.id))
+        effect_id = upserts.insert_new(s, Effect.__table__, values, key=["dedupe_key"], returning="id")
     if effect_id is not None:
         s.info[ENQUEUED] = True
     return effect_id

@@ -10,19 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage import upserts
 from storage.models import ProcessedEvent
 
 
 def seen(s: Session, key: str, now: datetime) -> bool:
     """Marks `key` processed; True when it already was (INSERT ... ON CONFLICT DO NOTHING,
     so two replicas racing on one key get exactly one False)."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ProcessedEvent).values(key=key, received_at=now).on_conflict_do_nothing()
-    return s.execute(statement.returning(ProcessedEvent.key)).scalar() is None
+    return upserts.insert_new(s, ProcessedEvent.__table__, {"key": key, "received_at": now}, key=["key"],
+                              returning="key") is None
 
 
 def is_processed(s: Session, key: str) -> bool:

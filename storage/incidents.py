@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, configure_mappers, selectinload
 
 from bot.core.declaration import Declaration
 from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
+from storage import upserts
 from storage.models import Counter, Incident, RoleAssignment
 
 INCIDENT_COUNTER = "incident"
@@ -22,8 +21,7 @@ def next_number(s: Session) -> int:
     with UPDATE ... RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes
     two racing declarations get consecutive, distinct numbers; a rolled-back declaration
     gives its number back."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    s.execute(insert(Counter).values(name=INCIDENT_COUNTER, value=0).on_conflict_do_nothing())
+    upserts.insert_new(s, Counter.__table__, {"name": INCIDENT_COUNTER, "value": 0})
     return s.execute(
         update(Counter).where(Counter.name == INCIDENT_COUNTER).values(value=Counter.value + 1).returning(Counter.value)
     ).scalar_one()

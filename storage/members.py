@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage import upserts
 from storage.models import ChannelMember, Incident
 
 
@@ -19,8 +18,7 @@ def add(s: Session, *, channel_id: str, user_ids: Iterable[str], now: datetime) 
     rows = [{"channel_id": channel_id, "user_id": u, "joined_at": now} for u in dict.fromkeys(user_ids) if u]
     if not rows:
         return
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    s.execute(insert(ChannelMember).values(rows).on_conflict_do_nothing())
+    upserts.insert_new_rows(s, ChannelMember.__table__, rows)
 
 
 def remove(s: Session, *, channel_id: str, user_id: str) -> None:

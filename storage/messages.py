@@ -12,11 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.models import ChannelMessage
+from storage import upserts
+from storage.models import ChannelMessage, Incident
 
 
 def get(s: Session, channel_id: str, ts: str) -> ChannelMessage | None:
@@ -24,20 +23,26 @@ def get(s: Session, channel_id: str, ts: str) -> ChannelMessage | None:
                                                   ChannelMessage.ts == ts)).one_or_none()
 
 
+def in_incident_channel(s: Session, channel_id: str, ts: str) -> tuple[int, ChannelMessage | None] | None:
+    """The incident whose channel this is, and its message `ts` when remembered (None if
+    not); None when the channel is no incident's. One query: the busiest path, a reaction."""
+    row = s.execute(
+        select(Incident.id, ChannelMessage)
+        .outerjoin(ChannelMessage, (ChannelMessage.channel_id == Incident.channel_id) & (ChannelMessage.ts == ts))
+        .where(Incident.channel_id == channel_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def remember(s: Session, *, channel_id: str, ts: str, thread_ts: str | None, user_id: str | None, from_bot: bool,
              text: str, files: list[Any] | None, posted_at: datetime, edited_at: datetime | None = None) -> None:
     """Inserts the message, or refreshes what may change (text, files, edit time) when it is
     known already: one statement (INSERT ... ON CONFLICT DO UPDATE), safe when two replicas
     or a redelivery race."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ChannelMessage).values(
-        channel_id=channel_id, ts=ts, thread_ts=thread_ts, user_id=user_id, from_bot=from_bot, text=text,
-        files=files, posted_at=posted_at, edited_at=edited_at,
-    )
-    changes: dict[str, Any] = {"text": statement.excluded.text, "files": statement.excluded.files}
-    if edited_at is not None:
-        changes["edited_at"] = statement.excluded.edited_at
-    s.execute(statement.on_conflict_do_update(index_elements=["channel_id", "ts"], set_=changes))
+    values = dict(channel_id=channel_id, ts=ts, thread_ts=thread_ts, user_id=user_id, from_bot=from_bot, text=text,
+                  files=files, posted_at=posted_at, edited_at=edited_at)
+    refresh = ("text", "files", "edited_at") if edited_at is not None else ("text", "files")
+    upserts.upsert(s, ChannelMessage.__table__, values, key=("channel_id", "ts"), refresh=refresh)
 
 
 def mark_edited(s: Session, channel_id: str, ts: str, *, text: str, edited_at: datetime) -> int:

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage import upserts
 from storage.models import Incident, TimelineEntry
 
 
@@ -48,14 +47,11 @@ def record_once(
 ) -> bool:
     """Inserts the entry unless its key exists (INSERT ... ON CONFLICT DO NOTHING: safe when two
     deliveries race, on SQLite and PostgreSQL); True when this call inserted it."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(TimelineEntry).values(
-        incident_id=incident_id, kind=kind, text=text, occurred_at=occurred_at, recorded_at=recorded_at,
-        source=source, actor_id=actor_id, message_ts=message_ts, thread_ts=thread_ts, permalink=permalink,
-        dedupe_key=dedupe_key, data=data,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(TimelineEntry.id)
+    values = dict(incident_id=incident_id, kind=kind, text=text, occurred_at=occurred_at, recorded_at=recorded_at,
+                  source=source, actor_id=actor_id, message_ts=message_ts, thread_ts=thread_ts, permalink=permalink,
+                  dedupe_key=dedupe_key, data=data)
     # RETURNING, not rowcount: the driver's rowcount for ON CONFLICT DO NOTHING is not portable.
-    return s.execute(statement).scalar() is not None
+    return upserts.insert_new(s, TimelineEntry.__table__, values, key=["dedupe_key"], returning="id") is not None
 
 
 def get_by_key(s: Session, dedupe_key: str) -> TimelineEntry | None:

@@ -176,6 +176,21 @@ def test_a_redelivered_event_is_recorded_once_without_a_second_fetch(bot, slack,
         assert s.scalars(select(ProcessedEvent.key)).all() == ["event:Ev0001"]
 
 
+def test_a_redelivery_after_the_emoji_was_taken_back_does_not_put_it_back(bot, slack, deps):
+    # Slack may redeliver an event minutes later; by then the person removed the emoji. The
+    # first delivery skips the processed-event lookup, so only the redelivery may consult it.
+    channel = declare_with_team(bot, slack)
+    message = say(slack, channel.id, "UALICE", "Decided: fail over to eu-west-2")
+    react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB", event_id="Ev0002")
+    unreact(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB")
+    assert people_entries(deps) == []
+
+    react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB", event_id="Ev0002", retry_num=1, add=False)
+
+    assert people_entries(deps) == []
+    assert len(slack.calls_to("reactions.add")) == 1
+
+
 def test_several_people_reacting_record_one_entry(bot, slack, deps):
     channel = declare_with_team(bot, slack)
     message = say(slack, channel.id, "UALICE", "Checkout works again from the EU")
