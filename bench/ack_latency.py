@@ -3,7 +3,9 @@
 `incident-bot serve` and a bare Bolt app that only acks run side by side, both behind
 waitress with 16 threads, both signed-request checked, in the same run; the same signed
 requests go to each, alternating, sequentially and then from 8 concurrent clients.
-Target: our p99 within 1.25x of the bare app's.
+SQLite always; PostgreSQL too when INCIDENT_BOT_TEST_POSTGRES_URL is set (a scratch schema).
+Targets: slash commands' p99 within 1.25x of the bare app's; the declare form's submit (which
+stores the incident before it acks) p99 under 150 ms with 8 clients.
 
     python bench/ack_latency.py [--n 300] [--concurrency 8]
 """
@@ -26,6 +28,8 @@ from bench.common import (  # noqa: E402
 )
 
 TARGET_RATIO = 1.25
+# The declare form's submit stores the incident before its ack (issue 17's target).
+SUBMIT_TARGET_MS = 150
 
 
 def bare_server(port: int, api_url: str) -> None:
@@ -128,37 +132,50 @@ def main() -> int:
         bare_server(args.bare_server, args.api_url)
         return 0
 
+    from bench.timeline_ingest import databases
+
     fake = workspace()
-    bot = BotProcess(fake)
-    bot.start()
     bare = BareProcess(fake.url)
-    callers = {"incident-bot": bot.caller(), "bare Bolt": signed.HttpCaller(bare.base_url, SECRET, fake)}
-    rows, worst = [], 0.0
+    rows, worst, worst_submit = [], 0.0, 0.0
     try:
-        for kind in ("help", "declare", "submit"):
-            measure(fake, callers, kind, 20, 1)  # warm-up: imports, connection pools, SQLite pages
-            for concurrency in (1, args.concurrency):
-                times = measure(fake, callers, kind, args.n, concurrency)
-                ours, base = summary(times["incident-bot"]), summary(times["bare Bolt"])
-                ratio = ours["p99"] / base["p99"]
-                if kind != "submit":  # the target is for slash commands; the submit writes the incident
-                    worst = max(worst, ratio)
-                label = {"help": "/incident help", "declare": "/incident declare",
-                         "submit": "declare modal submit"}[kind]
-                failed = times["failed"]
-                rows.append([label, concurrency, args.n, ours["p50"], ours["p99"], base["p50"], base["p99"],
-                             f"{ratio:.2f}x", f"{failed.count('incident-bot')} / {failed.count('bare Bolt')}"])
+        with databases() as found:
+            for database, new_url in found:
+                # SQLite: BotProcess's own file in its temp dir; PostgreSQL: a scratch schema.
+                bot = BotProcess(fake, env_extra={} if database == "SQLite" else {"DATABASE_URL": new_url()})
+                bot.start()
+                callers = {"incident-bot": bot.caller(), "bare Bolt": signed.HttpCaller(bare.base_url, SECRET, fake)}
+                try:
+                    for kind in ("help", "declare", "submit"):
+                        measure(fake, callers, kind, 20, 1)  # warm-up: imports, connection pools, SQLite pages
+                        for concurrency in (1, args.concurrency):
+                            times = measure(fake, callers, kind, args.n, concurrency)
+                            ours, base = summary(times["incident-bot"]), summary(times["bare Bolt"])
+                            ratio = ours["p99"] / base["p99"]
+                            if kind != "submit":  # the submit writes the incident: its own target
+                                worst = max(worst, ratio)
+                            elif concurrency > 1:
+                                worst_submit = max(worst_submit, ours["p99"])
+                            label = {"help": "/incident help", "declare": "/incident declare",
+                                     "submit": "declare modal submit"}[kind]
+                            failed = times["failed"]
+                            rows.append([database, label, concurrency, args.n, ours["p50"], ours["p99"], base["p50"],
+                                         base["p99"], f"{ratio:.2f}x",
+                                         f"{failed.count('incident-bot')} / {failed.count('bare Bolt')}"])
+                finally:
+                    bot.stop()
         if fake.violations:
             print("fake Slack violations:", *fake.violations[:5], sep="\n  ")
     finally:
-        bot.stop()
         bare.stop()
         fake.stop()
     print(f"Ack latency, ms (client-side, over HTTP on 127.0.0.1) -- {machine()}")
-    print(table(["request", "clients", "n each", "bot p50", "bot p99", "bare p50", "bare p99", "p99 ratio",
+    print(table(["database", "request", "clients", "n each", "bot p50", "bot p99", "bare p50", "bare p99", "p99 ratio",
                  "no ack in 3 s (bot / bare)"], rows))
     verdict = "met" if worst <= TARGET_RATIO else "MISSED"
     print(f"target: slash-command ack p99 <= {TARGET_RATIO}x bare p99 -> worst {worst:.2f}x: {verdict}")
+    verdict = "met" if worst_submit < SUBMIT_TARGET_MS else "MISSED"
+    print(f"target: declare modal submit ack p99 < {SUBMIT_TARGET_MS} ms with {args.concurrency} clients "
+          f"-> worst {worst_submit:.0f} ms: {verdict}")
     return 0
 
 

@@ -17,7 +17,7 @@ from bot.effects import declaration as declaration_effects
 from commands import declare_sources
 from commands.context import CommandContext
 from commands.registry import verb
-from storage import db, incidents, nags, pages, timeline
+from storage import db, incidents, pages, timeline
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,6 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
             origin_channel_id=source.origin_channel_id, now=now,
             initial_comms_due=now + settings.initial_comms_deadline,
         )
-        # The nag tick looks at it on its next run and schedules the initial-comms reminders.
-        nags.look_at(incident, now)
         if settings.video_url_template:
             incident.video_url = settings.video_url_template.format(
                 channel=channel_name(settings.incident_key_prefix, incident.number), key=incident.key)

@@ -6,25 +6,29 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, configure_mappers, selectinload
 
 from bot.core.declaration import Declaration
 from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
-from storage import upserts
+from storage import nags
 from storage.models import Counter, Incident, RoleAssignment
 
 INCIDENT_COUNTER = "incident"
 
 
 def next_number(s: Session) -> int:
-    """The next incident number. The counter row is created if missing, then incremented
-    with UPDATE ... RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes
-    two racing declarations get consecutive, distinct numbers; a rolled-back declaration
-    gives its number back."""
-    upserts.insert_new(s, Counter.__table__, {"name": INCIDENT_COUNTER, "value": 0})
-    return s.execute(
-        update(Counter).where(Counter.name == INCIDENT_COUNTER).values(value=Counter.value + 1).returning(Counter.value)
-    ).scalar_one()
+    """The next incident number, in one statement: the counter row is created at 1 or
+    incremented (INSERT ... ON CONFLICT DO UPDATE ... RETURNING). The row lock (PostgreSQL)
+    or the write lock (SQLite) makes two racing declarations get consecutive, distinct
+    numbers; a rolled-back declaration gives its number back. Every declaration waits for
+    this lock until the one ahead commits, so the declaration's transaction keeps the
+    statements after it few."""
+    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Counter).values(name=INCIDENT_COUNTER, value=1)
+    statement = statement.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
+    return s.execute(statement.returning(Counter.value)).scalar_one()
 
 
 def create(
@@ -48,6 +52,9 @@ def create(
         next_update_due=initial_comms_due,
         bookmark_ids={},
     )
+    # The nag tick looks at a new incident on its next run (it schedules the initial-comms
+    # reminders); set before the INSERT, so no UPDATE follows it under the counter's lock.
+    nags.look_at(incident, now)
     s.add(incident)
     s.flush()
     return incident
