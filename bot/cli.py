@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database at {safe_url(settings.database_url)} is up to date")
             return 0
         if args.command == "export":
-            from commands.postmortem_export import export_cli
+            from bot.flows.export import export_cli
 
             return export_cli(settings, args.key, names=args.names)
         return check(settings)
@@ -70,7 +70,7 @@ def _require(settings: Settings, *names: str) -> None:
 def _start_background(deps: object) -> None:
     from bot import scheduler
     from bot.effects.worker import EffectWorker
-    from commands import catch_up
+    from bot.flows import catch_up
 
     # Effects are delivered right after the commit that wrote them; the ones a dead process
     # left pending (or claimed: after EFFECT_STALE_CLAIM) are picked up by the worker, so a
@@ -103,7 +103,7 @@ def run(settings: Settings) -> int:
     _start_background(deps)
     if settings.webhooks_enabled:
         _serve_inbound(deps, settings.port)
-    from commands.catch_up import Reconnects
+    from bot.flows.catch_up import Reconnects
 
     handler = SocketModeHandler(app, settings.slack_app_token)
     # After a dropped connection, the events of the gap are read back once.

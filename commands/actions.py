@@ -142,7 +142,7 @@ def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
         authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
                         postmortem=authority.people(deps, found, snap) if found else None,
                         doing=f"set the category of action #{row.id} of")
-        before, row.category = row.category, request.category
+        before = actions.set_category(row, request.category)
         timeline.record(
             s, incident_id=row.incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
             text=f"<@{ctx.user_id}> put {row.kind} action #{row.id} in {ACTION_CATEGORIES[request.category]}",

@@ -7,16 +7,14 @@ or a modal submitted after the state changed is judged on the state of that mome
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.orm import Session
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from bot.core.authority import Act, Actor, Decision, PostmortemPeople, may
 from bot.core.incident import IncidentSnapshot
 from bot.deps import Deps
 from commands.errors import Refusal
-from storage import members
-from storage.models import Postmortem
+from storage import Session, members
 
 
 def actor(s: Session, user_id: str, incident: IncidentSnapshot, *, typed_in: str | None = None) -> Actor:
@@ -40,7 +38,14 @@ def check(s: Session, user_id: str, act: Act, incident: IncidentSnapshot, *, typ
         raise Refusal(decision.reason)
 
 
-def people(deps: Deps, found: Postmortem, incident: IncidentSnapshot) -> PostmortemPeople:
+class HasPostmortemPeople(Protocol):
+    """A postmortem as storage returns it: who owns it and who was asked to approve it."""
+
+    owner_id: str
+    approvers: Sequence[str] | None
+
+
+def people(deps: Deps, found: HasPostmortemPeople, incident: IncidentSnapshot) -> PostmortemPeople:
     """The postmortem's owner and approvers as the authority rule sees them. Configured ones
     (the team's list, and the faulty service's mandatory approvers) cannot be removed."""
     configured = (*deps.team.postmortem_approvers, *deps.team.required_approvers(incident.faulty_service))

@@ -14,7 +14,7 @@ from bot.views.blocks import input_value
 from bot.views.declare import declare_modal
 from bot.views.ids import Block, Callback
 from bot.effects import declaration as declaration_effects
-from commands import declare_sources
+from bot.flows import declare_sources
 from commands.context import CommandContext
 from commands.registry import verb
 from storage import db, incidents, pages, timeline
@@ -74,14 +74,14 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
             initial_comms_due=now + settings.initial_comms_deadline,
         )
         if settings.video_url_template:
-            incident.video_url = settings.video_url_template.format(
-                channel=channel_name(settings.incident_key_prefix, incident.number), key=incident.key)
+            incidents.set_video_url(incident, settings.video_url_template.format(
+                channel=channel_name(settings.incident_key_prefix, incident.number), key=incident.key))
         timeline.record(
             s, incident_id=incident.id, kind="system", text=f"{incident.key} declared by <@{reporter}> as Sev "
             f"{incident.severity}: {incident.summary}", occurred_at=now, recorded_at=now, actor_id=reporter,
             data={"event": "declared"},
         )
-        declare_sources.attach(s, incident, source, permalink=permalink, now=now)
+        declare_sources.attach(s, incident.id, source, permalink=permalink, now=now)
         # The Slack side (channel, invite, topic, pin, announcement, the alert card...) leaves
         # as effects, delivered right after this commit.
         declaration_effects.plan(s, incident_id=incident.id, reporter_id=reporter, now=now,

@@ -15,7 +15,7 @@ from bot.views.blocks import input_value
 from bot.views.edit import edit_modal, edited_in_channel, summary_change_announcement
 from bot.views.ids import Block, Callback
 from commands import authority
-from commands.channel_sync import sync_channel
+from bot.flows.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb

@@ -1,12 +1,7 @@
-"""Typed errors that become a message to the person who acted."""
+"""The typed errors listeners raise and answer (defined in bot/errors.py, shared with the flows)."""
 
 from __future__ import annotations
 
+from bot.errors import CommandError, Refusal
 
-class CommandError(Exception):
-    """Refused input or action: the message says what was wrong and shows the right form.
-    Raised before any change is made, so nothing has changed."""
-
-
-class Refusal(CommandError):
-    """The authority rule said no: the message names who may (no usage line, the form was right)."""
+__all__ = ["CommandError", "Refusal"]

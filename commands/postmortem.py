@@ -14,8 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
-from sqlalchemy.orm import Session
-
 from bot.core import handbook
 from bot.core.authority import Act
 from bot.core.incident import IncidentSnapshot
@@ -37,11 +35,10 @@ from bot.views.postmortem_meeting import meeting_message
 from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
-from commands.postmortem_export import export
+from bot.flows.export import export
 from commands.postmortem_review import NeedsConfirmation, request_approval
 from commands.registry import verb
-from storage import incidents, postmortems, timeline
-from storage.models import Incident, Postmortem
+from storage import IncidentRow, PostmortemRow, Session, incidents, postmortems, timeline
 from bot.views.slack_text import USER_MENTION, mention, utc_text
 
 log = logging.getLogger(__name__)
@@ -90,8 +87,8 @@ def parse(args: str) -> PostmortemCommand:
 # --- Creating, shared with resolve -------------------------------------------------------------
 
 
-def create_for(s: Session, deps: Deps, incident: Incident, *, owner_id: str, actor_id: str,
-               now: datetime) -> Postmortem | None:
+def create_for(s: Session, deps: Deps, incident: IncidentRow, *, owner_id: str, actor_id: str,
+               now: datetime) -> PostmortemRow | None:
     """The incident's postmortem, created (with a timeline entry) unless it exists; None if it did."""
     if postmortems.get_by_incident(s, incident.id) is not None:
         return None
@@ -163,7 +160,7 @@ def show(deps: Deps, incident_id: int, user_id: str, channel_id: str) -> None:
 
 
 def _owned(deps: Deps, incident_id: int, user_id: str, *, for_update: bool = False,
-           s: Session, typed_in: str | None = None) -> Postmortem:
+           s: Session, typed_in: str | None = None) -> PostmortemRow:
     """The postmortem, if this person may edit it (the owner, the IM, an approver) and it is not final."""
     found = postmortems.get_by_incident(s, incident_id, for_update=for_update)
     if found is None:
@@ -187,7 +184,7 @@ def open_editor(deps: Deps, incident_id: int, user_id: str, section: str, trigge
     deps.slack.open_view(trigger_id, edit_modal(doc, chosen, incident_id))
 
 
-def _locked_postmortem(s: Session, ctx: CommandContext) -> tuple[Incident, Postmortem, IncidentSnapshot]:
+def _locked_postmortem(s: Session, ctx: CommandContext) -> tuple[IncidentRow, PostmortemRow, IncidentSnapshot]:
     """The incident and its postmortem, locked for a change."""
     incident = incidents.get(s, ctx.incident_id or 0, for_update=True)
     found = postmortems.get_by_incident(s, incident.id, for_update=True)
@@ -205,7 +202,7 @@ def change_owner(ctx: CommandContext, new_owner: str) -> None:
                         postmortem=authority.people(deps, found, snap))
         if found.owner_id == new_owner:
             raise CommandError(f"{mention(new_owner)} already owns the postmortem.")
-        found.owner_id = new_owner
+        postmortems.set_owner(found, new_owner)
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=ctx.user_id, text=f"Postmortem owner is now {mention(new_owner)}.",
                         data={"event": "postmortem_owner", "owner_id": new_owner})
@@ -236,7 +233,7 @@ def name_approvers(ctx: CommandContext, named: tuple[str, ...], *, remove: bool 
         if approvers == current:
             raise CommandError("Nothing changed: " + (f"the approvers are {', '.join(mention(a) for a in current)}."
                                                       if current else "no approvers are named."))
-        found.approvers = list(approvers)
+        postmortems.set_approvers(found, approvers)
         names = ", ".join(mention(a) for a in approvers) or "none"
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
                         actor_id=ctx.user_id, text=f"Postmortem approvers: {names}.",
@@ -299,16 +296,16 @@ def save_section(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
             refusal = str(exc)
         else:
             refusal = None
-            fields = dict(found.fields or {})
+            fields, cause_category = dict(found.fields or {}), found.cause_category
             for key in section.keys:
                 value = input_value(values, Block.POSTMORTEM_FIELD_PREFIX + key)
                 if key == CAUSE_CATEGORY:
-                    found.cause_category = value if value in handbook.CAUSE_CATEGORIES else None
+                    cause_category = value if value in handbook.CAUSE_CATEGORIES else None
                 elif key == EXTERNAL_DEPENDENCY:
                     fields[key] = value if value in handbook.EXTERNAL_DEPENDENCY_OUTCOMES else ""
                 elif key in FIELDS:
                     fields[key] = (value or "").strip()
-            found.fields = fields  # a new dict, so the JSON column is saved
+            postmortems.save_fields(found, fields, cause_category=cause_category)
             doc = postmortems.document(s, incident_id)
     if refusal or doc is None:
         ack(response_action="errors", errors={first_block: refusal or "The postmortem is gone."})

@@ -34,7 +34,8 @@ from bot.views.postmortem import (
     approval_request, changes_modal, confirm_without_root_cause_action, private_approval_request, review_done,
 )
 from bot.views.slack_text import inert, mention
-from commands import authority, channel_members
+from commands import authority
+from bot.flows import channel_members
 from commands.errors import CommandError
 from storage import cleanup, incidents, postmortems, timeline
 
@@ -71,7 +72,7 @@ def request_approval(deps: Deps, incident_id: int, user_id: str, *, confirmed: b
         if not confirmed and current is not None and not addresses_root_cause(current.actions):
             text, blocks = confirm_without_root_cause_action(snap.key, incident_id)
             raise NeedsConfirmation(text, blocks)
-        found.status = new_status
+        postmortems.set_status(found, new_status, now=now)
         approvers = tuple(found.approvers)
         # Undecided approvers are reminded once per POSTMORTEM_APPROVAL_REMINDER until they decide.
         cleanup.schedule_approval_reminders(s, incident_id=incident_id, postmortem_id=found.id, approvers=approvers,
@@ -124,9 +125,7 @@ def decide(deps: Deps, *, postmortem_id: int, reviewer_id: str, event: str, comm
             if not approval_complete(approved_by, required):
                 new_status = IN_REVIEW
                 waiting = tuple(a for a in required if a not in approved_by)
-        found.status = new_status
-        if found.status == APPROVED:
-            found.approved_at = now
+        postmortems.set_status(found, new_status, now=now)
         if found.status != IN_REVIEW:
             cleanup.cancel_approval_reminders(s, incident_id=found.incident_id, now=now,
                                               reason=f"postmortem {found.status}")

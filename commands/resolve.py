@@ -13,8 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
-from sqlalchemy.orm import Session
-
 from bot.core.authority import Act
 from bot.core.durations import format_duration
 from bot.core.cleanup import archive_due_at
@@ -38,16 +36,18 @@ from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
 from bot.slack_edge import SlackFailure
 from bot.views.postmortem import owner_dm
-from commands import authority, external_comms, postmortem
-from commands.channel_sync import sync_channel
+from commands import authority, postmortem
+from bot.flows import external_comms
+from bot.flows.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
 from bot.views.cleanup import archive_cancelled as archive_cancelled_line
 from bot.views.cleanup import archive_notice
-from storage import cleanup, effects, incidents, nags, pages, postmortems, timeline, updates
+from storage import (
+    IncidentRow, PostmortemRow, Session, cleanup, effects, incidents, nags, pages, postmortems, timeline, updates,
+)
 from storage import roles as role_store
-from storage.models import Incident, Postmortem
 from bot.views.slack_text import mention, utc_text
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def resolve(ctx: CommandContext) -> None:
         incident = incidents.get(s, ctx.incident_id)
         snap = incidents.snapshot(incident)
         authority.check(s, ctx.user_id, Act.RESOLVE, snap, typed_in=ctx.channel_id)
-        external = external_comms.resolve_part(deps, s, incident, external_final_comms(snap))
+        external = external_comms.resolve_part(deps, s, incident.id, external_final_comms(snap))
     try:
         status_after(snap.status, "resolve")
     except TransitionError as exc:
@@ -116,13 +116,13 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
         latest_impact = None
         if refusal is None:
             if support_cases is not None:
-                incident.support_cases = support_cases
+                incidents.set_support_cases(incident, support_cases)
             created = _resolve(s, deps, incident, times, summary, user_id, new_status)
             snap = incidents.snapshot(incident)
             latest_impact = _latest_update_impact(s, incident_id)
             # The status page incident is resolved and the final comms mailed (public incidents only).
-            external_comms.publish(deps, s, incident, external, author=user_id, resolving=True)
-            external_comms.email_final(deps, s, incident, times, summary, latest_impact=latest_impact,
+            external_comms.publish(deps, s, incident.id, external, author=user_id, resolving=True)
+            external_comms.email_final(deps, s, incident.id, times, summary, latest_impact=latest_impact,
                                        author=user_id)
             _final_comms(s, deps, incident_id, snap, times, summary, created, latest_impact, actor=user_id)
     if refusal:
@@ -137,7 +137,7 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
 
 
 def _final_comms(s: Session, deps: Deps, incident_id: int, snap: Any, times: ResolveTimes, summary: str,
-                 created: Postmortem | None, latest_impact: str | None, *, actor: str) -> None:
+                 created: PostmortemRow | None, latest_impact: str | None, *, actor: str) -> None:
     """The final comms, each destination its own effect in the resolve's transaction: the
     incident channel refusing (archived, the bot removed) does not hold up the incidents
     channel or the postmortem owner's DM, and whatever failed is told to the person who resolved."""
@@ -171,20 +171,15 @@ def _final_comms(s: Session, deps: Deps, incident_id: int, snap: Any, times: Res
 
 
 
-def _resolve(s: Session, deps: Deps, incident: Incident, times: ResolveTimes, summary: str,
-             user_id: str, new_status: str) -> Postmortem | None:
+def _resolve(s: Session, deps: Deps, incident: IncidentRow, times: ResolveTimes, summary: str,
+             user_id: str, new_status: str) -> PostmortemRow | None:
     """The database side of resolving; returns the postmortem it created, if any."""
     now = deps.now()
     incident_id = incident.id
     if incident.status == PENDING and incidents.snapshot(incident).incident_manager is None:
         _take_im_to_resolve(s, incident, user_id, now)
     snap = incidents.snapshot(incident)
-    incident.status = new_status
-    incident.impact_started_at = times.impact_started_at
-    incident.detected_at = times.detected_at
-    incident.impact_ended_at = times.impact_ended_at
-    incident.resolved_at = now
-    incident.resolution_summary = summary
+    incidents.resolve(incident, status=new_status, times=times, summary=summary, now=now)
     nags.look_at(incident, None)  # the nag job stops looking; it re-checks the status too
     archive_at = archive_due_at(now, deps.settings.archive_after)
     if archive_at is not None:
@@ -208,7 +203,7 @@ def _resolve(s: Session, deps: Deps, incident: Incident, times: ResolveTimes, su
     return created
 
 
-def _take_im_to_resolve(s: Session, incident: Incident, user_id: str, now: datetime) -> None:
+def _take_im_to_resolve(s: Session, incident: IncidentRow, user_id: str, now: datetime) -> None:
     """Nobody ever took a Pending incident: whoever resolves it becomes its IM first, so the
     handbook's workflow runs Pending -> Fixing -> Resolved and the postmortem has an owner."""
     role_store.assign(s, incident, role=INCIDENT_MANAGER, user_id=user_id, by=user_id, now=now)
@@ -219,7 +214,7 @@ def _take_im_to_resolve(s: Session, incident: Incident, user_id: str, now: datet
     timeline.record(s, incident_id=incident.id, kind="system", actor_id=user_id, occurred_at=now, recorded_at=now,
                     text=f"Status {PENDING} → {FIXING}: <@{user_id}> is the incident manager",
                     data={"event": "status", "from": PENDING, "to": FIXING, "by": user_id})
-    incident.status = FIXING
+    incidents.set_status(incident, FIXING)
 
 
 def _latest_update_impact(s: Session, incident_id: int) -> str | None:
@@ -238,11 +233,10 @@ def reopen(ctx: CommandContext) -> None:
         snap = incidents.snapshot(incident)
         authority.check(s, ctx.user_id, Act.REOPEN, snap, typed_in=ctx.channel_id)
         try:
-            incident.status = status_after(incident.status, "reopen")
+            reopened = status_after(incident.status, "reopen")
         except TransitionError as exc:
             raise CommandError(f"{snap.key}: {exc}.") from None
-        incident.resolved_at = None
-        incident.next_update_due = now + deps.settings.update_interval
+        incidents.reopen(incident, status=reopened, next_update_due=now + deps.settings.update_interval)
         nags.look_at(incident, now)
         archive_cancelled = cleanup.cancel_archive(s, incident_id=incident.id, now=now) > 0
         timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,

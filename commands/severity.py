@@ -10,7 +10,8 @@ from bot.core.authority import Act
 from bot.core import handbook
 from bot.effects import outbox
 from bot.views.status import severity_note, severity_announcement
-from commands import authority, external_comms
+from commands import authority
+from bot.flows import external_comms
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -44,7 +45,7 @@ def severity(ctx: CommandContext) -> None:
         elif old == new:
             answer = f"{snap.key} is already Sev {new}; nothing changed."
         else:
-            incident.severity = new
+            incidents.set_severity(incident, new)
             timeline.record(
                 s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
                 text=f"Severity changed from {old} to {new} by <@{actor}>",
@@ -55,7 +56,7 @@ def severity(ctx: CommandContext) -> None:
                                       old_severity=old, by=actor, now=now)
             snap = incidents.snapshot(incident)
             # The status page's components follow the severity (once the incident is published).
-            external_comms.severity_changed(deps, s, incident)
+            external_comms.severity_changed(deps, s, incident.id)
             # Each destination its own effect: an archived incident channel does not hold up
             # the incidents channel; what fails for good is told to whoever changed it.
             what = f"The severity change of {snap.key}"

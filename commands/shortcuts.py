@@ -18,10 +18,11 @@ from bot.views.declare import declare_modal
 from bot.views.ids import Action, Block, Callback
 from bot.views.shortcuts import add_to_timeline_modal, incident_choice_label, nothing_open_modal
 from bot.core.authority import Act
-from commands import authority, declare_sources
-from commands.channel_messages import message_text
+from commands import authority
+from bot.flows import declare_sources
+from bot.flows.channel_messages import message_text
 from commands.list_stats import Visibility
-from commands.timeline_events import acknowledge
+from bot.flows.timeline_ingest import acknowledge
 from storage import alerts, incidents, timeline
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,8 @@ from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.slack_text import inert
 from bot.views.update import FIELD_BLOCKS, posted_update, private_update_notice, update_modal
-from commands import authority, external_comms
+from commands import authority
+from bot.flows import external_comms
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -69,7 +70,7 @@ def open_modal(deps: Deps, incident_id: int, trigger_id: str, *, user_id: str, n
             update_interval=settings.update_interval, previous=previous,
         )
         key = incident.key
-        external = external_comms.update_part(deps, s, incident, defaults.external_draft)
+        external = external_comms.update_part(deps, s, incident.id, defaults.external_draft)
     minutes = int(settings.initial_comms_deadline.total_seconds() // 60)
     deps.slack.open_view(trigger_id, update_modal(incident_id=incident_id, key=key, defaults=defaults,
                                                       initial_comms_minutes=minutes, nag_role=nag_role,
@@ -162,7 +163,7 @@ def _save(deps: Deps, incident_id: int, draft: CommsUpdateDraft, author: str, *,
         update_id = updates.add(s, incident_id=incident_id, author_id=author, posted_at=now,
                                 next_update_at=draft.next_update_at, fields=draft.as_fields())
         if draft.support_cases is not None:
-            incident.support_cases = draft.support_cases
+            incidents.set_support_cases(incident, draft.support_cases)
         nags.record_comms_update(
             incident, at=now,
             next_update_due=deadlines.next_update_due(now, draft.next_update_at, settings.update_interval),
@@ -191,6 +192,6 @@ def _save(deps: Deps, incident_id: int, draft: CommsUpdateDraft, author: str, *,
                             payload={"channel": "incidents", "text": notice, "blocks": notice_blocks, "what": what,
                                      "record": {"as": "comms_update", "id": update_id, "field": "announcement_ts"}})
         # Customers (the status page) and the internal list (email), public incidents only.
-        external_comms.publish(deps, s, incident, external, author=author)
-        external_comms.email_update(deps, s, incident, draft.as_fields(), first=first, author=author)
+        external_comms.publish(deps, s, incident.id, external, author=author)
+        external_comms.email_update(deps, s, incident.id, draft.as_fields(), first=first, author=author)
         return update_id

@@ -40,6 +40,12 @@ def get(s: Session, action_id: int, *, for_update: bool = False) -> Action | Non
     return s.scalars(query).one_or_none()
 
 
+def set_category(action: Action, category: str) -> str | None:
+    """One of the handbook's six categories; returns the one it had."""
+    before, action.category = action.category, category
+    return before
+
+
 def close(s: Session, action: Action, *, by: str, now: datetime) -> None:
     """Marks it done; its reminders that were not sent yet are dropped."""
     action.done_at = now

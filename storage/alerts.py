@@ -47,6 +47,16 @@ def close(group: AlertGroup, now: datetime) -> None:
     group.open_key, group.closed_at = None, now
 
 
+def take(s: Session, group_id: int, incident_id: int) -> AlertGroup | None:
+    """Ties the alert group to the incident declared from it; None when it is gone or another
+    declaration took it first (the row is locked: of two at the same moment, the first wins)."""
+    group = get(s, group_id, for_update=True)
+    if group is None or group.incident_id is not None:
+        return None
+    group.incident_id = incident_id
+    return group
+
+
 def set_card(s: Session, group_id: int, channel_id: str, ts: str) -> None:
     s.execute(update(AlertGroup).where(AlertGroup.id == group_id).values(card_channel_id=channel_id, card_ts=ts))
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, configure_mappers, selectinload
 
 from bot.core.declaration import Declaration
 from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
+from bot.core.resolve import ResolveTimes
 from storage import nags
 from storage.models import Counter, Incident, RoleAssignment
 
@@ -129,6 +130,52 @@ def open_channels(s: Session) -> list[tuple[int, str, datetime]]:
     rows = s.execute(select(Incident.id, Incident.channel_id, Incident.declared_at)
                      .where(Incident.status != RESOLVED, Incident.channel_id.is_not(None)).order_by(Incident.id))
     return [(i, c, d) for i, c, d in rows]
+
+
+# -- Changes of a locked incident row (listeners and flows never assign to a row themselves) ---------
+def set_status(incident: Incident, status: str) -> None:
+    incident.status = status
+
+
+def set_severity(incident: Incident, severity: int) -> None:
+    incident.severity = severity
+
+
+def set_support_cases(incident: Incident, support_cases: int) -> None:
+    """The latest "Support cases" count given in an update or at resolve."""
+    incident.support_cases = support_cases
+
+
+def set_video_url(incident: Incident, url: str) -> None:
+    incident.video_url = url
+
+
+def rename_channel(incident: Incident, name: str) -> str | None:
+    """Someone renamed the incident channel; returns the old name."""
+    old, incident.channel_name = incident.channel_name, name
+    return old
+
+
+def resolve(incident: Incident, *, status: str, times: ResolveTimes, summary: str, now: datetime) -> None:
+    """The handbook's resolve record: start of impact, detection, end of impact, and what fixed it."""
+    incident.status = status
+    incident.impact_started_at = times.impact_started_at
+    incident.detected_at = times.detected_at
+    incident.impact_ended_at = times.impact_ended_at
+    incident.resolved_at = now
+    incident.resolution_summary = summary
+
+
+def reopen(incident: Incident, *, status: str, next_update_due: datetime) -> None:
+    """Back to work: no longer resolved, and the comms deadline restarts."""
+    incident.status = status
+    incident.resolved_at = None
+    incident.next_update_due = next_update_due
+
+
+def set_detected_at(s: Session, incident_id: int, detected_at: datetime) -> None:
+    """When the problem was detected (an alert's start, the message a shortcut declared from)."""
+    get(s, incident_id).detected_at = detected_at
 
 
 def mark_handover_nudged(s: Session, incident_id: int, *, at: datetime) -> None:

@@ -6,7 +6,9 @@ worker claims each once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -53,6 +55,28 @@ def create(
     s.add(postmortem)
     s.flush()
     return postmortem
+
+
+# -- Changes of a locked postmortem row (listeners never assign to a row themselves) ---------------
+def set_owner(postmortem: Postmortem, owner_id: str) -> None:
+    postmortem.owner_id = owner_id
+
+
+def set_approvers(postmortem: Postmortem, approvers: Sequence[str]) -> None:
+    postmortem.approvers = list(approvers)
+
+
+def save_fields(postmortem: Postmortem, fields: Mapping[str, Any], *, cause_category: str | None) -> None:
+    """A section saved from the editor: its fields (a new dict, so the JSON column is saved)."""
+    postmortem.fields = dict(fields)
+    postmortem.cause_category = cause_category
+
+
+def set_status(postmortem: Postmortem, status: str, *, now: datetime) -> None:
+    """Draft, in review or approved; approving records when."""
+    postmortem.status = status
+    if status == APPROVED:
+        postmortem.approved_at = now
 
 
 def record_review(s: Session, *, postmortem_id: int, reviewer_id: str, decision: str, comment: str,

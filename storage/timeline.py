@@ -54,6 +54,22 @@ def record_once(
     return upserts.insert_new(s, TimelineEntry.__table__, values, key=["dedupe_key"], returning="id") is not None
 
 
+def record_system(
+    s: Session, incident_id: int, text: str, *, now: datetime, actor_id: str | None = None,
+    occurred_at: datetime | None = None, source: str = "system", data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> bool:
+    """A change the bot made or heard of (declared, a role, the severity, the status, a page...):
+    kind "system", recorded `now`, at `occurred_at` (default `now`). With `dedupe_key`, recorded
+    once whatever redelivers it; True when this call recorded it."""
+    entry = dict(incident_id=incident_id, kind="system", text=text, occurred_at=occurred_at or now, recorded_at=now,
+                 source=source, actor_id=actor_id, data=data)
+    if dedupe_key is not None:
+        return record_once(s, dedupe_key=dedupe_key, **entry)
+    record(s, **entry)
+    return True
+
+
 def get_by_key(s: Session, dedupe_key: str) -> TimelineEntry | None:
     return s.scalars(select(TimelineEntry).where(TimelineEntry.dedupe_key == dedupe_key)).one_or_none()
 

@@ -19,7 +19,7 @@ from bot.effects.registry import deliverer
 from bot.vendors.statuspage import StatuspageClient, StatuspageError, StatuspageIncident
 from bot.views.declare import LINK_TITLES
 from bot.views.slack_text import escape
-from commands.channel_sync import sync_channel
+from bot.flows.channel_sync import sync_channel
 from storage import effects, incidents, statuspage, timeline
 from storage.effects import PendingEffect
 

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bot.core import handbook
 from bot.core.cleanup import role_nudge_wanted
 from bot.core.handbook import Role
@@ -25,7 +23,7 @@ from bot.core.roles import RoleChange
 from bot.effects import outbox
 from bot.deps import Deps
 from bot.views import roles as views
-from storage import cleanup, incidents, timeline
+from storage import Session, cleanup, incidents, timeline
 from storage import roles as role_store
 
 
@@ -75,7 +73,7 @@ def apply(deps: Deps, incident_id: int, *, actor: str,
                 data={"event": event, "action": "assigned", "role": change.role, "user": change.assign, "by": actor},
             )
         if change.status_after != change.status_before:
-            incident.status = change.status_after
+            incidents.set_status(incident, change.status_after)
             timeline.record(
                 s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
                 text=f"Status {change.status_before} → {change.status_after}: <@{change.assign}> is the {title}",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from commands.catch_up import Reconnects, catch_up
+from bot.flows.catch_up import Reconnects, catch_up
 from storage import messages
 from storage.models import ChannelMessage
 from tests.commands.test_timeline import declare_with_team, delete, edit, people_entries, posted, react, say
@@ -171,7 +171,7 @@ def test_catch_up_pages_through_a_long_gap_and_waits_out_a_429(bot, slack, deps)
 
 def test_a_socket_mode_reconnect_starts_a_catch_up(bot, slack, deps, monkeypatch):
     started = []
-    monkeypatch.setattr("commands.catch_up.start_catch_up", lambda sv, heard_until: started.append(heard_until))
+    monkeypatch.setattr("bot.flows.catch_up.start_catch_up", lambda sv, heard_until: started.append(heard_until))
     watch = Reconnects(deps)
 
     watch.on_message('{"type": "hello", "num_connections": 1}')

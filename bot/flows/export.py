@@ -8,7 +8,7 @@ from bot.core.postmortem_text import people_in, render_markdown, role_names
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack_edge import Slack, make_web_client
-from commands.errors import CommandError
+from bot.errors import CommandError
 from storage import incidents, postmortems
 from bot.views.slack_text import mention
 

@@ -1,4 +1,5 @@
-"""The status page and the email list, seen from the update and resolve modals.
+"""The status page and the email list, seen from the update and resolve modals (a flow: the
+listeners of commands/update.py, resolve.py and severity.py call it in their transaction).
 
 Nothing here calls a vendor: a publish or a mail is an effect written in the transaction of
 the update (or resolve, or severity change) by `storage.statuspage` / `storage.comms_email`,
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.comms import products_text
 from bot.core.comms_email import channel_url, final_email, update_email
+from bot.core.incident import IncidentSnapshot
 from bot.core.resolve import ResolveTimes
 from bot.core.external_comms import (
     COMPONENT_STATUS_BY_SEVERITY,
@@ -28,9 +28,7 @@ from bot.core.external_comms import (
 )
 from bot.deps import Deps
 from bot.views.external import EXTERNAL_BLOCKS, external_blocks, external_values, resolved_only
-from storage import comms_email, statuspage
-from storage.incidents import snapshot
-from storage.models import Incident
+from storage import Session, comms_email, incidents, statuspage
 
 
 def service_components(deps: Deps, faulty_service: str) -> tuple[str, ...]:
@@ -46,15 +44,20 @@ def _components_text(components: tuple[str, ...], severity: int, *, resolved: bo
     return f"Components {', '.join(components)} will show *{state.replace('_', ' ')}*."
 
 
-def _offered(deps: Deps, incident: Incident) -> bool:
+def _incident(s: Session, incident_id: int) -> IncidentSnapshot:
+    return incidents.snapshot(incidents.get(s, incident_id))
+
+
+def _offered(deps: Deps, incident: IncidentSnapshot) -> bool:
     return offered(statuspage_enabled=deps.settings.statuspage_enabled, private=incident.private)
 
 
-def update_part(deps: Deps, s: Session, incident: Incident, message: str) -> list[dict[str, Any]] | None:
+def update_part(deps: Deps, s: Session, incident_id: int, message: str) -> list[dict[str, Any]] | None:
     """The update modal's external part, or None when it is not offered."""
+    incident = _incident(s, incident_id)
     if not _offered(deps, incident):
         return None
-    row = statuspage.get(s, incident.id)
+    row = statuspage.get(s, incident_id)
     components = service_components(deps, incident.faulty_service)
     return external_blocks(
         message=message, status=default_status(row.status if row else None), publish=row is not None,
@@ -63,9 +66,10 @@ def update_part(deps: Deps, s: Session, incident: Incident, message: str) -> lis
     )
 
 
-def resolve_part(deps: Deps, s: Session, incident: Incident, message: str) -> list[dict[str, Any]] | None:
+def resolve_part(deps: Deps, s: Session, incident_id: int, message: str) -> list[dict[str, Any]] | None:
     """Resolving offers the final external message, when the incident is on the status page."""
-    row = statuspage.get(s, incident.id)
+    incident = _incident(s, incident_id)
+    row = statuspage.get(s, incident_id)
     if not _offered(deps, incident) or row is None or row.status == RESOLVED:
         return None
     components = tuple(row.component_ids)
@@ -85,60 +89,64 @@ def read_part(values: dict[str, Any], *, resolving: bool = False) -> tuple[Exter
     return draft, {EXTERNAL_BLOCKS[name]: text for name, text in errors.items()}
 
 
-def publish(deps: Deps, s: Session, incident: Incident, draft: ExternalDraft | None, *,
+def publish(deps: Deps, s: Session, incident_id: int, draft: ExternalDraft | None, *,
             author: str, resolving: bool = False) -> None:
     """Writes the publish (an effect) when it was asked for and is still allowed."""
+    incident = _incident(s, incident_id)
     if draft is None or not draft.publish or not _offered(deps, incident):
         return
     components = service_components(deps, incident.faulty_service)
-    row = statuspage.get(s, incident.id)
+    row = statuspage.get(s, incident_id)
     if row is not None:
         components = tuple(dict.fromkeys([*row.component_ids, *components]))
     if resolving and row is None:
         return  # never published: there is nothing to resolve on the page
     status = RESOLVED if resolving else draft.status
     statuspage.publish(
-        s, incident_id=incident.id, key=incident.key, now=deps.now(), tell=incident_manager(incident) or author,
+        s, incident_id=incident_id, key=incident.key, now=deps.now(), tell=incident_manager(incident) or author,
         name=external_name(products_text(tuple(incident.affected_products or ()), incident.faulty_service)),
         status=status, body=draft.message,
         components=component_statuses(components, severity=incident.severity, resolved=status == RESOLVED),
     )
 
 
-def severity_changed(deps: Deps, s: Session, incident: Incident) -> None:
+def severity_changed(deps: Deps, s: Session, incident_id: int) -> None:
     """A severity change moves the components of a published, unresolved incident."""
+    incident = _incident(s, incident_id)
     if not _offered(deps, incident):
         return
-    row = statuspage.get(s, incident.id)
+    row = statuspage.get(s, incident_id)
     if row is None or row.status == RESOLVED or not row.component_ids:
         return
-    statuspage.set_components(s, incident_id=incident.id, key=incident.key, now=deps.now(),
+    statuspage.set_components(s, incident_id=incident_id, key=incident.key, now=deps.now(),
                               tell=incident_manager(incident),
                               components=component_statuses(tuple(row.component_ids), severity=incident.severity))
 
 
-def incident_manager(incident: Incident) -> str | None:
-    return snapshot(incident).incident_manager
+def incident_manager(incident: IncidentSnapshot) -> str | None:
+    return incident.incident_manager
 
 
 # --- email --------------------------------------------------------------------------------
 
-def email_update(deps: Deps, s: Session, incident: Incident, fields: dict[str, Any], *, first: bool,
+def email_update(deps: Deps, s: Session, incident_id: int, fields: dict[str, Any], *, first: bool,
                  author: str) -> None:
     """The initial or follow-up comms, mailed to INTERNAL_COMMS_EMAIL (public incidents only)."""
+    incident = _incident(s, incident_id)
     if incident.private or not deps.settings.email_enabled:
         return
     mail = update_email(key=incident.key, severity=incident.severity, summary=incident.summary, first=first,
                         fields=fields, channel_url=channel_url(incident.channel_id or ""),
                         channel_name=incident.channel_name or "")
-    comms_email.enqueue(s, incident_id=incident.id, mail=mail, now=deps.now(), tell=author)
+    comms_email.enqueue(s, incident_id=incident_id, mail=mail, now=deps.now(), tell=author)
 
 
-def email_final(deps: Deps, s: Session, incident: Incident, times: ResolveTimes, resolution_summary: str, *,
+def email_final(deps: Deps, s: Session, incident_id: int, times: ResolveTimes, resolution_summary: str, *,
                 latest_impact: str | None, author: str) -> None:
     """The final comms, mailed like the others (public incidents only)."""
+    incident = _incident(s, incident_id)
     if incident.private or not deps.settings.email_enabled:
         return
-    mail = final_email(snapshot(incident), times, resolution_summary, latest_impact=latest_impact,
+    mail = final_email(incident, times, resolution_summary, latest_impact=latest_impact,
                        channel_url=channel_url(incident.channel_id or ""))
-    comms_email.enqueue(s, incident_id=incident.id, mail=mail, now=deps.now(), tell=author)
+    comms_email.enqueue(s, incident_id=incident_id, mail=mail, now=deps.now(), tell=author)

@@ -23,8 +23,8 @@ from typing import Any
 from bot.core import timeline as core
 from bot.deps import Deps
 from bot.slack_edge import RateLimited, SlackFailure
-from commands import channel_messages as remembered
-from commands import timeline_events
+from bot.flows import channel_messages as remembered
+from bot.flows import timeline_ingest as timeline_events
 from storage import incidents, messages, timeline
 
 log = logging.getLogger(__name__)

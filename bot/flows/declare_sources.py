@@ -10,16 +10,11 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.timeline import OBSERVATION, ts_to_datetime
 from bot.deps import Deps
-from storage import alerts, incidents, timeline
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from storage.models import Incident
+from storage import Session, alerts, incidents, timeline
 
 log = logging.getLogger(__name__)
 
@@ -67,26 +62,23 @@ def taken_by(deps: Deps, source: Source) -> str | None:
     return None
 
 
-def attach(s: Session, incident: Incident, source: Source, *, permalink: str | None, now: datetime) -> None:
+def attach(s: Session, incident_id: int, source: Source, *, permalink: str | None, now: datetime) -> None:
     """In the declaration's transaction: the detection entry, and the alert group's incident."""
     if source.alert_group_id is not None:
-        # Locked: of two declarations from one card at the same moment, the first takes the group.
-        group = alerts.get(s, source.alert_group_id, for_update=True)
-        if group is not None and group.incident_id is None:
-            group.incident_id = incident.id
+        group = alerts.take(s, source.alert_group_id, incident_id)
+        if group is not None:
             detected = group.starts_at or now
-            incident.detected_at = detected
-            timeline.record(
-                s, incident_id=incident.id, kind="system", occurred_at=detected, recorded_at=now, source="webhook",
-                text=f"Detected: Alertmanager alert {group.summary} firing", actor_id=None,
-                data={"event": "detection", "source": "alertmanager", "group_key": group.group_key},
+            incidents.set_detected_at(s, incident_id, detected)
+            timeline.record_system(
+                s, incident_id, f"Detected: Alertmanager alert {group.summary} firing", now=now, occurred_at=detected,
+                source="webhook", data={"event": "detection", "source": "alertmanager", "group_key": group.group_key},
             )
     if source.message and source.message.get("ts"):
         message = source.message
         detected = ts_to_datetime(str(message["ts"]))
-        incident.detected_at = detected
+        incidents.set_detected_at(s, incident_id, detected)
         timeline.record(
-            s, incident_id=incident.id, kind=OBSERVATION, occurred_at=detected, recorded_at=now, source="shortcut",
+            s, incident_id=incident_id, kind=OBSERVATION, occurred_at=detected, recorded_at=now, source="shortcut",
             text=message.get("text") or "", actor_id=message.get("user"), message_ts=str(message["ts"]),
             permalink=permalink, data={"event": "detection", "channel": message.get("channel")},
         )

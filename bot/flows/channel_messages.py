@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.timeline import ts_to_datetime
 from bot.deps import Deps
 from bot.slack_edge import SlackFailure
-from storage import messages
-from storage.models import ChannelMessage
+from storage import Session, messages
 
 # Subtypes that are a message someone (a person or an app) posted and that can be reacted to.
 STORED_SUBTYPES = (None, "", "thread_broadcast", "file_share", "bot_message", "me_message")
@@ -43,10 +40,6 @@ def text_with_files(text: str, files: list[Any] | None) -> str:
 def message_text(message: dict[str, Any]) -> str:
     """What the timeline shows of a message from Slack: its text, and its files' titles."""
     return text_with_files(message.get("text") or "", file_titles(message))
-
-
-def stored_text(row: ChannelMessage) -> str:
-    return text_with_files(row.text, row.files)
 
 
 def is_person(message: dict[str, Any]) -> bool:
