@@ -14,6 +14,7 @@ from bot.core.actions import (
 from bot.core.handbook import ACTION_CATEGORIES
 from bot.views import actions as views
 from bot.core.authority import Act
+from bot.views.slack_text import mention
 from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -46,11 +47,12 @@ def action(ctx: CommandContext) -> None:
 def check_owner(ctx: CommandContext, owner_id: str) -> None:
     user = ctx.deps.slack.user(owner_id)
     if user is None:
-        raise CommandError(f"I can't find <@{owner_id}> in this workspace; pick the owner from Slack's @ suggestions.")
+        raise CommandError(f"I can't find {mention(owner_id)} in this workspace; "
+                           "pick the owner from Slack's @ suggestions.")
     if user.get("is_bot") or owner_id == "USLACKBOT":
-        raise CommandError(f"<@{owner_id}> is a bot; an action needs a person who will do it.")
+        raise CommandError(f"{mention(owner_id)} is a bot; an action needs a person who will do it.")
     if user.get("deleted"):
-        raise CommandError(f"<@{owner_id}> has left the workspace; name someone who will do it.")
+        raise CommandError(f"{mention(owner_id)} has left the workspace; name someone who will do it.")
 
 
 def add(ctx: CommandContext, request: AddAction) -> None:
@@ -71,9 +73,11 @@ def add(ctx: CommandContext, request: AddAction) -> None:
                             improvement_weeks=settings.improvement_action_weeks)
         row = actions.add(s, incident_id=incident.id, kind=request.kind, text=request.text, owner_id=owner_id,
                           due_at=due_at, created_by=ctx.user_id, now=now, category=request.category)
-        timeline.record(
-            s, incident_id=incident.id, kind="system", text=f"<@{ctx.user_id}> added {request.kind} action "
-            f"#{row.id} for <@{owner_id}>: {request.text}", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
+        timeline.record_system(
+            s, incident.id,
+            f"{mention(ctx.user_id)} added {request.kind} action "
+            f"#{row.id} for {mention(owner_id)}: {request.text}",
+            now=now, actor_id=ctx.user_id,
             data={"event": "action", "change": "added", "action_id": row.id, "action_kind": request.kind,
                   "owner_id": owner_id, "due_at": due_at.isoformat(), "category": request.category},
         )
@@ -115,9 +119,11 @@ def close(ctx: CommandContext, action_id: int) -> None:
             closed = False
         else:
             actions.close(s, row, by=ctx.user_id, now=now)
-            timeline.record(
-                s, incident_id=row.incident_id, kind="system", text=f"<@{ctx.user_id}> closed {row.kind} action "
-                f"#{row.id}: {row.text}", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
+            timeline.record_system(
+                s, row.incident_id,
+                f"{mention(ctx.user_id)} closed {row.kind} action "
+                f"#{row.id}: {row.text}",
+                now=now, actor_id=ctx.user_id,
                 data={"event": "action", "change": "closed", "action_id": row.id, "action_kind": row.kind},
             )
             item = actions.items(s, [row.id])[row.id]
@@ -143,9 +149,10 @@ def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
                         postmortem=authority.people(deps, found, snap) if found else None,
                         doing=f"set the category of action #{row.id} of")
         before = actions.set_category(row, request.category)
-        timeline.record(
-            s, incident_id=row.incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=ctx.user_id,
-            text=f"<@{ctx.user_id}> put {row.kind} action #{row.id} in {ACTION_CATEGORIES[request.category]}",
+        timeline.record_system(
+            s, row.incident_id,
+            f"{mention(ctx.user_id)} put {row.kind} action #{row.id} in {ACTION_CATEGORIES[request.category]}", now=now,
+            actor_id=ctx.user_id,
             data={"event": "action", "change": "category", "action_id": row.id, "from": before,
                   "to": request.category},
         )

@@ -15,6 +15,7 @@ from bot.views.declare import declare_modal
 from bot.views.ids import Block, Callback
 from bot.effects import declaration as declaration_effects
 from bot.flows import declare_sources
+from bot.views.slack_text import mention
 from commands.context import CommandContext
 from commands.registry import verb
 from storage import db, incidents, pages, timeline
@@ -76,10 +77,11 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
         if settings.video_url_template:
             incidents.set_video_url(incident, settings.video_url_template.format(
                 channel=channel_name(settings.incident_key_prefix, incident.number), key=incident.key))
-        timeline.record(
-            s, incident_id=incident.id, kind="system", text=f"{incident.key} declared by <@{reporter}> as Sev "
-            f"{incident.severity}: {incident.summary}", occurred_at=now, recorded_at=now, actor_id=reporter,
-            data={"event": "declared"},
+        timeline.record_system(
+            s, incident.id,
+            f"{incident.key} declared by {mention(reporter)} as Sev "
+            f"{incident.severity}: {incident.summary}",
+            now=now, actor_id=reporter, data={"event": "declared"},
         )
         declare_sources.attach(s, incident.id, source, permalink=permalink, now=now)
         # The Slack side (channel, invite, topic, pin, announcement, the alert card...) leaves

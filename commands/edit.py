@@ -70,9 +70,8 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
         found = changes(before, edited)
         for change in found:
             _apply(incident, change)
-            timeline.record(
-                s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
-                text=change_sentence(change, actor=actor),
+            timeline.record_system(
+                s, incident.id, change_sentence(change, actor=actor), now=now, actor_id=actor,
                 data={"event": "edit", "field": change.field, "from": _plain(change.old), "to": _plain(change.new),
                       "by": actor},
             )

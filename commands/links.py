@@ -10,6 +10,7 @@ from bot.core.authority import Act
 from bot.core.incident import LINK_KINDS
 from bot.effects import outbox
 from bot.views.declare import LINK_TITLES
+from bot.views.slack_text import mention
 from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -69,17 +70,17 @@ def link(ctx: CommandContext) -> None:
         unchanged = getattr(incident, URL_COLUMNS[kind]) == url
         if not unchanged:
             setattr(incident, URL_COLUMNS[kind], url)
-            timeline.record(
-                s, incident_id=incident.id, kind="system", actor_id=ctx.user_id, occurred_at=now, recorded_at=now,
-                text=f"<@{ctx.user_id}> set the {LINK_TITLES[kind].lower()} link: {url}",
-                data={"event": "link", "kind": kind, "url": url, "by": ctx.user_id},
+            timeline.record_system(
+                s, incident.id, f"{mention(ctx.user_id)} set the {LINK_TITLES[kind].lower()} link: {url}", now=now,
+                actor_id=ctx.user_id, data={"event": "link", "kind": kind, "url": url, "by": ctx.user_id},
             )
         bookmark_id = (incident.bookmark_ids or {}).get(kind)
         if not (unchanged and bookmark_id):
             # The bookmark follows the database at delivery; then the topic, pin and channel line.
             outbox.bookmark(s, incident.id, kind, now=now, tell=ctx.user_id)
             outbox.sync_channel(s, incident.id, now=now)
-            outbox.in_channel(s, incident.id, f":link: <@{ctx.user_id}> set the {LINK_TITLES[kind].lower()} link: {url}",
+            outbox.in_channel(s, incident.id,
+                              f":link: {mention(ctx.user_id)} set the {LINK_TITLES[kind].lower()} link: {url}",
                               now=now, tell=ctx.user_id, what=f"The {LINK_TITLES[kind].lower()} link of {incident.key}")
     if unchanged and bookmark_id:
         ctx.reply(f"The {LINK_TITLES[kind].lower()} link is already {url}; nothing changed.")

@@ -32,6 +32,7 @@ from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import document_message, edit_modal, owner_dm
 from bot.views.postmortem_meeting import meeting_message
+from bot.views.slack_text import USER_MENTION, mention, utc_text
 from commands import authority
 from commands.context import CommandContext
 from commands.errors import CommandError
@@ -39,7 +40,6 @@ from bot.flows.export import export
 from commands.postmortem_review import NeedsConfirmation, request_approval
 from commands.registry import verb
 from storage import IncidentRow, PostmortemRow, Session, incidents, postmortems, timeline
-from bot.views.slack_text import USER_MENTION, mention, utc_text
 
 log = logging.getLogger(__name__)
 USAGE = (f"postmortem [edit <{section_names()}> | export | owner <@user|me> | approvers [remove] <@user> [@user...] | "
@@ -96,9 +96,10 @@ def create_for(s: Session, deps: Deps, incident: IncidentRow, *, owner_id: str, 
     approvers = (*deps.team.postmortem_approvers, *deps.team.required_approvers(incident.faulty_service))
     created = postmortems.create(s, incident_id=incident.id, owner_id=owner_id, now=now, due_at=due,
                                  approvers=approvers)
-    timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now, actor_id=actor_id,
-                    text=f"Postmortem created, owned by {mention(owner_id)}, due {utc_text(due)}.",
-                    data={"event": "postmortem_created", "owner_id": owner_id, "due_at": due.isoformat()})
+    timeline.record_system(
+        s, incident.id, f"Postmortem created, owned by {mention(owner_id)}, due {utc_text(due)}.", now=now,
+        actor_id=actor_id, data={"event": "postmortem_created", "owner_id": owner_id, "due_at": due.isoformat()},
+    )
     return created
 
 
@@ -203,9 +204,10 @@ def change_owner(ctx: CommandContext, new_owner: str) -> None:
         if found.owner_id == new_owner:
             raise CommandError(f"{mention(new_owner)} already owns the postmortem.")
         postmortems.set_owner(found, new_owner)
-        timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
-                        actor_id=ctx.user_id, text=f"Postmortem owner is now {mention(new_owner)}.",
-                        data={"event": "postmortem_owner", "owner_id": new_owner})
+        timeline.record_system(
+            s, incident.id, f"Postmortem owner is now {mention(new_owner)}.", now=now, actor_id=ctx.user_id,
+            data={"event": "postmortem_owner", "owner_id": new_owner},
+        )
     if snap.channel_id:
         deps.slack.post(snap.channel_id, f"{mention(new_owner)} now owns the postmortem of {snap.key}.")
     tell_owner(deps, incident.id)
@@ -235,9 +237,10 @@ def name_approvers(ctx: CommandContext, named: tuple[str, ...], *, remove: bool 
                                                       if current else "no approvers are named."))
         postmortems.set_approvers(found, approvers)
         names = ", ".join(mention(a) for a in approvers) or "none"
-        timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
-                        actor_id=ctx.user_id, text=f"Postmortem approvers: {names}.",
-                        data={"event": "postmortem_approvers", "approvers": list(approvers)})
+        timeline.record_system(
+            s, incident.id, f"Postmortem approvers: {names}.", now=now, actor_id=ctx.user_id,
+            data={"event": "postmortem_approvers", "approvers": list(approvers)},
+        )
     ctx.reply(f"Approvers of the {snap.key} postmortem: {names}. `/incident postmortem request-approval` asks them.")
 
 

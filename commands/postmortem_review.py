@@ -77,9 +77,12 @@ def request_approval(deps: Deps, incident_id: int, user_id: str, *, confirmed: b
         # Undecided approvers are reminded once per POSTMORTEM_APPROVAL_REMINDER until they decide.
         cleanup.schedule_approval_reminders(s, incident_id=incident_id, postmortem_id=found.id, approvers=approvers,
                                             every=deps.settings.postmortem_approval_reminder, now=now)
-        timeline.record(s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
-                        text=f"Postmortem approval requested from {', '.join(mention(a) for a in approvers)}: "
-                             "in review.", data={"event": "postmortem_in_review", "approvers": list(approvers)})
+        timeline.record_system(
+            s, incident_id,
+            f"Postmortem approval requested from {', '.join(mention(a) for a in approvers)}: "
+            "in review.",
+            now=now, actor_id=user_id, data={"event": "postmortem_in_review", "approvers": list(approvers)},
+        )
         doc = postmortems.document(s, incident_id)
         postmortem_id = found.id
     if doc is None:  # pragma: no cover - it was just read
@@ -136,8 +139,10 @@ def decide(deps: Deps, *, postmortem_id: int, reviewer_id: str, event: str, comm
                     f"{', '.join(mention(a) for a in waiting)} (the service's approvers must all approve).")
         else:
             said = f"Postmortem approved by {mention(reviewer_id)}."
-        timeline.record(s, incident_id=found.incident_id, kind="system", occurred_at=now, recorded_at=now,
-                        actor_id=reviewer_id, text=said, data={"event": f"postmortem_{decision}", "comment": comment})
+        timeline.record_system(
+            s, found.incident_id, said, now=now, actor_id=reviewer_id,
+            data={"event": f"postmortem_{decision}", "comment": comment},
+        )
         owner = found.owner_id
     if message:
         text, blocks = review_done(snap.key, event == APPROVE, comment)

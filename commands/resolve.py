@@ -36,6 +36,7 @@ from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
 from bot.slack_edge import SlackFailure
 from bot.views.postmortem import owner_dm
+from bot.views.slack_text import mention, utc_text
 from commands import authority, postmortem
 from bot.flows import external_comms
 from bot.flows.channel_sync import sync_channel
@@ -48,7 +49,6 @@ from storage import (
     IncidentRow, PostmortemRow, Session, cleanup, effects, incidents, nags, pages, postmortems, timeline, updates,
 )
 from storage import roles as role_store
-from bot.views.slack_text import mention, utc_text
 
 log = logging.getLogger(__name__)
 
@@ -185,11 +185,12 @@ def _resolve(s: Session, deps: Deps, incident: IncidentRow, times: ResolveTimes,
     if archive_at is not None:
         cleanup.schedule_archive(s, incident_id=incident_id, resolved_at=now, due_at=archive_at, now=now)
     ttd, ttr = format_duration(times.time_to_detect), format_duration(times.time_to_recovery)
-    timeline.record(
-        s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now, actor_id=user_id,
-        text=(f"{snap.key} resolved by {mention(user_id)}: {summary}. Start of impact "
-              f"{utc_text(times.impact_started_at)}, detected {utc_text(times.detected_at)}, end of impact "
-              f"{utc_text(times.impact_ended_at)} (TTD {ttd}, TTR {ttr})."),
+    timeline.record_system(
+        s, incident_id,
+        f"{snap.key} resolved by {mention(user_id)}: {summary}. Start of impact "
+        f"{utc_text(times.impact_started_at)}, detected {utc_text(times.detected_at)}, end of impact "
+        f"{utc_text(times.impact_ended_at)} (TTD {ttd}, TTR {ttr}).",
+        now=now, actor_id=user_id,
         data={"event": "resolved", "impact_started_at": times.impact_started_at.isoformat(),
               "detected_at": times.detected_at.isoformat(), "impact_ended_at": times.impact_ended_at.isoformat(),
               "ttd_seconds": int(times.time_to_detect.total_seconds()),
@@ -207,13 +208,16 @@ def _take_im_to_resolve(s: Session, incident: IncidentRow, user_id: str, now: da
     """Nobody ever took a Pending incident: whoever resolves it becomes its IM first, so the
     handbook's workflow runs Pending -> Fixing -> Resolved and the postmortem has an owner."""
     role_store.assign(s, incident, role=INCIDENT_MANAGER, user_id=user_id, by=user_id, now=now)
-    timeline.record(s, incident_id=incident.id, kind="system", actor_id=user_id, occurred_at=now, recorded_at=now,
-                    text=f"<@{user_id}> took the incident manager role to resolve {incident.key}",
-                    data={"event": "role", "action": "assigned", "role": INCIDENT_MANAGER, "user": user_id,
-                          "by": user_id})
-    timeline.record(s, incident_id=incident.id, kind="system", actor_id=user_id, occurred_at=now, recorded_at=now,
-                    text=f"Status {PENDING} → {FIXING}: <@{user_id}> is the incident manager",
-                    data={"event": "status", "from": PENDING, "to": FIXING, "by": user_id})
+    timeline.record_system(
+        s, incident.id, f"{mention(user_id)} took the incident manager role to resolve {incident.key}", now=now,
+        actor_id=user_id,
+        data={"event": "role", "action": "assigned", "role": INCIDENT_MANAGER, "user": user_id,
+              "by": user_id},
+    )
+    timeline.record_system(
+        s, incident.id, f"Status {PENDING} → {FIXING}: {mention(user_id)} is the incident manager", now=now,
+        actor_id=user_id, data={"event": "status", "from": PENDING, "to": FIXING, "by": user_id},
+    )
     incidents.set_status(incident, FIXING)
 
 
@@ -239,9 +243,10 @@ def reopen(ctx: CommandContext) -> None:
         incidents.reopen(incident, status=reopened, next_update_due=now + deps.settings.update_interval)
         nags.look_at(incident, now)
         archive_cancelled = cleanup.cancel_archive(s, incident_id=incident.id, now=now) > 0
-        timeline.record(s, incident_id=incident.id, kind="system", occurred_at=now, recorded_at=now,
-                        actor_id=ctx.user_id, text=f"{snap.key} reopened by {mention(ctx.user_id)}: back to Fixing.",
-                        data={"event": "reopened"})
+        timeline.record_system(
+            s, incident.id, f"{snap.key} reopened by {mention(ctx.user_id)}: back to Fixing.", now=now,
+            actor_id=ctx.user_id, data={"event": "reopened"},
+        )
         pages.page_again(s, incident=incident, team=deps.team, settings=deps.settings, by=ctx.user_id,
                          now=now)
         key, channel_id, due = snap.key, snap.channel_id, incident.next_update_due

@@ -10,6 +10,7 @@ from bot.core.authority import Act
 from bot.core import handbook
 from bot.effects import outbox
 from bot.views.status import severity_note, severity_announcement
+from bot.views.slack_text import mention
 from commands import authority
 from bot.flows import external_comms
 from commands.context import CommandContext
@@ -46,9 +47,8 @@ def severity(ctx: CommandContext) -> None:
             answer = f"{snap.key} is already Sev {new}; nothing changed."
         else:
             incidents.set_severity(incident, new)
-            timeline.record(
-                s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
-                text=f"Severity changed from {old} to {new} by <@{actor}>",
+            timeline.record_system(
+                s, incident.id, f"Severity changed from {old} to {new} by {mention(actor)}", now=now, actor_id=actor,
                 data={"event": "severity", "from": old, "to": new, "by": actor},
             )
             # Raised into a paged severity: the faulty service's on-call is paged.

@@ -23,7 +23,7 @@ from bot.scheduler.nags import policy
 from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
-from bot.views.slack_text import inert
+from bot.views.slack_text import inert, mention
 from bot.views.update import FIELD_BLOCKS, posted_update, private_update_notice, update_modal
 from commands import authority
 from bot.flows import external_comms
@@ -173,7 +173,8 @@ def _save(deps: Deps, incident_id: int, draft: CommsUpdateDraft, author: str, *,
         timeline.record(
             s, incident_id=incident_id, kind="update", source="command", actor_id=author, occurred_at=now,
             recorded_at=now,
-            text=f"{'Initial communications' if first else 'Update'} posted by <@{author}>: {draft.state_and_impact}",
+            text=f"{'Initial communications' if first else 'Update'} posted by {mention(author)}: "
+                 f"{draft.state_and_impact}",
             data={"event": "update", "comms_update_id": update_id, "first": first,
                   "next_update_due": incident.next_update_due.isoformat()},
         )

@@ -195,3 +195,38 @@ def test_the_checks_see_a_forbidden_import_even_inside_a_function(tmp_path):
         "from storage import incidents\n\n\ndef f():\n    from sqlalchemy import select\n    import storage.models\n")
     assert offenders(("commands",), DATABASE, root=tmp_path) == [
         "commands/sneaky.py:5: sqlalchemy.select", "commands/sneaky.py:6: storage.models"]
+
+
+def test_system_entries_are_written_by_record_system_only():
+    """The timeline's system entries have one writer (storage.timeline.record_system): kind "system",
+    recorded now, the actor and the event's data, whatever wrote them."""
+    found = []
+    for name, path in modules().items():
+        if name.startswith("storage"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and any(
+                    k.arg == "kind" and isinstance(k.value, ast.Constant) and k.value.value == "system"
+                    for k in node.keywords):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
+def test_slack_syntax_is_written_in_one_module():
+    """Mentions (`<@U1>`) and date tokens (`<!date^...>`) come from bot/views/slack_text.py;
+    a copy elsewhere drifts (a different fallback, a regex that misses `<@W...>`)."""
+    found = []
+    for name, path in modules().items():
+        if name == "bot.views.slack_text":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                parts = node.values
+                for before, after in zip(parts, parts[1:]):
+                    if (isinstance(before, ast.Constant) and str(before.value).endswith(("<@", "<!date^"))
+                            and isinstance(after, ast.FormattedValue)):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:60]}")
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("re.compile", "re.match", "re.search") \
+                    and node.args and isinstance(node.args[0], ast.Constant) and "<@" in str(node.args[0].value):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: a mention regex")
+    assert found == []

@@ -26,9 +26,9 @@ from bot.slack_edge import SlackFailure
 from bot.views import cleanup as views
 from bot.views.postmortem import approval_request
 from bot.views.roles import role_title
+from bot.views.slack_text import mention
 from storage import cleanup, incidents, postmortems, timeline
 from storage.effects import PendingEffect
-from bot.views.slack_text import mention
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -64,9 +64,10 @@ def nudge_role_holder(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 @nudge_role_holder.recorder
 def _nudged(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     assert effect.incident_id is not None
-    timeline.record(
-        s, incident_id=effect.incident_id, kind="system", source="system", occurred_at=now, recorded_at=now,
-        text=f"Asked {mention(effect.recipient_id)} ({effect.payload['role']}) whether a handover should be planned.",
+    timeline.record_system(
+        s, effect.incident_id,
+        f"Asked {mention(effect.recipient_id)} ({effect.payload['role']}) whether a handover should be planned.",
+        now=now,
         data={"event": "role_handover_nudge", "role": effect.payload["role"], "user": effect.recipient_id,
               "delivered": result.get("to")},
     )
@@ -97,9 +98,10 @@ def archive_channel(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 @archive_channel.recorder
 def _archived(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     assert effect.incident_id is not None
-    timeline.record(s, incident_id=effect.incident_id, kind="system", source="system", occurred_at=now,
-                    recorded_at=now, text="The incident channel was archived (ARCHIVE_AFTER after resolve).",
-                    data={"event": "archived", "by_bot": bool(result.get("archived"))})
+    timeline.record_system(
+        s, effect.incident_id, "The incident channel was archived (ARCHIVE_AFTER after resolve).", now=now,
+        data={"event": "archived", "by_bot": bool(result.get("archived"))},
+    )
 
 
 @deliverer(POSTMORTEM_APPROVAL_REMINDER, reminder=True)

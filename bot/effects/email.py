@@ -42,9 +42,10 @@ def send(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
         now = deps.now()
         with deps.sessions.begin() as s:
             if exc.permanent:  # the worker stops it and tells the author; the timeline keeps why
-                timeline.record(s, incident_id=effect.incident_id, kind="system", occurred_at=now, recorded_at=now,
-                                text=f"The {mail.kind} comms email was not delivered: {exc.error}",
-                                data={"event": "comms_email_failed", "effect_id": effect.id, "error": exc.error})
+                timeline.record_system(
+                    s, effect.incident_id, f"The {mail.kind} comms email was not delivered: {exc.error}", now=now,
+                    data={"event": "comms_email_failed", "effect_id": effect.id, "error": exc.error},
+                )
             elif effect.tell:  # down or busy: the author hears it once, the mail waits
                 effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=now, recipient_id=effect.tell,
                                 dedupe_key=f"email.delayed:{effect.id}",
@@ -59,8 +60,10 @@ def send(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 @send.recorder
 def _sent(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     refused = f" ({', '.join(result['refused'])} refused by the mail server)" if result.get("refused") else ""
-    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
-                    text=f"Emailed the {effect.payload['kind']} comms to {', '.join(result['to'])}{refused}",
-                    data={"event": "comms_emailed", "effect_id": effect.id, "comms": effect.payload["kind"],
-                          "to": result["to"], "refused": result.get("refused") or [],
-                          "message_id": result.get("message_id")})
+    timeline.record_system(
+        s, effect.incident_id or 0,
+        f"Emailed the {effect.payload['kind']} comms to {', '.join(result['to'])}{refused}", now=now,
+        data={"event": "comms_emailed", "effect_id": effect.id, "comms": effect.payload["kind"],
+              "to": result["to"], "refused": result.get("refused") or [],
+              "message_id": result.get("message_id")},
+    )

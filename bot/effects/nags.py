@@ -21,10 +21,10 @@ from bot.effects.slack_messages import post_once
 from bot.scheduler.nags import policy
 from bot.slack_edge import SlackFailure
 from bot.views.nags import comms_nag_channel_line, comms_nag_dm, handover_nudge_channel_line, handover_nudge_dm
+from bot.views.slack_text import mention
 from storage import incidents, timeline
 from storage.nags import nag_state
 from storage.effects import PendingEffect
-from bot.views.slack_text import mention
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -58,9 +58,8 @@ def _nudged(s: Session, effect: PendingEffect, result: dict[str, Any], now: date
     # The nudge is a change to the incident (asked once per IM): it goes on the timeline.
     assert effect.incident_id is not None
     incidents.mark_handover_nudged(s, effect.incident_id, at=now)
-    timeline.record(
-        s, incident_id=effect.incident_id, kind="system", source="system", occurred_at=now, recorded_at=now,
-        text=f"Asked {mention(effect.recipient_id)} whether a handover should be planned.",
+    timeline.record_system(
+        s, effect.incident_id, f"Asked {mention(effect.recipient_id)} whether a handover should be planned.", now=now,
         data={"event": "handover_nudge", "due_at": effect.due_at.isoformat(), "delivered": result["delivered"]},
     )
 

@@ -88,9 +88,11 @@ def _show_in_pin(deps: Deps, incident_id: int) -> None:
 def _triggered(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     p = effect.payload
     line = f"Paged {p['service']}'s on-call through PagerDuty ({p['dedup_key']})"
-    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
-                    text=line, data={"event": pages.TRIGGER, "service": p["service"], "dedup_key": p["dedup_key"],
-                                     "summary": result.get("summary")})
+    timeline.record_system(
+        s, effect.incident_id or 0, line, now=now,
+        data={"event": pages.TRIGGER, "service": p["service"], "dedup_key": p["dedup_key"],
+              "summary": result.get("summary")},
+    )
     effects.enqueue(s, kind="slack.post", incident_id=effect.incident_id, now=now,
                     ordering_key=channel_key(effect.incident_id or 0),
                     payload={"channel": "incident", "text": f":pager: {escape(line)}."})
@@ -106,9 +108,10 @@ def resolve(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 @resolve.recorder
 def _resolved(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     p = effect.payload
-    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
-                    text=f"Resolved the page of {p['service']} in PagerDuty ({p['dedup_key']})",
-                    data={"event": pages.RESOLVE, "service": p["service"], "dedup_key": p["dedup_key"]})
+    timeline.record_system(
+        s, effect.incident_id or 0, f"Resolved the page of {p['service']} in PagerDuty ({p['dedup_key']})", now=now,
+        data={"event": pages.RESOLVE, "service": p["service"], "dedup_key": p["dedup_key"]},
+    )
 
 
 @deliverer(pages.ON_CALL)
@@ -147,9 +150,10 @@ def _on_call_found(s: Session, effect: PendingEffect, result: dict[str, Any], no
     people = result.get("people") or []
     named = ", ".join(f"{x['name']} ({mention(x['slack_id'])})" if x["slack_id"] else f"{x['name']} (not in Slack)"
                       for x in people)
-    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
-                    text=f"On call for {p['service']} (PagerDuty): {named or 'nobody'}",
-                    data={"event": pages.ON_CALL, "service": p["service"], "people": people})
+    timeline.record_system(
+        s, effect.incident_id or 0, f"On call for {p['service']} (PagerDuty): {named or 'nobody'}", now=now,
+        data={"event": pages.ON_CALL, "service": p["service"], "people": people},
+    )
     incident = incidents.get(s, effect.incident_id or 0)
     im = next((r.user_id for r in incidents.current_roles(incident) if r.role == "incident-manager"), None)
     if result.get("refused"):

@@ -25,9 +25,9 @@ from bot.effects.errors import CANNOT_REACH, Skip
 from bot.effects.registry import Deliverer, deliverer
 from bot.effects.slack_messages import post_once
 from bot.slack_edge import SlackFailure
+from bot.views.slack_text import mention
 from storage import incidents
 from storage.effects import PendingEffect
-from bot.views.slack_text import mention
 
 if TYPE_CHECKING:
     from bot.deps import Deps

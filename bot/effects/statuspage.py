@@ -53,11 +53,14 @@ def _refused(deps: Deps, effect: PendingEffect, exc: StatuspageError) -> Statusp
     now = deps.now()
     with deps.sessions.begin() as s:
         if exc.permanent:
-            timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
-                            text=f"Statuspage refused {effect.payload.get('what', effect.kind).lower()}: "
-                                 f"{exc.status} {exc.reason}",
-                            data={"event": "statuspage_refused", "effect_id": effect.id, "status": exc.status,
-                                  "reason": exc.reason})
+            timeline.record_system(
+                s, effect.incident_id or 0,
+                f"Statuspage refused {effect.payload.get('what', effect.kind).lower()}: "
+                f"{exc.status} {exc.reason}",
+                now=now,
+                data={"event": "statuspage_refused", "effect_id": effect.id, "status": exc.status,
+                      "reason": exc.reason},
+            )
         elif effect.tell:
             effects.enqueue(s, kind="slack.dm", incident_id=effect.incident_id, now=now, recipient_id=effect.tell,
                             dedupe_key=f"statuspage.delayed:{effect.id}",
@@ -109,10 +112,11 @@ def _published(s: Session, effect: PendingEffect, result: dict[str, Any], now: d
     p = effect.payload
     link = f" {result['shortlink']}" if result.get("shortlink") else ""
     verb = "Opened the status page incident" if result.get("created") else "Updated the status page incident"
-    timeline.record(s, incident_id=incident_id, kind="system", occurred_at=now, recorded_at=now,
-                    text=f"{verb} ({p['status']}){link}: {p['body']}",
-                    data={"event": "statuspage_published", "effect_id": effect.id, "remote_id": result["id"],
-                          "status": p["status"], "components": p.get("components") or {}})
+    timeline.record_system(
+        s, incident_id, f"{verb} ({p['status']}){link}: {p['body']}", now=now,
+        data={"event": "statuspage_published", "effect_id": effect.id, "remote_id": result["id"],
+              "status": p["status"], "components": p.get("components") or {}},
+    )
     if first and result.get("shortlink"):
         # The link goes to the channel's bookmarks and pinned message, in the channel's order.
         effects.enqueue(s, kind=statuspage.LINK, incident_id=incident_id, now=now,
@@ -134,10 +138,11 @@ def components(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 @components.recorder
 def _components_set(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     shown = ", ".join(f"{cid} {status.replace('_', ' ')}" for cid, status in effect.payload["components"].items())
-    timeline.record(s, incident_id=effect.incident_id or 0, kind="system", occurred_at=now, recorded_at=now,
-                    text=f"Status page components set to follow the severity: {shown}",
-                    data={"event": "statuspage_components", "effect_id": effect.id,
-                          "components": effect.payload["components"]})
+    timeline.record_system(
+        s, effect.incident_id or 0, f"Status page components set to follow the severity: {shown}", now=now,
+        data={"event": "statuspage_components", "effect_id": effect.id,
+              "components": effect.payload["components"]},
+    )
 
 
 @deliverer(statuspage.LINK)

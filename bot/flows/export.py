@@ -9,8 +9,8 @@ from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack_edge import Slack, make_web_client
 from bot.errors import CommandError
-from storage import incidents, postmortems
 from bot.views.slack_text import mention
+from storage import incidents, postmortems
 
 
 def export(deps: Deps, incident_id: int, user_id: str) -> None:

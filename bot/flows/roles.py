@@ -23,6 +23,7 @@ from bot.core.roles import RoleChange
 from bot.effects import outbox
 from bot.deps import Deps
 from bot.views import roles as views
+from bot.views.slack_text import mention
 from storage import Session, cleanup, incidents, timeline
 from storage import roles as role_store
 
@@ -54,9 +55,9 @@ def apply(deps: Deps, incident_id: int, *, actor: str,
             return Applied(change, before, before, incident_id)
         title = views.role_title(change.role, deps.team.extra_roles).lower()
         for relieved in role_store.relieve(s, incident, role=change.role, user_ids=change.relieve, by=actor, now=now):
-            timeline.record(
-                s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
-                text=f"<@{relieved.user_id}> left the {title} role (by <@{actor}>)",
+            timeline.record_system(
+                s, incident.id, f"{mention(relieved.user_id)} left the {title} role (by {mention(actor)})", now=now,
+                actor_id=actor,
                 data={"event": event, "action": "relieved", "role": change.role, "user": relieved.user_id, "by": actor},
             )
         if change.assign:
@@ -65,18 +66,18 @@ def apply(deps: Deps, incident_id: int, *, actor: str,
                 # The handbook's fatigue check, for every role: asked once after HANDOVER_NUDGE_AFTER.
                 cleanup.schedule_role_nudge(s, incident_id=incident.id, assignment=held,
                                             due_at=now + deps.settings.handover_nudge_after, now=now)
-            what = (f"<@{actor}> took the {title} role" if change.assign == actor
-                    else f"<@{actor}> gave <@{change.assign}> the {title} role")
-            timeline.record(
-                s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
-                text=what,
+            what = (f"{mention(actor)} took the {title} role" if change.assign == actor
+                    else f"{mention(actor)} gave {mention(change.assign)} the {title} role")
+            timeline.record_system(
+                s, incident.id, what, now=now, actor_id=actor,
                 data={"event": event, "action": "assigned", "role": change.role, "user": change.assign, "by": actor},
             )
         if change.status_after != change.status_before:
             incidents.set_status(incident, change.status_after)
-            timeline.record(
-                s, incident_id=incident.id, kind="system", actor_id=actor, occurred_at=now, recorded_at=now,
-                text=f"Status {change.status_before} → {change.status_after}: <@{change.assign}> is the {title}",
+            timeline.record_system(
+                s, incident.id,
+                f"Status {change.status_before} → {change.status_after}: {mention(change.assign)} is the {title}",
+                now=now, actor_id=actor,
                 data={"event": "status", "from": change.status_before, "to": change.status_after, "by": actor},
             )
         applied = Applied(change, before, incidents.snapshot(incident), incident_id)
@@ -101,7 +102,7 @@ def announce_role(deps: Deps, role: Role, *, actor: str) -> Announce:
                 status_after=change.status_after), now=now, tell=actor, what=what)
             outbox.to_person(s, incident_id, change.assign,
                              views.welcome(snap, role, by=actor, user_id=change.assign), now=now, tell=actor,
-                             what=f"The {role.title.lower()} welcome to <@{change.assign}>")
+                             what=f"The {role.title.lower()} welcome to {mention(change.assign)}")
         else:
             outbox.in_channel(s, incident_id, views.cleared_in_channel(role, change.relieve, by=actor), now=now,
                               tell=actor, what=what)
@@ -109,7 +110,8 @@ def announce_role(deps: Deps, role: Role, *, actor: str) -> Announce:
             if user_id != actor:
                 outbox.to_person(s, incident_id, user_id,
                                  views.relieved_notice(snap, role, by=actor, successor=change.assign), now=now,
-                                 tell=actor, what=f"The notice to <@{user_id}> that they left the {role.title.lower()} role")
+                                 tell=actor, what=f"The notice to {mention(user_id)} that they left the "
+                                      f"{role.title.lower()} role")
     return announce
 
 
@@ -129,7 +131,7 @@ def announce_handover(deps: Deps, *, actor: str) -> Announce:
             extra_roles=deps.team.extra_roles)
         outbox.in_channel(s, incident_id, text, blocks, now=now, tell=actor, what=f"The handover of {snap.key}")
         outbox.to_person(s, incident_id, incoming, views.incoming_notice(snap, role, outgoing=outgoing), now=now,
-                         tell=actor, what=f"The handover notice to <@{incoming}>")
+                         tell=actor, what=f"The handover notice to {mention(incoming)}")
         outbox.to_person(s, incident_id, outgoing, views.outgoing_notice(snap, incoming=incoming), now=now,
-                         tell=actor, what=f"The handover notice to <@{outgoing}>")
+                         tell=actor, what=f"The handover notice to {mention(outgoing)}")
     return announce

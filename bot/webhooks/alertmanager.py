@@ -89,11 +89,12 @@ def _to_timeline(s: Session, group: AlertGroup, note: AlertNotification, now: da
     alerts.seen_again(group, note, now)
     state = "|".join([note.status, str(note.starts_at), str(note.ends_at), *sorted(note.fingerprints)])
     digest = hashlib.sha256(state.encode("utf-8")).hexdigest()[:32]
-    inserted = timeline.record_once(
-        s, dedupe_key=f"alert:{group.id}:{digest}", incident_id=group.incident_id or 0, kind="system",
-        text=alert_timeline_text(summary=note.summary, status=note.status, ends_at=note.ends_at, again=again),
-        occurred_at=(note.ends_at if not note.firing and note.ends_at else now), recorded_at=now,
-        source="webhook", data={"event": "alertmanager", "status": note.status, "group_key": note.group_key},
+    inserted = timeline.record_system(
+        s, group.incident_id or 0,
+        alert_timeline_text(summary=note.summary, status=note.status, ends_at=note.ends_at, again=again), now=now,
+        occurred_at=note.ends_at if not note.firing and note.ends_at else now, source="webhook",
+        dedupe_key=f"alert:{group.id}:{digest}",
+        data={"event": "alertmanager", "status": note.status, "group_key": note.group_key},
     )
     return "on the incident's timeline" if inserted else "already on the timeline"
 

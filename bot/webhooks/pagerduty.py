@@ -41,9 +41,9 @@ def receive(deps: Deps, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
                 log.warning("PagerDuty %s for %r: no such incident here; ignored", news.event_type, news.dedup_key)
             return 200, "ignored: unknown incident"
         line = f"{news.who} {news.what} ({news.dedup_key})"
-        inserted = timeline.record_once(
-            s, dedupe_key=f"pagerduty:{delivery}", incident_id=incident.id, kind="system", text=line,
-            occurred_at=parse_time(news.occurred_at) or now, recorded_at=now, source="webhook",
+        inserted = timeline.record_system(
+            s, incident.id, line, now=now, occurred_at=parse_time(news.occurred_at) or now, source="webhook",
+            dedupe_key=f"pagerduty:{delivery}",
             data={"event": "pagerduty", "event_type": news.event_type, "dedup_key": news.dedup_key,
                   "html_url": news.html_url},
         )

@@ -149,3 +149,28 @@ def test_racing_replicas_see_an_event_key_once(sessions):
     for thread in threads:
         thread.join()
     assert sorted(answers) == [False] + [True] * 5
+
+
+def test_record_system_writes_a_system_entry_at_now_or_when_it_happened(sessions, incident_id):
+    earlier = NOW - timedelta(minutes=7)
+    with sessions.begin() as s:
+        assert timeline.record_system(s, incident_id, "Severity changed from 3 to 2 by <@U1>", now=NOW, actor_id="U1",
+                                      data={"event": "severity"})
+        assert timeline.record_system(s, incident_id, "Detected: alert firing", now=NOW, occurred_at=earlier,
+                                      source="webhook")
+    with sessions() as s:
+        rows = [(e.kind, e.source, e.text, e.occurred_at, e.recorded_at, e.actor_id, e.data)
+                for e in timeline.entries(s, incident_id)]
+    assert rows == [
+        ("system", "webhook", "Detected: alert firing", earlier, NOW, None, None),
+        ("system", "system", "Severity changed from 3 to 2 by <@U1>", NOW, NOW, "U1", {"event": "severity"}),
+    ]
+
+
+def test_record_system_with_a_key_records_a_redelivery_once(sessions, incident_id):
+    with sessions.begin() as s:
+        first = timeline.record_system(s, incident_id, "Paged payments", now=NOW, dedupe_key="pagerduty:d1")
+        again = timeline.record_system(s, incident_id, "Paged payments", now=NOW, dedupe_key="pagerduty:d1")
+    with sessions() as s:
+        assert [e.text for e in timeline.entries(s, incident_id)] == ["Paged payments"]
+    assert (first, again) == (True, False)
