@@ -43,6 +43,7 @@ SCOPE_HINTS = {
     "pins.add": "pins:write",
     "bookmarks.add": "bookmarks:write",
     "bookmarks.edit": "bookmarks:write",
+    "bookmarks.list": "bookmarks:read",
     "conversations.history": "channels:history (groups:history for private incidents, im:history for DMs)",
     "conversations.replies": "channels:history (groups:history for private incidents)",
     "users.info": "users:read",

@@ -12,6 +12,7 @@ from bot.core.actions import (
     action_due, category_hint, parse_action_command, phrasing_hint,
 )
 from bot.core.handbook import ACTION_CATEGORIES
+from bot.effects import outbox
 from bot.views import actions as views
 from bot.core.authority import Act
 from bot.views.slack_text import mention
@@ -83,11 +84,14 @@ def add(ctx: CommandContext, request: AddAction) -> None:
         )
         item = actions.items(s, [row.id])[row.id]
         outsider = item.private and not members.is_member(s, channel_id=item.channel_id, user_id=owner_id)
-    deps.slack.post(ctx.channel_id, views.added_message(item, added_by=ctx.user_id))
-    if owner_id != ctx.user_id:
-        # A private incident's action text stays in its channel: an owner outside it hears only the key.
-        deps.slack.dm(owner_id, views.private_owner_told(item) if outsider
-                          else views.owner_told(item, added_by=ctx.user_id))
+        what = f"Action #{item.id} of {incident.key}"
+        outbox.in_channel(s, incident.id, views.added_message(item, added_by=ctx.user_id), now=now, tell=ctx.user_id,
+                          what=what)
+        if owner_id != ctx.user_id:
+            # A private incident's action text stays in its channel: an owner outside it hears only the key.
+            outbox.to_person(s, incident.id, owner_id, views.private_owner_told(item) if outsider
+                             else views.owner_told(item, added_by=ctx.user_id), now=now, tell=ctx.user_id,
+                             what=f"The note to {mention(owner_id)} that they own action #{item.id}")
     told: list[str] = []
     hint = phrasing_hint(request.text)
     if hint:
@@ -128,10 +132,10 @@ def close(ctx: CommandContext, action_id: int) -> None:
             )
             item = actions.items(s, [row.id])[row.id]
             closed = True
+            outbox.in_channel(s, row.incident_id, views.closed_message(item, closed_by=ctx.user_id), now=now,
+                              tell=ctx.user_id, what=f"The closing of action #{row.id} of {snap.key}")
     if not closed:
         ctx.reply(views.already_closed(item))
-        return
-    deps.slack.post(ctx.channel_id, views.closed_message(item, closed_by=ctx.user_id))
 
 
 def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
@@ -157,7 +161,8 @@ def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
                   "to": request.category},
         )
         item = actions.items(s, [row.id])[row.id]
-    deps.slack.post(ctx.channel_id, views.categorized_message(item, by=ctx.user_id))
+        outbox.in_channel(s, row.incident_id, views.categorized_message(item, by=ctx.user_id), now=now,
+                          tell=ctx.user_id, what=f"The category of action #{row.id} of {snap.key}")
 
 
 def show(ctx: CommandContext) -> None:

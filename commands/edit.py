@@ -15,7 +15,7 @@ from bot.views.blocks import input_value
 from bot.views.edit import edit_modal, edited_in_channel, summary_change_announcement
 from bot.views.ids import Block, Callback
 from commands import authority
-from bot.flows.channel_sync import sync_channel
+from bot.effects import outbox
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -76,17 +76,19 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
                       "by": actor},
             )
         after = incidents.snapshot(incident)
+        if found:
+            what = f"The edit of {after.key}"
+            outbox.sync_channel(s, incident_id, now=now)
+            outbox.in_channel(s, incident_id, edited_in_channel(after, found, actor=actor), now=now, tell=actor,
+                              what=what)
+            summary_change = next((c for c in found if c.field == "summary"), None)
+            if deps.settings.incidents_channel and summary_change and not after.private:
+                outbox.in_incidents_channel(
+                    s, incident_id, summary_change_announcement(after, str(summary_change.old), actor=actor),
+                    now=now, tell=actor, what=what)
     ack()
     if not found:
         deps.slack.ephemeral(after.channel_id or actor, actor, f"Nothing changed in {after.key}.")
-        return
-    sync_channel(deps, incident_id)
-    deps.slack.post(after.channel_id or "", edited_in_channel(after, found, actor=actor))
-    target = deps.settings.incidents_channel
-    summary_change = next((c for c in found if c.field == "summary"), None)
-    if target and summary_change and not after.private:
-        deps.slack.post(deps.slack.resolve_channel(target),
-                            summary_change_announcement(after, str(summary_change.old), actor=actor))
 
 
 def _apply(incident: Any, change: FieldChange) -> None:

@@ -28,6 +28,7 @@ from bot.core.postmortem import (
     section_names,
 )
 from bot.deps import Deps
+from bot.effects import outbox
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import document_message, edit_modal, owner_dm
@@ -103,14 +104,15 @@ def create_for(s: Session, deps: Deps, incident: IncidentRow, *, owner_id: str, 
     return created
 
 
-def tell_owner(deps: Deps, incident_id: int) -> None:
-    """The owner's DM: what the postmortem is, what to do, by when."""
-    with deps.sessions.begin() as s:
-        doc = postmortems.document(s, incident_id)
+def tell_owner(s: Session, deps: Deps, incident_id: int, *, now: datetime, tell: str | None = None) -> None:
+    """The owner's DM (an effect of the change that made them owner): what the postmortem is,
+    what to do, by when."""
+    doc = postmortems.document(s, incident_id)
     if doc is None:
         return
     text, blocks = owner_dm(doc, deps.settings.postmortem_due_business_days)
-    deps.slack.dm(doc.postmortem.owner_id, text, blocks=blocks)
+    outbox.to_person(s, incident_id, doc.postmortem.owner_id, text, blocks, now=now, tell=tell,
+                     what=f"The postmortem owner's DM of {doc.incident.key}")
 
 
 # --- The verb ------------------------------------------------------------------------------------
@@ -151,13 +153,13 @@ def show(deps: Deps, incident_id: int, user_id: str, channel_id: str) -> None:
         incident = incidents.get(s, incident_id, for_update=True)
         owner = incidents.snapshot(incident).incident_manager or user_id
         created = create_for(s, deps, incident, owner_id=owner, actor_id=user_id, now=now)
+        if created:
+            tell_owner(s, deps, incident_id, now=now, tell=user_id)
         doc = postmortems.document(s, incident_id)
     if doc is None:  # pragma: no cover - create_for has just made it
         raise CommandError("The postmortem could not be created; try again.")
     text, blocks = document_message(doc, incident_id)
     deps.slack.ephemeral(channel_id, user_id, text, blocks=blocks)
-    if created:
-        tell_owner(deps, incident_id)
 
 
 def _owned(deps: Deps, incident_id: int, user_id: str, *, for_update: bool = False,
@@ -208,9 +210,9 @@ def change_owner(ctx: CommandContext, new_owner: str) -> None:
             s, incident.id, f"Postmortem owner is now {mention(new_owner)}.", now=now, actor_id=ctx.user_id,
             data={"event": "postmortem_owner", "owner_id": new_owner},
         )
-    if snap.channel_id:
-        deps.slack.post(snap.channel_id, f"{mention(new_owner)} now owns the postmortem of {snap.key}.")
-    tell_owner(deps, incident.id)
+        outbox.in_channel(s, incident.id, f"{mention(new_owner)} now owns the postmortem of {snap.key}.", now=now,
+                          tell=ctx.user_id, what=f"The new postmortem owner of {snap.key}")
+        tell_owner(s, deps, incident.id, now=now, tell=ctx.user_id)
 
 
 def name_approvers(ctx: CommandContext, named: tuple[str, ...], *, remove: bool = False) -> None:

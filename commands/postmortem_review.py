@@ -26,8 +26,8 @@ from bot.core.postmortem import (
     missing_fields,
     status_after,
 )
+from bot.effects import outbox
 from bot.deps import Deps
-from bot.slack_edge import SlackFailure
 from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import (
@@ -35,7 +35,6 @@ from bot.views.postmortem import (
 )
 from bot.views.slack_text import inert, mention
 from commands import authority
-from bot.flows import channel_members
 from commands.errors import CommandError
 from storage import cleanup, incidents, postmortems, timeline
 
@@ -84,21 +83,19 @@ def request_approval(deps: Deps, incident_id: int, user_id: str, *, confirmed: b
             now=now, actor_id=user_id, data={"event": "postmortem_in_review", "approvers": list(approvers)},
         )
         doc = postmortems.document(s, incident_id)
-        postmortem_id = found.id
-    if doc is None:  # pragma: no cover - it was just read
-        return
-    text, blocks = approval_request(doc, postmortem_id, missing_fields(doc))
-    if snap.private and snap.channel_id:
-        # A private incident's details stay in its channel: approvers who are not members are
-        # invited to it, and the DM only links there (with the buttons).
-        channel_members.invite(deps, snap.channel_id, list(approvers), actor=user_id, incident_id=incident_id,
-                               key=snap.key, why="you asked them to approve the postmortem")
-        text, blocks = private_approval_request(snap.key, snap.channel_id, blocks)
-    for approver in approvers:
-        deps.slack.dm(approver, text, blocks=blocks)
-    if snap.channel_id:
-        _tell_channel(deps, snap.channel_id, f"The {snap.key} postmortem is in review: "
-                            f"{', '.join(mention(a) for a in approvers)} have been asked to approve it.")
+        assert doc is not None  # it was just read
+        text, blocks = approval_request(doc, found.id, missing_fields(doc))
+        if snap.private and snap.channel_id:
+            # A private incident's details stay in its channel: approvers who are not members are
+            # invited to it, and the DM only links there (with the buttons).
+            outbox.invite(s, incident_id, list(approvers), now=now, tell=user_id,
+                          why="you asked them to approve the postmortem")
+            text, blocks = private_approval_request(snap.key, snap.channel_id, blocks)
+        for approver in approvers:
+            outbox.to_person(s, incident_id, approver, text, blocks, now=now, tell=user_id,
+                             what=f"The {snap.key} postmortem approval request to {mention(approver)}")
+        _tell_channel(s, incident_id, f"The {snap.key} postmortem is in review: "
+                      f"{', '.join(mention(a) for a in approvers)} have been asked to approve it.", now=now)
 
 
 def decide(deps: Deps, *, postmortem_id: int, reviewer_id: str, event: str, comment: str = "",
@@ -143,26 +140,22 @@ def decide(deps: Deps, *, postmortem_id: int, reviewer_id: str, event: str, comm
             s, found.incident_id, said, now=now, actor_id=reviewer_id,
             data={"event": f"postmortem_{decision}", "comment": comment},
         )
-        owner = found.owner_id
-    if message:
-        text, blocks = review_done(snap.key, event == APPROVE, comment)
-        deps.slack.update_message(message[0], message[1], text, blocks=blocks)
-    # The comment is typed text: escaped where it becomes a message (the timeline keeps it raw).
-    said = said.replace(comment, inert(comment)) if comment else said
-    deps.slack.dm(owner, f"{snap.key}: {said}" + ("" if event == APPROVE else
-                      " Edit it with `/incident postmortem` in the incident channel, then request approval again."))
-    if snap.channel_id:
-        _tell_channel(deps, snap.channel_id, f"{snap.key}: {said}")
+        if message:
+            text, blocks = review_done(snap.key, event == APPROVE, comment)
+            outbox.update_message(s, found.incident_id, message[0], message[1], text, blocks, now=now)
+        # The comment is typed text: escaped where it becomes a message (the timeline keeps it raw).
+        said = said.replace(comment, inert(comment)) if comment else said
+        outbox.to_person(s, found.incident_id, found.owner_id, f"{snap.key}: {said}" + (
+            "" if event == APPROVE else
+            " Edit it with `/incident postmortem` in the incident channel, then request approval again."),
+            now=now, tell=reviewer_id, what=f"Your review of the {snap.key} postmortem, to its owner")
+        _tell_channel(s, found.incident_id, f"{snap.key}: {said}", now=now)
 
 
-def _tell_channel(deps: Deps, channel_id: str, text: str) -> None:
-    """The incident channel hears of the review; once ARCHIVE_AFTER archived it, the DMs carry it."""
-    try:
-        deps.slack.post(channel_id, text)
-    except SlackFailure as exc:
-        if exc.error not in ("is_archived", "channel_not_found"):
-            raise
-        log.info("not telling %s (%s): %s", channel_id, exc.error, text)
+def _tell_channel(s: Any, incident_id: int, text: str, *, now: Any) -> None:
+    """The incident channel hears of the review; once ARCHIVE_AFTER archived it, the DMs carry it
+    (its failing there is recorded, and nobody needs telling)."""
+    outbox.in_channel(s, incident_id, text, now=now)
 
 
 def register(app: App, deps: Deps) -> None:

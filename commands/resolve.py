@@ -30,16 +30,15 @@ from bot.core.resolve import (
     validate_times,
     zone,
 )
+from bot.effects import outbox
 from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
-from bot.slack_edge import SlackFailure
 from bot.views.postmortem import owner_dm
 from bot.views.slack_text import mention, utc_text
 from commands import authority, postmortem
 from bot.flows import external_comms
-from bot.flows.channel_sync import sync_channel
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
@@ -125,15 +124,12 @@ def submit(ack: Ack, body: dict[str, Any], deps: Deps) -> None:
             external_comms.email_final(deps, s, incident.id, times, summary, latest_impact=latest_impact,
                                        author=user_id)
             _final_comms(s, deps, incident_id, snap, times, summary, created, latest_impact, actor=user_id)
+            # The topic and pin follow; an archived channel holds up neither the final comms nor the DMs.
+            outbox.sync_channel(s, incident_id, now=deps.now())
     if refusal:
         ack(response_action="errors", errors={Block.RESOLUTION_SUMMARY: refusal})
         return
     ack()
-    try:
-        sync_channel(deps, incident_id)
-    except SlackFailure as exc:
-        # An archived channel, or the bot removed: the final comms and the owner's DM go anyway.
-        log.warning("%s: the channel's topic and pin were not updated: %s", snap.key, exc)
 
 
 def _final_comms(s: Session, deps: Deps, incident_id: int, snap: Any, times: ResolveTimes, summary: str,
@@ -249,9 +245,9 @@ def reopen(ctx: CommandContext) -> None:
         )
         pages.page_again(s, incident=incident, team=deps.team, settings=deps.settings, by=ctx.user_id,
                          now=now)
-        key, channel_id, due = snap.key, snap.channel_id, incident.next_update_due
-    if channel_id:
-        deps.slack.post(channel_id, f":arrows_counterclockwise: {mention(ctx.user_id)} reopened {key}: it is "
-                            f"Fixing again. Next update due by {utc_text(due)}."
-                            + (f"\n{archive_cancelled_line()}" if archive_cancelled else ""))
-    sync_channel(deps, ctx.incident_id or 0)
+        due = incident.next_update_due
+        outbox.in_channel(s, incident.id, f":arrows_counterclockwise: {mention(ctx.user_id)} reopened {snap.key}: "
+                          f"it is Fixing again. Next update due by {utc_text(due)}."
+                          + (f"\n{archive_cancelled_line()}" if archive_cancelled else ""),
+                          now=now, tell=ctx.user_id, what=f"The reopening of {snap.key}")
+        outbox.sync_channel(s, incident.id, now=now)

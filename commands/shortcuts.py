@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 from bot.core import timeline as core
 from bot.core.alerts import service_from_labels, severity_from_labels
 from bot.core.declaration import SUMMARY_MAX
+from bot.effects import outbox
 from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.declare import declare_modal
@@ -159,11 +160,13 @@ def add_to_timeline_submitted(ack: Ack, deps: Deps, body: dict[str, Any]) -> Non
             occurred_at=core.ts_to_datetime(ts), recorded_at=deps.now(), source="shortcut",
             actor_id=meta.get("user"), message_ts=ts, thread_ts=thread, permalink=permalink, data={"added_by": user},
         )
-    told = (f"Added to the timeline of {key} as {core.kind_label(kind).lower()}." if inserted
-            else f"That message is already on the timeline of {key} as {core.kind_label(kind).lower()}.")
+        told = (f"Added to the timeline of {key} as {core.kind_label(kind).lower()}." if inserted
+                else f"That message is already on the timeline of {key} as {core.kind_label(kind).lower()}.")
+        if not in_channel:
+            # Outside the incident channel an ephemeral has nowhere to go: a DM, sent with the entry.
+            outbox.to_person(s, int(chosen), user, f"{told} <{permalink}|The message>" if permalink else told,
+                             now=deps.now())
     if in_channel:
         if inserted:
             acknowledge(deps, channel, ts)
         deps.slack.ephemeral(channel, user, told)
-    else:
-        deps.slack.dm(user, f"{told} <{permalink}|The message>" if permalink else told)

@@ -9,13 +9,13 @@ from typing import Any
 
 from bot.core.authority import Act
 from bot.core import timeline as core
-from bot.deps import Deps
+from bot.effects import outbox
 from bot.views import timeline as views
-from bot.views.slack_text import USER_MENTION, defuse, inert
+from bot.views.slack_text import defuse, inert
 from commands.context import CommandContext
 from commands.errors import CommandError
 from commands.registry import verb
-from storage import incidents, timeline
+from storage import effects, incidents, timeline
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,16 @@ def note(ctx: CommandContext) -> None:
     kind, text = ctx.parsed
     deps = ctx.deps
     now = deps.now()
-    posted = deps.slack.post(ctx.channel_id, views.note_text(kind, ctx.user_id, text))
-    permalink = deps.slack.permalink(ctx.channel_id, posted["ts"])
     with deps.sessions.begin() as s:
-        timeline.record_once(
-            s, dedupe_key=core.message_key(ctx.channel_id, posted["ts"], kind), incident_id=ctx.incident_id,
-            kind=kind, text=text, occurred_at=now, recorded_at=now, source="command", actor_id=ctx.user_id,
-            message_ts=posted["ts"], permalink=permalink,
-        )
+        entry_id = timeline.record(
+            s, incident_id=ctx.incident_id, kind=kind, text=text, occurred_at=now, recorded_at=now, source="command",
+            actor_id=ctx.user_id,
+        ).id
+        # Shown in the channel right after the commit; the message is attached to the entry then.
+        effects.enqueue(s, kind="timeline.note", incident_id=ctx.incident_id, now=now, tell=ctx.user_id,
+                        ordering_key=effects.channel_key(ctx.incident_id),
+                        payload={"text": views.note_text(kind, ctx.user_id, text), "entry_id": entry_id, "kind": kind,
+                                 "what": "Your note"})
 
 
 @verb("timeline", usage="timeline", act=Act.TIMELINE)
@@ -53,21 +55,21 @@ def show_timeline(ctx: CommandContext) -> None:
     deps = ctx.deps
     with deps.sessions() as s:
         incident = incidents.get(s, ctx.incident_id)
-        key, summary = incident.key, incident.summary
+        key = incident.key
         entries = list(timeline.entries(s, ctx.incident_id))
-        items = [_item(e) for e in entries]
     # The messages are mrkdwn: typed text escaped, quoted Slack messages defused. The Markdown
-    # file below is a document, not mrkdwn (Slack pings nobody from a file): it keeps the text raw.
+    # file (bot/effects/uploads.py) is a document, not mrkdwn: it keeps the text raw.
     messages = core.render_messages(key, [_item(e, shown=True) for e in entries])
     if len(messages) <= views.MAX_TIMELINE_MESSAGES:
         for text in messages:
             ctx.reply(text)
         return
-    names = _names(deps, items)
-    document = core.render_markdown(key, summary, items, names, now=deps.now())
-    deps.slack.upload_file(ctx.channel_id, f"{key.lower()}-timeline.md", document.encode("utf-8"),
-                               title=f"Timeline of {key}", comment=views.file_comment(key, len(items), ctx.user_id))
-    ctx.reply(views.file_told(key, len(items)))
+    # Rendered from the database when it is delivered (bot/effects/uploads.py), right after this commit.
+    with deps.sessions.begin() as s:
+        outbox.upload(s, ctx.incident_id, render="timeline", filename=f"{key.lower()}-timeline.md",
+                      title=f"Timeline of {key}", args={"asked_by": ctx.user_id}, now=deps.now(),
+                      tell=ctx.user_id, what=f"The timeline file of {key}")
+    ctx.reply(views.file_told(key, len(entries)))
 
 
 # Entries whose text is a Slack message as Slack sent it (already markup); the rest was typed
@@ -81,14 +83,3 @@ def _item(entry: Any, *, shown: bool = False) -> core.TimelineItem:
         text = defuse(text) if entry.source in SLACK_MARKUP_SOURCES else inert(text)
     return core.TimelineItem(occurred_at=entry.occurred_at, kind=entry.kind, text=text,
                              actor_id=entry.actor_id, permalink=entry.permalink, edited=entry.edited_at is not None)
-
-
-def _names(deps: Deps, items: list[core.TimelineItem]) -> dict[str, str]:
-    """Display names for authors and mentions (users.info, cached per process)."""
-    ids = {i.actor_id for i in items if i.actor_id} | {m for i in items for m in USER_MENTION.findall(i.text)}
-    names = {}
-    for user_id in ids:
-        user = deps.slack.user(user_id) or {}
-        profile = user.get("profile") or {}
-        names[user_id] = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
-    return names

@@ -123,3 +123,14 @@ def latest_of_kinds(s: Session, incident_id: int, kinds: Collection[str], *, lim
                     TimelineEntry.deleted_at.is_(None))
              .order_by(TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc()).limit(limit))
     return list(reversed(list(s.scalars(query))))
+
+
+def attach_message(s: Session, entry_id: int, *, message_ts: str, permalink: str | None, dedupe_key: str) -> None:
+    """The message a recorded entry was posted as (a `/incident note`, posted after its commit):
+    a reaction to that message then finds the entry instead of adding a second one."""
+    taken = get_by_key(s, dedupe_key)
+    values: dict[str, object] = {"message_ts": message_ts, "permalink": permalink}
+    if taken is None:
+        values["dedupe_key"] = dedupe_key
+    s.execute(update(TimelineEntry).where(TimelineEntry.id == entry_id).values(**values)
+              .execution_options(synchronize_session=False))

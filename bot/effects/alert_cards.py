@@ -1,12 +1,20 @@
-"""`alert.card`: once an incident declared from an alert has its channel, the alert's card in
-the alerts channel says which incident took it (enqueued by the channel's recorder)."""
+"""Alert cards in the incidents channel.
+
+`alert.show_card` (enqueued with each Alertmanager notification): the card as that
+notification shows it, posted the first time (once: a retry finds it in history) and edited
+after; one group's cards go out in order. `alert.card`: once an incident declared from an
+alert has its channel, the card says which incident took it (enqueued by the channel's recorder)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
 
 from bot.effects.errors import Skip
 from bot.effects.registry import deliverer
+from bot.effects.slack_messages import INCIDENTS_CHANNEL, post_once, target_channel
 from bot.views.alerts import alert_card
 from storage import alerts, incidents
 from storage.effects import PendingEffect
@@ -29,3 +37,30 @@ def update_card(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
         channel_id, ts = group.card_channel_id, group.card_ts
     deps.slack.update_message(channel_id, ts, text, blocks=blocks)
     return {"channel": channel_id, "ts": ts}
+
+
+def alert_key(group_id: int) -> str:
+    """One alert group's cards in order: posted before it is edited."""
+    return f"alert:{group_id}"
+
+
+@deliverer("alert.show_card")
+def show_card(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    p = effect.payload
+    with deps.sessions() as s:
+        group = alerts.get(s, int(p["group_id"]))
+        if group is None:
+            raise Skip("the alert group is gone")
+        channel_id, ts, declared = group.card_channel_id, group.card_ts, group.incident_id is not None
+    if declared:
+        raise Skip("declared: the card shows its incident (alert.card)")
+    if channel_id and ts:
+        deps.slack.update_message(channel_id, ts, p["text"], blocks=p.get("blocks"))
+        return {"channel": channel_id, "ts": ts, "edited": True}
+    return post_once(deps, effect, target_channel(effect, deps, INCIDENTS_CHANNEL), p["text"], p.get("blocks"))
+
+
+@show_card.recorder
+def _card_posted(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
+    if not result.get("edited"):
+        alerts.set_card(s, int(effect.payload["group_id"]), result["channel"], result["ts"])

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.effects.errors import Skip
 from bot.effects.registry import deliverer
+from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES
 from bot.views.invites import refused_invites
 from storage import effects, incidents, members
@@ -82,7 +83,14 @@ def bookmark(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     bookmark_id = ids.get(kind)
     if bookmark_id is None and effect.may_have_landed:
         # An earlier try may have added it before its answer was lost: the one with its title and link.
-        listed = deps.slack.call("bookmarks.list", channel_id=channel).get("bookmarks") or []
+        try:
+            listed = deps.slack.call("bookmarks.list", channel_id=channel).get("bookmarks") or []
+        except SlackFailure as exc:
+            if exc.error != "missing_scope":
+                raise
+            # An app installed before it asked for bookmarks:read: add it (at worst, twice).
+            log.warning("%s: cannot list bookmarks (%s); adding the %s link", snap.key, exc, kind)
+            listed = []
         bookmark_id = next((b["id"] for b in listed if b.get("title") == title and b.get("link") == url), None)
     new_id = deps.slack.set_bookmark(channel, title, url, bookmark_id)
     return {"link": kind, "bookmark_id": new_id, "url": url}

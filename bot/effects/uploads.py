@@ -8,7 +8,7 @@ the share whose first try may have landed looks for a message carrying that file
 channel's history: one file message, whatever crashes. A crash before the bytes are recorded
 leaves an unshared upload nobody sees; the retry renders and uploads again.
 
-Renderers: `@renderer(name)` `fn(services, effect) -> (markdown, comment or None)`.
+Renderers: `@renderer(name)` `fn(deps, effect) -> (markdown, comment or None)`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 UPLOAD, SHARE = "slack.upload", "slack.share_file"
 
-Render = Callable[["Services", PendingEffect], "tuple[str, str | None]"]
+Render = Callable[["Deps", PendingEffect], "tuple[str, str | None]"]
 _renderers: dict[str, Render] = {}
 
 

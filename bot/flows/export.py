@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bot.core.postmortem_text import people_in, render_markdown, role_names
+from bot.effects import outbox
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack_edge import Slack, make_web_client
@@ -18,14 +19,15 @@ def export(deps: Deps, incident_id: int, user_id: str) -> None:
     the role they played (`@incident-manager`); `incident-bot export <key> --names` has names."""
     with deps.sessions.begin() as s:
         doc = postmortems.document(s, incident_id)
-    if doc is None:
-        raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
-    markdown = render_markdown(doc, role_names(doc))
-    key = doc.incident.key
-    if not doc.incident.channel_id:
-        raise CommandError(f"{key} has no channel to upload the export to; `incident-bot export {key}` prints it.")
-    deps.slack.upload_file(doc.incident.channel_id, f"{key}-postmortem.md", markdown.encode("utf-8"),
-                               title=f"{key} postmortem", comment=f"{mention(user_id)} exported the postmortem of {key}.")
+        if doc is None:
+            raise CommandError("This incident has no postmortem yet: `/incident postmortem` creates it.")
+        key = doc.incident.key
+        if not doc.incident.channel_id:
+            raise CommandError(f"{key} has no channel to upload the export to; `incident-bot export {key}` prints it.")
+        # Rendered from the database when it is delivered (bot/effects/uploads.py: "postmortem").
+        outbox.upload(s, incident_id, render="postmortem", filename=f"{key}-postmortem.md", title=f"{key} postmortem",
+                      comment=f"{mention(user_id)} exported the postmortem of {key}.", now=deps.now(),
+                      tell=user_id, what=f"The postmortem export of {key}")
 
 
 def slack_names(slack: Slack, people: set[str]) -> dict[str, str]:

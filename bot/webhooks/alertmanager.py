@@ -10,7 +10,6 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,22 +17,14 @@ from bot.core.alerts import AlertNotification, AlertPayloadError, read_notificat
 from bot.core.incident import RESOLVED
 from bot.deps import Deps
 from bot.views.alerts import alert_card, alert_timeline_text
-from storage import alerts, incidents, timeline
+from bot.effects.alert_cards import alert_key
+from storage import alerts, effects, incidents, timeline
 from storage.models import AlertGroup
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CardWork:
-    """What to do in Slack after the commit: post a new card or edit the existing one."""
-
-    group_id: int
-    channel_id: str | None
-    ts: str | None
 
 
 def authorized(header: str | None, token: str) -> bool:
@@ -54,7 +45,6 @@ def receive(deps: Deps, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
         message = str(exc) if isinstance(exc, AlertPayloadError) else "the body is not JSON"
         return 400, message
     now = deps.now()
-    work: CardWork | None = None
     answer = "recorded"
     with deps.sessions.begin() as s:
         group = alerts.open_group(s, note.group_hash, for_update=True)
@@ -73,13 +63,14 @@ def receive(deps: Deps, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
             group = alerts.open_new(s, note, now)
             if group is None:  # another delivery opened it a moment ago
                 return 200, "already open"
-            work, answer = CardWork(group.id, None, None), "card posted"
+            _show_card(s, deps, group.id, note, now)
+            answer = "card posted"
         else:
             alerts.seen_again(group, note, now)
             if not note.firing:
                 alerts.close(group, now)
-            work, answer = CardWork(group.id, group.card_channel_id, group.card_ts), "card updated"
-    _show_card(deps, work, note)
+            _show_card(s, deps, group.id, note, now)
+            answer = "card updated"
     return 200, answer
 
 
@@ -99,19 +90,14 @@ def _to_timeline(s: Session, group: AlertGroup, note: AlertNotification, now: da
     return "on the incident's timeline" if inserted else "already on the timeline"
 
 
-def _show_card(deps: Deps, work: CardWork | None, note: AlertNotification) -> None:
-    if work is None:
-        return
-    text, blocks = alert_card(group_id=work.group_id, summary=note.summary, labels=note.labels,
-                              description=note.description, status=note.status, starts_at=note.starts_at,
-                              ends_at=note.ends_at, external_url=note.external_url)
-    if work.channel_id and work.ts:
-        deps.slack.update_message(work.channel_id, work.ts, text, blocks=blocks)
-        return
-    target = deps.settings.incidents_channel
-    if not target:
+def _show_card(s: Session, deps: Deps, group_id: int, note: AlertNotification, now: datetime) -> None:
+    """The card, as this notification shows it: an effect of the notification's transaction,
+    posted to the incidents channel the first time and edited after (bot/effects/alert_cards.py)."""
+    if not deps.settings.incidents_channel:
         log.warning("alert %r: INCIDENTS_CHANNEL is not set, so its card goes nowhere", note.summary)
         return
-    posted = deps.slack.post(deps.slack.resolve_channel(target), text, blocks=blocks)
-    with deps.sessions.begin() as s:
-        alerts.set_card(s, work.group_id, posted["channel"], posted["ts"])
+    text, blocks = alert_card(group_id=group_id, summary=note.summary, labels=note.labels,
+                              description=note.description, status=note.status, starts_at=note.starts_at,
+                              ends_at=note.ends_at, external_url=note.external_url)
+    effects.enqueue(s, kind="alert.show_card", incident_id=None, now=now, ordering_key=alert_key(group_id),
+                    payload={"group_id": group_id, "text": text, "blocks": blocks})

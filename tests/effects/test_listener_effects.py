@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.effects.worker import EffectWorker
 from storage import effects
 from storage.models import Effect, Incident
+from tests.commands.test_postmortem import resolved  # noqa: F401 - a fixture
 
 TL_LINE = ":busts_in_silhouette: <@UBOB> is now the tech lead (assigned by <@UREPORTER>)."
 
@@ -176,3 +177,90 @@ def test_a_handover_goes_out_as_effects_in_order_with_both_people_told(bot, slac
     bot.deliver()
     assert "UBOB" in channel.members
     assert len(slack.dm_messages("UBOB")) == 1 and any("HOT-1" in m["text"] for m in slack.dm_messages("UALICE"))
+
+
+def test_a_lost_answer_to_sharing_the_postmortem_export_leaves_one_file_in_the_channel(bot, slack, deps, resolved):
+    slack.lose_answer_next("files.completeUploadExternal")
+
+    bot.command("postmortem export", user="UBOB", channel=resolved.id)
+
+    # The bytes were sent and shared; the bot did not hear so, and tries the share again.
+    assert len(slack.files) == 1
+    bot.clock.advance(seconds=2)
+    bot.deliver()
+    [upload] = slack.files
+    assert upload["channel_id"] == resolved.id and upload["filename"] == "HOT-1-postmortem.md"
+    assert "- Owner: @incident-manager" in upload["content"].decode()
+    assert len([m for m in slack.messages_in(resolved.id) if m.get("files")]) == 1
+    [share] = rows(deps, "slack.share_file")
+    assert (share.outcome, share.attempts, share.result["found_in_history"]) == ("sent", 2, True)
+    # No file content is kept in the effects table: it is rendered when it is delivered.
+    [rendered] = rows(deps, "slack.upload")
+    assert rendered.payload["render"] == "postmortem" and "Owner" not in str(rendered.payload)
+
+
+def test_an_export_the_channel_refuses_is_recorded_and_told_to_whoever_asked(bot, slack, deps, resolved):
+    slack.fail_next("files.completeUploadExternal", "channel_not_found")
+
+    bot.command("postmortem export", user="UBOB", channel=resolved.id)
+
+    [share] = rows(deps, "slack.share_file")
+    assert (share.outcome, share.error) == ("failed", "Slack: channel_not_found")
+    assert slack.files == []
+    assert warnings_to(slack, "UBOB") == [
+        ":warning: The postmortem export of HOT-1 did not reach Slack: Slack: channel_not_found."]
+
+
+def test_a_lost_answer_to_adding_a_link_bookmark_leaves_one_bookmark(bot, slack, deps):
+    channel = bot.declare()
+    slack.lose_answer_next("bookmarks.add")
+
+    bot.command("link video https://meet.example.com/hot-1", user="UREPORTER", channel=channel.id)
+    bot.clock.advance(seconds=2)
+    bot.deliver()
+
+    assert [(b["title"], b["link"]) for b in channel.bookmarks] == [("Video call", "https://meet.example.com/hot-1")]
+    with deps.sessions() as s:
+        assert s.scalars(select(Incident)).one().bookmark_ids == {"video": channel.bookmarks[0]["id"]}
+    # Set again: the recorded bookmark is edited, not a second one added.
+    bot.command("link video https://meet.example.com/hot-1-b", user="UREPORTER", channel=channel.id)
+    assert [b["link"] for b in channel.bookmarks] == ["https://meet.example.com/hot-1-b"]
+
+
+def test_a_note_whose_post_lost_its_answer_is_posted_once_and_its_entry_points_at_it(bot, slack, deps):
+    channel = bot.declare()
+    slack.lose_answer_next("chat.postMessage", when=lambda args: args.get("channel") == channel.id)
+
+    bot.command("note Rolled back the deploy", user="UALICE", channel=channel.id)
+    bot.clock.advance(seconds=2)
+    bot.deliver()
+
+    [posted] = [m for m in slack.messages_in(channel.id) if "Rolled back the deploy" in m.get("text", "")]
+    from storage.models import TimelineEntry
+    with deps.sessions() as s:
+        [entry] = s.scalars(select(TimelineEntry).where(TimelineEntry.text == "Rolled back the deploy")).all()
+        assert (entry.message_ts, entry.actor_id) == (posted["ts"], "UALICE")
+        assert entry.permalink and entry.permalink.endswith(f"/p{posted['ts'].replace('.', '')}")
+
+
+def test_an_alert_card_whose_answer_was_lost_is_posted_once_and_then_edited(slack, database_url, clock):
+    from tests.webhooks.test_alertmanager import LABELS, TOKEN, cards, notify
+    from bot.settings import Service, TeamConfig
+    from tests.support import Bot, make_deps
+
+    deps = make_deps(slack, database_url, clock, team=TeamConfig(services=(Service("payments-api"),)),
+                             alertmanager_webhook_token=TOKEN)
+    bot = Bot.build(deps, slack)
+    try:
+        slack.lose_answer_next("chat.postMessage")
+        assert notify(bot).status == 200
+        assert len(cards(slack)) == 1
+        bot.clock.advance(seconds=2)
+        bot.deliver()
+        assert notify(bot, status="resolved").status == 200
+        [card] = cards(slack)
+        assert "Alert resolved" in card["text"] and LABELS["alertname"]
+        assert [r.outcome for r in rows(deps, "alert.show_card")] == ["sent", "sent"]
+    finally:
+        bot.executor.shutdown(wait=True)
+        deps.sessions.kw["bind"].dispose()

@@ -31,8 +31,11 @@ def bot(slack, database_url, clock):
 
 
 def notify(bot, token=TOKEN, **kw):
+    """Alertmanager posts; the card the notification committed goes out right after (the worker)."""
     body, headers = sender.request(sender.notification(labels=LABELS, annotations=ANNOTATIONS, **kw), token)
-    return post(bot.deps, "/webhooks/alertmanager", body, headers)
+    response = post(bot.deps, "/webhooks/alertmanager", body, headers)
+    bot.deliver()
+    return response
 
 
 def cards(slack):
