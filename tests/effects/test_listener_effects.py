@@ -264,3 +264,80 @@ def test_an_alert_card_whose_answer_was_lost_is_posted_once_and_then_edited(slac
     finally:
         bot.executor.shutdown(wait=True)
         deps.sessions.kw["bind"].dispose()
+
+
+def test_an_approver_who_cannot_be_reached_is_told_to_the_requester_and_the_other_approver_still_asked(
+        bot, slack, deps, resolved):
+    bot.command("action priority prevent-future Fix the connection pool leak", user="UALICE", channel=resolved.id)
+    bot.command("postmortem approvers <@UBOB> <@UCAROL>", user="UALICE", channel=resolved.id)
+    slack.fail_next("chat.postMessage", "user_not_found", when=lambda args: args.get("channel") == "UBOB")
+
+    bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
+
+    assert "asks you to approve the postmortem of HOT-1" in slack.dm_messages("UCAROL")[-1]["text"]
+    assert texts(slack, resolved.id, "postmortem is in review") != []
+    assert warnings_to(slack, "UALICE") == [
+        ":warning: The HOT-1 postmortem approval request to <@UBOB> did not reach Slack: Slack: user_not_found."]
+
+
+def test_a_review_reaches_the_owner_even_when_the_incident_channel_is_archived(bot, slack, deps, resolved):
+    from bot.views.ids import Action
+    bot.command("action priority prevent-future Fix the connection pool leak", user="UALICE", channel=resolved.id)
+    bot.command("postmortem approvers <@UBOB>", user="UALICE", channel=resolved.id)
+    bot.command("postmortem request-approval", user="UALICE", channel=resolved.id)
+    request = slack.dm_messages("UBOB")[-1]
+    slack.channels[resolved.id].is_archived = True
+    with deps.sessions() as s:
+        from storage.models import Postmortem
+        pm_id = s.scalars(select(Postmortem.id)).one()
+
+    bot.action(Action.POSTMORTEM_APPROVE, str(pm_id), user="UBOB", message=request)
+
+    assert "Postmortem approved by <@UBOB>" in slack.dm_messages("UALICE")[-1]["text"]
+    # The approver's own message lost its buttons; the archived channel's line is recorded, nobody bothered.
+    assert "actions" not in [b["type"] for b in slack.dm_messages("UBOB")[-1].get("blocks") or []]
+    [line] = [r for r in rows(deps, "slack.post") if "Postmortem approved" in r.payload.get("text", "")]
+    assert (line.outcome, line.error, line.tell) == ("failed", "Slack: is_archived", None)
+    assert warnings_to(slack, "UBOB") == []
+
+
+def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_hearing_of_a_new_summary(
+        slack, database_url, clock):
+    from tests.commands.test_edit import edit_values, team_bot
+    from bot.views.ids import Callback
+    bot = team_bot(slack, database_url, clock)
+    try:
+        channel = bot.declare("Checkout slow")
+        bot.command("role im me", user="UALICE", channel=channel.id)
+        bot.command("edit", user="UALICE", channel=channel.id)
+        slack.channels[channel.id].is_archived = True
+        bot.submit(bot.last_view(Callback.EDIT), edit_values(summary="Checkout fails for all customers"),
+                   user="UALICE")
+        assert "Checkout fails for all customers" in slack.messages_in(slack.incidents_channel_id)[-1]["text"]
+        assert warnings_to(slack, "UALICE") == [
+            ":warning: The edit of HOT-1 did not reach Slack: Slack: is_archived."]
+    finally:
+        bot.executor.shutdown(wait=True)
+        bot.deps.sessions.kw["bind"].dispose()
+
+
+def test_an_action_owner_who_cannot_be_reached_is_told_to_whoever_added_it(bot, slack, deps):
+    channel = bot.declare()
+    slack.fail_next("chat.postMessage", "account_inactive", when=lambda args: args.get("channel") == "UBOB")
+
+    bot.command("action improvement Add an alert on pool exhaustion <@UBOB>", user="UREPORTER", channel=channel.id)
+
+    assert texts(slack, channel.id, "Add an alert on pool exhaustion") != []
+    [told] = warnings_to(slack, "UREPORTER")
+    assert "that they own action #1 did not reach Slack: Slack: account_inactive" in told
+
+
+def test_a_reopen_whose_post_lost_its_answer_is_posted_once(bot, slack, deps, resolved):
+    slack.lose_answer_next("chat.postMessage", when=lambda args: args.get("channel") == resolved.id)
+
+    bot.command("reopen", user="UALICE", channel=resolved.id)
+    bot.clock.advance(seconds=2)
+    bot.deliver()
+
+    assert len(texts(slack, resolved.id, "reopened HOT-1")) == 1
+    assert "| Fixing |" in slack.channels[resolved.id].topic
