@@ -390,18 +390,6 @@ class Slack:
         self.call("views.publish", user_id=user_id, view=view)
 
     # -- files ------------------------------------------------------------------------
-    def upload_file(self, channel: str, filename: str, content: bytes, *, title: str, comment: str | None = None) -> str:
-        """Slack's two-step upload: get an upload URL, send the bytes, complete into the channel."""
-        target = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
-        self.send_upload(target["upload_url"], content)
-        self.call(
-            "files.completeUploadExternal",
-            files=[{"id": target["file_id"], "title": title}],
-            channel_id=channel,
-            initial_comment=comment,
-        )
-        return target["file_id"]
-
     def send_upload(self, upload_url: str, content: bytes) -> None:
         """The bytes of a file, to the URL files.getUploadURLExternal gave (nothing is shared yet)."""
         request = urllib.request.Request(upload_url, data=content, method="POST")

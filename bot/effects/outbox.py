@@ -72,15 +72,6 @@ def in_incidents_channel(s: Session, incident_id: int | None, text: str, blocks:
                            payload=_payload(text, blocks, what, channel="incidents"))
 
 
-def in_other_channel(s: Session, incident_id: int | None, channel: str, text: str,
-                     blocks: list[dict[str, Any]] | None = None, *, now: datetime, tell: str | None = None,
-                     what: str | None = None, thread_ts: str | None = None) -> int | None:
-    """A message in a channel named by ID (where a command was typed, a review thread...)."""
-    return effects.enqueue(s, kind=POST, incident_id=incident_id, now=now, tell=tell,
-                           ordering_key=f"post:{channel}",
-                           payload=_payload(text, blocks, what, channel=channel, thread_ts=thread_ts))
-
-
 def to_person(s: Session, incident_id: int | None, user_id: str, text: str,
               blocks: list[dict[str, Any]] | None = None, *, now: datetime, tell: str | None = None,
               what: str | None = None) -> int | None:
