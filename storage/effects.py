@@ -95,9 +95,12 @@ def enqueue(
 
 
 def claim(s: Session, *, now: datetime, worker: str, limit: int = 50, kinds: Sequence[str] | None = None,
+          families: Sequence[str] | None = None, other_families: bool = False,
           stale_after: timedelta = STALE_CLAIM) -> list[PendingEffect]:
     """Claims pending effects whose attempt time has come, for `worker`; returns those it won,
-    oldest first. An effect waits while an earlier one with its ordering key is pending."""
+    oldest first. An effect waits while an earlier one with its ordering key is pending.
+    `families` ("pagerduty" for "pagerduty.trigger"...) limits the claim to those kinds, or
+    with `other_families` to every other kind: one worker lane each."""
     earlier = aliased(Effect)
     held_up = (select(earlier.id).where(earlier.ordering_key == Effect.ordering_key, earlier.id < Effect.id,
                                         earlier.sent_at.is_(None)).exists())
@@ -110,6 +113,9 @@ def claim(s: Session, *, now: datetime, worker: str, limit: int = 50, kinds: Seq
     )
     if kinds is not None:
         candidates = candidates.where(Effect.kind.in_(list(kinds)))
+    if families:
+        of_family = or_(*(Effect.kind.startswith(f"{family}.", autoescape=True) for family in families))
+        candidates = candidates.where(~of_family if other_families else of_family)
     if _postgres(s):
         candidates = candidates.with_for_update(skip_locked=True, of=Effect)
     won: list[int] = []

@@ -6,6 +6,17 @@ at the next attempt time. Deliveries run on a pool: a slow or failing destinatio
 only its own effects. Tests call `drain()` instead: the same steps, in the caller's thread,
 at the injected clock's `now`.
 
+Two lanes, each its own small pool: Slack (everything the bot says or changes in Slack) and
+vendors (PagerDuty, Statuspage, email). A vendor that is down or slow to answer holds only
+vendor threads, so Slack effects never queue behind its timeouts. The pools are small on
+purpose: deliveries run in the process that acknowledges Slack's requests, and a burst of
+declarations (8 effects each) on many threads took the CPU the acks need (declare-form
+submit p99 on PostgreSQL with 8 clients, bench/ack_latency.py on a busy 2-CPU machine: 466 ms
+with one pool of 16 threads, 187-236 ms with two Slack threads; channel ready stays < 0.5 s).
+Pending effects wait in the database, not in threads, and Slack's own limits (about one
+post per second per channel, 20-100 calls a minute per method) are far below what two
+threads send.
+
 Outcomes: sent (the result kept), skipped (moot), failed (a permanent error: the reason is
 recorded and logged, and `tell` gets one DM), or tried again later: transient errors back off
 1, 2, 4 ... s, or Slack's Retry-After, capped at MAX_BACKOFF.
@@ -19,7 +30,7 @@ import os
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -42,6 +53,23 @@ MAX_BACKOFF = timedelta(seconds=30)
 POLL = timedelta(seconds=5)
 HELD_UP_POLL = 0.5
 TELL_KIND = "slack.dm"
+# Effect kinds are "<family>.<what>"; these families call vendors, not Slack.
+VENDOR_FAMILIES = ("pagerduty", "statuspage", "email")
+
+
+@dataclass
+class Lane:
+    name: str
+    threads: int
+    # Claims the kinds of these families, or with `other_families` every other kind.
+    families: tuple[str, ...] = VENDOR_FAMILIES
+    other_families: bool = False
+    inflight: int = 0
+    pool: ThreadPoolExecutor | None = None
+
+
+def default_lanes() -> list[Lane]:
+    return [Lane("slack", threads=2, other_families=True), Lane("vendors", threads=2)]
 
 
 def default_worker_id() -> str:
@@ -54,7 +82,7 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class EffectWorker:
-    def __init__(self, deps: Deps, worker_id: str | None = None, *, threads: int = 16) -> None:
+    def __init__(self, deps: Deps, worker_id: str | None = None, *, lanes: list[Lane] | None = None) -> None:
         self.deps = deps
         self.worker_id = worker_id or default_worker_id()
         settings = deps.settings
@@ -62,12 +90,10 @@ class EffectWorker:
         # thread) instead of sleeping in it; the row says when to try again.
         self.delivering = replace(deps, slack=Slack(make_web_client(
             settings.slack_bot_token, settings.slack_api_url, retries=False)))
-        self.threads = threads
+        self.lanes = lanes or default_lanes()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._inflight = 0
         self._lock = threading.Lock()
 
     # -- deterministic, for tests and one-shot use ----------------------------------------
@@ -139,9 +165,11 @@ class EffectWorker:
                                 recipient_id=effect.tell, payload={"text": text})
         return effects.FAILED
 
-    def _claim(self, limit: int) -> list[PendingEffect]:
+    def _claim(self, limit: int, lane: Lane | None = None) -> list[PendingEffect]:
         with self.deps.sessions.begin() as s:
             return effects.claim(s, now=self.deps.now(), worker=self.worker_id, limit=limit,
+                                 families=lane.families if lane else None,
+                                 other_families=lane.other_families if lane else False,
                                  stale_after=self.deps.settings.effect_stale_claim)
 
     # -- the thread -----------------------------------------------------------------------
@@ -150,7 +178,8 @@ class EffectWorker:
 
     def start(self) -> EffectWorker:
         event.listen(self.deps.sessions, "after_commit", self._after_commit)
-        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="effect")
+        for lane in self.lanes:
+            lane.pool = ThreadPoolExecutor(max_workers=lane.threads, thread_name_prefix=f"effect-{lane.name}")
         self._thread = threading.Thread(target=self._loop, name="effect-worker", daemon=True)
         self._thread.start()
         log.info("effect worker %s started", self.worker_id)
@@ -161,8 +190,9 @@ class EffectWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=False)
+        for lane in self.lanes:
+            if lane.pool is not None:
+                lane.pool.shutdown(wait=True, cancel_futures=False)
         if event.contains(self.deps.sessions, "after_commit", self._after_commit):
             event.remove(self.deps.sessions, "after_commit", self._after_commit)
 
@@ -174,15 +204,18 @@ class EffectWorker:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                with self._lock:
-                    free = self.threads - self._inflight
-                claimed = self._claim(free) if free > 0 else []
-                for effect in claimed:
+                claimed_any = False
+                for lane in self.lanes:
                     with self._lock:
-                        self._inflight += 1
-                    assert self._pool is not None
-                    self._pool.submit(self._run, effect)
-                if claimed:
+                        free = lane.threads - lane.inflight
+                    claimed = self._claim(free, lane) if free > 0 else []
+                    for effect in claimed:
+                        with self._lock:
+                            lane.inflight += 1
+                        assert lane.pool is not None
+                        lane.pool.submit(self._run, effect, lane)
+                    claimed_any = claimed_any or bool(claimed)
+                if claimed_any:
                     continue
                 wait = self._until_next()
             except Exception:  # noqa: BLE001 - the database may be down for a moment; keep going
@@ -190,14 +223,14 @@ class EffectWorker:
                 wait = POLL.total_seconds()
             self._wake.wait(wait)
 
-    def _run(self, effect: PendingEffect) -> None:
+    def _run(self, effect: PendingEffect, lane: Lane) -> None:
         try:
             self.deliver(effect)
         except Exception:  # noqa: BLE001 - recording failed: the claim goes stale and is taken over
             log.exception("effect %s (%s): recording its outcome failed", effect.id, effect.kind)
         finally:
             with self._lock:
-                self._inflight -= 1
+                lane.inflight -= 1
             self._wake.set()
 
     def _until_next(self) -> float:
@@ -210,5 +243,6 @@ class EffectWorker:
             # Due but not claimable: held up behind an effect in flight (its end wakes us) or
             # claimed by another process (look again soon).
             with self._lock:
-                return POLL.total_seconds() if self._inflight else HELD_UP_POLL
+                busy = any(lane.inflight for lane in self.lanes)
+            return POLL.total_seconds() if busy else HELD_UP_POLL
         return min(seconds, POLL.total_seconds())
