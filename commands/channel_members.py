@@ -8,12 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.deps import Deps
-from bot.flows.channel_members import joined, left, renamed
+from bot.flows.channel_members import archive_changed, joined, left, renamed
 
 
 def register(app: App, deps: Deps) -> None:
     for name in ("channel_rename", "group_rename"):
         app.event(name)(lambda ack, event: (ack(), renamed(deps, event)))
+    for name in ("channel_archive", "group_archive"):
+        app.event(name)(lambda ack, event: (ack(), archive_changed(deps, event, archived=True)))
+    for name in ("channel_unarchive", "group_unarchive"):
+        app.event(name)(lambda ack, event: (ack(), archive_changed(deps, event, archived=False)))
 
     @app.event("member_joined_channel")
     def member_joined(ack: Ack, event: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, configure_mappers, selectinload
 from bot.core.declaration import Declaration
 from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
 from bot.core.resolve import ResolveTimes
-from storage import nags
+from storage import nags, timeline
 from storage.models import Counter, Incident, RoleAssignment
 
 INCIDENT_COUNTER = "incident"
@@ -122,6 +122,7 @@ def snapshot(incident: Incident) -> IncidentSnapshot:
         last_update_at=incident.last_update_at,
         next_update_due=incident.next_update_due,
         support_cases=incident.support_cases,
+        channel_archived=incident.channel_archived_at is not None,
     )
 
 
@@ -210,3 +211,18 @@ def set_bookmark_id(s: Session, incident_id: int, link: str, bookmark_id: str) -
     if (incident.bookmark_ids or {}).get(link) != bookmark_id:
         # A new dict, so SQLAlchemy sees the JSON column change.
         incident.bookmark_ids = {**(incident.bookmark_ids or {}), link: bookmark_id}
+
+
+def follow_archive(s: Session, channel_id: str, *, archived: bool, by: str | None, now: datetime) -> int | None:
+    """A person archived (or unarchived) a channel: if it is an incident's, the incident
+    records it and its timeline says who. Returns the incident's id when something changed
+    (None: not an incident channel, or already so: a redelivered event)."""
+    incident = get_by_channel(s, channel_id, for_update=True) if channel_id else None
+    if incident is None or (incident.channel_archived_at is not None) == archived:
+        return None
+    incident.channel_archived_at = now if archived else None
+    who = f"<@{by}>" if by else "Someone"
+    what = "archived" if archived else "unarchived"
+    timeline.record_system(s, incident.id, f"{who} {what} the channel #{incident.channel_name}", now=now,
+                           actor_id=by, data={"event": f"channel_{what}", "by": by})
+    return incident.id

@@ -77,6 +77,9 @@ class Incident(Base):
     handover_nudged_at: Mapped[datetime | None]
     # When channel_members was filled from conversations.members; events keep it current.
     members_synced_at: Mapped[datetime | None]
+    # Set while a person has the incident channel archived (channel_archive / group_archive
+    # events): effects aimed at the channel stop with that reason instead of trying Slack.
+    channel_archived_at: Mapped[datetime | None]
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="incident", order_by="RoleAssignment.id", cascade="all, delete-orphan"

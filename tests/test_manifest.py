@@ -47,6 +47,10 @@ EXPECTED_BOT_EVENTS = {
     "member_left_channel",
     "channel_rename",
     "group_rename",
+    "channel_archive",
+    "channel_unarchive",
+    "group_archive",
+    "group_unarchive",
 }
 VERBS = (
     "declare role severity update note timeline link handover resolve reopen "
@@ -134,8 +138,27 @@ def test_bot_scopes_and_events_are_exactly_what_the_bot_uses(manifest):
     assert "user" not in manifest["oauth_config"]["scopes"]
 
 
-def test_every_bot_event_has_its_required_scopes(reference, manifest):
+def slack_events(reference: Path) -> dict[str, dict]:
+    """events.json, plus the per-event pages (events/<name>.json) of events it leaves out, each
+    kept only when its page says the Events API delivers it. Those pages name no usable scope
+    ("RTM"): a channel_* event needs channels:read, a group_* one groups:read (as for renames)."""
     events = {e["name"]: e for e in json.loads((reference / "events.json").read_text())}
+    for page in sorted((reference / "events").glob("*.json")):
+        doc = json.loads(page.read_text())
+        if "Events API" in doc.get("long_desc", ""):
+            family = "groups:read" if doc["name"].startswith("group_") else "channels:read"
+            events.setdefault(doc["name"], {"name": doc["name"], "scopes": [family]})
+    return events
+
+
+def test_the_archive_events_come_from_their_own_pages(reference):
+    events = slack_events(reference)
+    assert events["channel_archive"]["scopes"] == ["channels:read"]
+    assert events["group_unarchive"]["scopes"] == ["groups:read"]
+
+
+def test_every_bot_event_has_its_required_scopes(reference, manifest):
+    events = slack_events(reference)
     granted = set(manifest["oauth_config"]["scopes"]["bot"])
     for name in manifest["settings"]["event_subscriptions"]["bot_events"]:
         assert name in events, f"{name} is not a Slack event"

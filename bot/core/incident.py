@@ -47,6 +47,8 @@ class IncidentSnapshot:
     next_update_due: datetime | None = None
     # The latest "Support cases" count given in an update or at resolve; None: never given.
     support_cases: int | None = None
+    # A person archived the incident channel (and nobody has unarchived it since).
+    channel_archived: bool = False
 
     def holders(self, role: str) -> list[str]:
         return [r.user_id for r in self.roles if r.role == role]

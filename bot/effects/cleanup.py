@@ -82,6 +82,8 @@ def archive_channel(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
                                  scheduled_for=datetime.fromisoformat(effect.payload["resolved_at"])):
             raise Skip("reopened since it was resolved")
         key, channel_id = incident.key, incident.channel_id
+        if incident.channel_archived_at is not None:
+            raise Skip("a person archived the channel already")
     if not channel_id:
         raise Skip("the incident has no channel")
     try:

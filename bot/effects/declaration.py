@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.core.incident import IncidentSnapshot, channel_name
 from bot.effects import outbox
 from bot.effects.outbox import info_key, topic_key
-from bot.effects.errors import Skip, VendorError
+from bot.effects.errors import CHANNEL_ARCHIVED, Skip, VendorError
 from bot.effects.registry import deliverer
 from bot.effects.slack_messages import post_once
 from bot.core.topic import render_topic
@@ -62,6 +62,15 @@ def _snapshot(deps: Deps, incident_id: int | None) -> tuple[IncidentSnapshot, in
         incident = incidents.get(s, incident_id)
         return (incidents.snapshot(incident), incident.number, incident.info_message_ts,
                 dict(incident.bookmark_ids or {}))
+
+
+def _channel_of(snap: IncidentSnapshot) -> str:
+    """The incident channel, for work that only keeps it in sync (skipped when there is none)."""
+    if not snap.channel_id:
+        raise Skip("the incident has no channel")
+    if snap.channel_archived:
+        raise Skip(CHANNEL_ARCHIVED)
+    return snap.channel_id
 
 
 def _paged(deps: Deps, incident_id: int | None) -> list[tuple[str, bool, list[Any] | None]]:
@@ -118,8 +127,7 @@ def _no_channel(effect: PendingEffect, error: VendorError) -> str:
 @deliverer(INVITE)
 def invite(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     snap, _, _, _ = _snapshot(deps, effect.incident_id)
-    if not snap.channel_id:
-        raise Skip("the incident has no channel")
+    _channel_of(snap)
     people = [snap.reporter_id]
     if not snap.private:
         # The faulty service's on-call people, from the TOML config.
@@ -157,8 +165,7 @@ def _invited(s: Session, effect: PendingEffect, result: dict[str, Any], now: dat
 def topic(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """Sets the channel topic from the incident as it is now (so edits can only catch up)."""
     snap, _, _, _ = _snapshot(deps, effect.incident_id)
-    if not snap.channel_id:
-        raise Skip("the incident has no channel")
+    _channel_of(snap)
     text = render_topic(inert_incident(snap))  # typed text escaped for mrkdwn
     deps.slack.set_topic(snap.channel_id, text)
     return {"topic": text}
@@ -168,8 +175,7 @@ def topic(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 def info_and_pin(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """Posts the info message (once: a lost answer is found in history) and pins it."""
     snap, _, ts, _ = _snapshot(deps, effect.incident_id)
-    if not snap.channel_id:
-        raise Skip("the incident has no channel")
+    _channel_of(snap)
     if not ts:
         text, blocks = info_message(snap, _paged(deps, effect.incident_id))
         ts = post_once(deps, effect, snap.channel_id, text, blocks)["ts"]
@@ -187,7 +193,8 @@ def _info_posted(s: Session, effect: PendingEffect, result: dict[str, Any], now:
 def info_edit(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     """Edits the pinned info message so it shows the current roles, status and links."""
     snap, _, ts, _ = _snapshot(deps, effect.incident_id)
-    if not snap.channel_id or not ts:
+    _channel_of(snap)
+    if not ts:
         raise Skip("no info message yet (the declaration's own post shows the current state)")
     text, blocks = info_message(snap, _paged(deps, effect.incident_id))
     deps.slack.update_message(snap.channel_id, ts, text, blocks=blocks)
@@ -197,8 +204,7 @@ def info_edit(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 @deliverer(BOOKMARKS)
 def bookmarks(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     snap, _, _, ids = _snapshot(deps, effect.incident_id)
-    if not snap.channel_id:
-        raise Skip("the incident has no channel")
+    _channel_of(snap)
     for kind, url in snap.links.items():
         ids[kind] = deps.slack.set_bookmark(snap.channel_id, LINK_TITLES[kind], url, ids.get(kind))
     return {"bookmark_ids": ids}

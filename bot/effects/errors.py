@@ -41,3 +41,14 @@ SLACK_TRANSIENT = frozenset({
     "ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
     "timeout", "connection_error",
 })
+
+
+# A person archived the incident channel (the incident records it from channel_archive /
+# group_archive): what was meant for it stops here, for good, without asking Slack. Sync-only
+# work (topic, pinned message, bookmarks, invites) is skipped instead: the channel catches up
+# when it is unarchived.
+CHANNEL_ARCHIVED = "the incident channel is archived (a person archived it; unarchive it to post there again)"
+
+
+def channel_archived() -> VendorError:
+    return VendorError("Slack", "is_archived", permanent=True, message=CHANNEL_ARCHIVED)

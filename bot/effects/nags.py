@@ -42,9 +42,11 @@ def deliver_nag(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
         if current is None:
             raise Skip("stale: update posted, resolved or severity changed")
         key, summary, channel_id = incident.key, incident.summary, incident.channel_id
+        # A person archived the channel: the DM still goes, nothing is posted there.
+        postable = channel_id if incident.channel_archived_at is None else None
         has_im = state.incident_manager is not None
     delivered = _deliver(deps, effect, current, key=key, summary=summary, channel_id=channel_id,
-                         has_im=has_im, now=now)
+                         postable=postable, has_im=has_im, now=now)
     return {"delivered": delivered, "late": current.late_by is not None}
 
 
@@ -65,7 +67,7 @@ def _nudged(s: Session, effect: PendingEffect, result: dict[str, Any], now: date
 
 
 def _deliver(deps: Deps, effect: PendingEffect, nag: DueNag, *, key: str, summary: str,
-             channel_id: str | None, has_im: bool, now: datetime) -> list[str]:
+             channel_id: str | None, postable: str | None, has_im: bool, now: datetime) -> list[str]:
     """DMs the recipient (and, when asked for or when the DM cannot arrive, the channel)."""
     delivered: list[str] = []
     tell_channel = nag.tell_channel
@@ -86,7 +88,11 @@ def _deliver(deps: Deps, effect: PendingEffect, nag: DueNag, *, key: str, summar
             tell_channel = True
     else:
         tell_channel = True
-    if tell_channel and channel_id:
+    if tell_channel and channel_id and not postable:
+        log.warning("%s: the incident channel is archived; the nag is not posted there (delivered: %s)", key,
+                    ", ".join(delivered) or "nothing")
+    if tell_channel and postable:
+        channel_id = postable
         if nag.kind == HANDOVER_NUDGE:
             line = handover_nudge_channel_line(nag, key=key, held_for=format_duration(now - nag.deadline))
         else:

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.incident import IncidentSnapshot
-from bot.effects.errors import CANNOT_REACH, Skip
+from bot.effects.errors import CANNOT_REACH, Skip, channel_archived
 from bot.effects.registry import Deliverer, deliverer
 from bot.effects.slack_messages import post_once
 from bot.slack_edge import SlackFailure
@@ -54,6 +54,10 @@ def reminder(kind: str, *, still_due: StillDue, message: Message, to: str = RECI
             return _to_recipient(deps, effect, snap, text, blocks)
         if not snap.channel_id:
             raise Skip("the incident has no channel")
+        if snap.channel_archived:
+            if to == ARCHIVE:
+                raise Skip("a person archived the channel already")
+            raise channel_archived()
         result = post_once(deps, effect, snap.channel_id, text, blocks)
         if to == ARCHIVE:
             deps.slack.archive(snap.channel_id)
@@ -70,7 +74,7 @@ def _to_recipient(deps: Deps, effect: PendingEffect, snap: IncidentSnapshot, tex
     try:
         return post_once(deps, effect, effect.recipient_id, text, blocks, dm=True)
     except SlackFailure as exc:
-        if exc.error not in CANNOT_REACH or not snap.channel_id:
+        if exc.error not in CANNOT_REACH or not snap.channel_id or snap.channel_archived:
             raise
         # They cannot get a DM (deactivated, gone): the channel hears it, so someone else acts.
         return post_once(deps, effect, snap.channel_id, f"{mention(effect.recipient_id)} cannot be reached. {text}")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from bot.effects.errors import Skip
+from bot.effects.errors import CHANNEL_ARCHIVED, Skip
 from bot.effects.registry import deliverer
 from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES
@@ -45,6 +45,8 @@ def _channel(deps: Deps, effect: PendingEffect) -> tuple[str, Any]:
         ids = dict(incident.bookmark_ids or {})
     if not snap.channel_id:
         raise Skip("the incident has no channel")
+    if snap.channel_archived:
+        raise Skip(CHANNEL_ARCHIVED)  # a person archived it: caught up when it is unarchived
     return snap.channel_id, (snap, ids)
 
 

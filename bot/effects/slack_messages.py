@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from bot.effects.errors import Skip
+from bot.effects.errors import Skip, VendorError, channel_archived
 from bot.effects.registry import deliverer
 from storage import incidents, updates
 from storage.effects import PendingEffect
@@ -35,9 +35,12 @@ def target_channel(effect: PendingEffect, deps: Deps, where: str) -> str:
         if effect.incident_id is None:
             raise Skip("no incident to post in")
         with deps.sessions.begin() as s:
-            channel_id = incidents.get(s, effect.incident_id).channel_id
+            incident = incidents.get(s, effect.incident_id)
+            channel_id, archived = incident.channel_id, incident.channel_archived_at is not None
         if not channel_id:
             raise Skip("the incident has no channel")
+        if archived:
+            raise channel_archived()
         return channel_id
     if where == INCIDENTS_CHANNEL:
         target = deps.settings.incidents_channel
@@ -66,6 +69,16 @@ def post(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
     channel = target_channel(effect, deps, p["channel"])
     return post_once(deps, effect, channel, p["text"], p.get("blocks"), p.get("thread_ts"))
+
+
+@post.explainer
+def _not_posted(effect: PendingEffect, error: VendorError) -> str:
+    what = effect.payload.get("what") or effect.kind
+    where = effect.payload.get("channel")
+    if error.error == "is_archived" and where == INCIDENT_CHANNEL:
+        return (f":warning: {what} was not posted in the incident channel: it is archived. Everything else of the "
+                "change went out; unarchive the channel to post there again.")
+    return f":warning: {what} did not reach Slack: Slack: {error.error}."
 
 
 @deliverer("slack.dm")

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from bot.deps import Deps
+from bot.effects import outbox
 from storage import incidents, members, timeline
 
 log = logging.getLogger(__name__)
@@ -39,3 +40,19 @@ def renamed(deps: Deps, event: dict[str, Any]) -> None:
         old = incidents.rename_channel(incident, name)
         timeline.record_system(s, incident.id, f"The channel was renamed from #{old} to #{name}", now=now,
                                data={"event": "channel_renamed", "from": old, "to": name})
+
+
+def archive_changed(deps: Deps, event: dict[str, Any], *, archived: bool) -> None:
+    """Someone archived (or unarchived) an incident channel: the incident records it and its
+    timeline says who. While archived, what is meant for the channel stops with that reason
+    (bot/effects); unarchived, the topic and pinned message catch up and later changes post again."""
+    channel_id = event.get("channel")
+    if isinstance(channel_id, dict):  # some channel events carry the channel object
+        channel_id = channel_id.get("id")
+    now = deps.now()
+    with deps.sessions.begin() as s:
+        incident_id = incidents.follow_archive(s, str(channel_id or ""), archived=archived,
+                                               by=event.get("user") or None, now=now)
+        if incident_id is not None and not archived:
+            outbox.sync_channel(s, incident_id, now=now)
+

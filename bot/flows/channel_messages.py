@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.timeline import ts_to_datetime
 from bot.deps import Deps
+from bot.views.slack_text import escape
 from bot.slack_edge import SlackFailure
 from storage import Session, messages
 
@@ -33,7 +34,9 @@ def file_titles(message: dict[str, Any]) -> list[str] | None:
 
 
 def text_with_files(text: str, files: list[Any] | None) -> str:
-    shown = ", ".join(str(f) for f in files or ())
+    """The message's text (Slack markup already) and its files' titles. A title is what a person
+    typed, not markup: escaped here, so `<!channel>` or a disguised link in it stays text."""
+    shown = ", ".join(escape(str(f)) for f in files or ())
     return (text + (f" [files: {shown}]" if shown else "")).strip() or "(a message without text)"
 
 

@@ -181,6 +181,8 @@ def _record_prefixed(s: Any, deps: Deps, incident_id: int, channel: str, message
                      kind: str, text: str) -> bool:
     ts = message["ts"]
     thread = remembered.thread_of(message)
+    # A file shared with the message (file_share) is named on the entry by its title.
+    text = remembered.text_with_files(text, remembered.file_titles(message))
     return timeline.record_once(
         s, dedupe_key=core.message_key(channel, ts, kind), incident_id=incident_id, kind=kind, text=text,
         occurred_at=core.ts_to_datetime(ts), recorded_at=deps.now(), source="message",
@@ -217,9 +219,12 @@ def message_changed(deps: Deps, event: dict[str, Any]) -> None:
         if ts:
             remembered.remember(s, channel, message)
         existing = timeline.for_message(s, incident_id, ts)
-        timeline.mark_edited(s, incident_id, ts, text=text, edited_at=edited_at, sources=("reaction",))
+        files = remembered.file_titles(message)
+        timeline.mark_edited(s, incident_id, ts, text=remembered.text_with_files(text, files), edited_at=edited_at,
+                             sources=("reaction",))
         if prefixed and prefixed[1]:
-            timeline.mark_edited(s, incident_id, ts, text=prefixed[1], edited_at=edited_at, sources=PREFIXED_SOURCES)
+            timeline.mark_edited(s, incident_id, ts, text=remembered.text_with_files(prefixed[1], files),
+                                 edited_at=edited_at, sources=PREFIXED_SOURCES)
     if prefixed and prefixed[1] and not any(e.source in PREFIXED_SOURCES for e in existing):
         # Edited to start with observation:/change:/decision: counts as writing it so.
         record_prefixed(deps, incident_id, channel, message, *prefixed)

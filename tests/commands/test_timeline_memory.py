@@ -180,3 +180,57 @@ def test_a_socket_mode_reconnect_starts_a_catch_up(bot, slack, deps, monkeypatch
     assert started == []
     watch.on_message('{"type": "hello", "num_connections": 1}')
     assert started == [heard]
+
+
+FILE_PING = "<!channel> p99 <https://evil.example|docs>"
+
+
+def _file_message(slack, channel, text, title, ts="1700000200.000100"):
+    message = {"type": "message", "subtype": "file_share", "channel": channel, "user": "UBOB", "text": text,
+               "files": [{"id": "F9", "name": "p99.png", "title": title, "mimetype": "image/png"}], "ts": ts,
+               "event_ts": ts, "channel_type": "channel", "team": "T0001"}
+    with slack.lock:
+        slack.channels[channel].messages.append({k: v for k, v in message.items() if k != "event_ts"})
+    return message
+
+
+def test_a_prefixed_message_with_a_file_names_the_file_escaped_when_shown(bot, slack, services):
+    from tests.commands.test_inert_text import LIVE, everything_slack_got
+
+    channel = declare_with_team(bot, slack)
+    shared = _file_message(slack, channel.id, "decision: roll back, see the graph", FILE_PING)
+    bot.event(shared)
+    [entry] = people_entries(services)
+    assert (entry.kind, entry.text, entry.actor_id) == (
+        "decision", "roll back, see the graph [files: &lt;!channel&gt; p99 &lt;https://evil.example|docs&gt;]", "UBOB")
+    assert len(slack.calls_to("reactions.add")) == 1  # acknowledged as on the timeline
+
+    # Edited, it keeps naming its file.
+    edited = dict(shared, text="decision: roll back now, see the graph", edited={"user": "UBOB", "ts": "1700000300.0"})
+    bot.event({"type": "message", "subtype": "message_changed", "channel": channel.id, "hidden": True,
+               "message": {k: v for k, v in edited.items() if k not in ("channel", "event_ts")},
+               "previous_message": {k: v for k, v in shared.items() if k not in ("channel", "event_ts")},
+               "event_ts": "1700000300.000000", "ts": "1700000300.000000", "channel_type": "channel"})
+    assert [e.text for e in people_entries(services)] == [
+        "roll back now, see the graph [files: &lt;!channel&gt; p99 &lt;https://evil.example|docs&gt;]"]
+
+    bot.command("timeline", user="UALICE", channel=channel.id)
+    shown = [t for t in everything_slack_got(slack) if "roll back now" in t]
+    assert shown and all("&lt;!channel&gt; p99" in t for t in shown)
+    live = [t for t in everything_slack_got(slack) if LIVE.search(t)]
+    assert not live, live[0][:2000]
+
+
+def test_a_timeline_reaction_on_a_file_message_names_the_file(bot, slack, services):
+    from tests.commands.test_inert_text import everything_slack_got
+
+    channel = declare_with_team(bot, slack)
+    shared = _file_message(slack, channel.id, "", "<!here> heap dump")
+    bot.event(shared)
+    assert people_entries(services) == []  # no prefix: remembered only
+    react(bot, slack, channel.id, slack.channels[channel.id].messages[-1], "mag", "UCAROL")
+    [entry] = people_entries(services)
+    assert (entry.kind, entry.text) == ("observation", "[files: &lt;!here&gt; heap dump]")
+    bot.command("timeline", user="UALICE", channel=channel.id)
+    assert any("[files: &lt;!here&gt; heap dump]" in t for t in everything_slack_got(slack))
+    assert reads(slack) == []

@@ -96,7 +96,7 @@ def test_a_permanent_error_stops_the_effect_with_its_reason_logged_and_the_perso
     assert any(f"effect {in_channel.id}" in r.getMessage() and "is_archived" in r.getMessage()
                for r in caplog.records)
     told = [m["text"] for m in slack.dm_messages("UREPORTER") if ":warning:" in m["text"]]
-    assert len(told) == 1 and "Your update for HOT-1" in told[0] and "did not reach Slack: Slack: is_archived" in told[0]
+    assert len(told) == 1 and "Your update for HOT-1" in told[0] and "not posted in the incident channel: it is archived" in told[0]
     # Stopped is stopped: later rounds do not try it again.
     bot.clock.advance(minutes=10)
     assert bot.effects.drain()["failed"] == 0
