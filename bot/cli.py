@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from bot.settings import ConfigError, Settings, load_settings
-from bot.startup import StartError, check_database, check_slack, quiet_libraries, safe_url
+from bot.startup import StartError, check_database, check_incidents_channel, check_slack, quiet_libraries, safe_url
 
 log = logging.getLogger("incident-bot")
 
@@ -188,6 +188,11 @@ def check(settings: Settings) -> int:
         try:
             auth = check_slack(settings)
             print(f"  auth.test: ok, bot user {auth.get('user_id')} in team {auth.get('team')} ({auth.get('url')})")
+            if settings.incidents_channel:
+                found, channel_problems = check_incidents_channel(settings)
+                if found:
+                    print(f"  {found}" + ("" if channel_problems else ": the bot may post there"))
+                problems += channel_problems
         except StartError as exc:
             problems.append(f"auth.test failed: {str(exc).replace(chr(10), ' ')}")
     if problems:

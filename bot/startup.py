@@ -107,3 +107,48 @@ class _DropUnusedTokenWarning(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "will be unused" not in record.getMessage()
+
+
+def check_incidents_channel(settings: Settings) -> tuple[str, list[str]]:
+    """Whether the bot can post in INCIDENTS_CHANNEL, as far as Slack says without posting:
+    the channel exists and the bot sees it (conversations.list for a `#name`), is not archived,
+    and is not read-only for the bot (conversations.info's `is_read_only`). Returns (what was
+    found, problems). Thread-only channels and workspace posting preferences show only when a
+    post is refused; the person who acted is told then."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    target = settings.incidents_channel
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=CONNECT_TIMEOUT)
+    try:
+        channel_id = target
+        if target.startswith("#"):
+            cursor, channel_id = None, ""
+            while not channel_id:
+                page = client.conversations_list(types="public_channel,private_channel", exclude_archived=False,
+                                                 limit=1000, cursor=cursor).data
+                channel_id = next((c["id"] for c in page.get("channels", []) if c.get("name") == target[1:].lower()),
+                                  "")
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+            if not channel_id:
+                return "", [f"INCIDENTS_CHANNEL {target}: the bot sees no such channel; create it (a private one: "
+                            "invite the bot), or set INCIDENTS_CHANNEL to another channel"]
+        channel = client.conversations_info(channel=channel_id).data["channel"]
+    except SlackApiError as exc:
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        return "", [f"INCIDENTS_CHANNEL {target}: Slack answered {data.get('error', exc.response.status_code)}; "
+                    "check the channel (a private one must have the bot invited) or set INCIDENTS_CHANNEL to "
+                    "another channel"]
+    except (OSError, ValueError) as exc:
+        return "", [f"INCIDENTS_CHANNEL {target}: cannot ask Slack ({exc})"]
+    name = f"#{channel.get('name')}" if channel.get("name") else target
+    problems = []
+    if channel.get("is_archived"):
+        problems.append(f"INCIDENTS_CHANNEL {name} is archived: unarchive it, or set INCIDENTS_CHANNEL to another "
+                        "channel")
+    if channel.get("is_read_only"):
+        problems.append(f"INCIDENTS_CHANNEL {name} is read-only for the bot: a workspace admin must let the bot post "
+                        "there (the channel's posting permissions), or set INCIDENTS_CHANNEL to another channel")
+    return f"incidents channel: {name} ({channel_id})", problems

@@ -61,3 +61,23 @@ def test_db_upgrade_creates_the_schema(slack, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "is up to date" in result.stdout
     assert (tmp_path / "bot.db").exists()
+
+
+def test_check_says_the_incidents_channel_is_fine_or_what_to_change(slack, tmp_path):
+    result = _cli("check", env=bot_env(slack, tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"incidents channel: #incidents ({slack.incidents_channel_id}): the bot may post there" in result.stdout
+
+    read_only = slack.create_channel("announcements", members=["UBOT"], posting="read_only")
+    result = _cli("check", env=bot_env(slack, tmp_path, INCIDENTS_CHANNEL="#announcements"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert ("INCIDENTS_CHANNEL #announcements is read-only for the bot: a workspace admin must let the bot post "
+            "there") in result.stderr and "or set INCIDENTS_CHANNEL to another channel" in result.stderr
+    assert slack.calls_to("conversations.info")[-1]["channel"] == read_only
+
+    slack.channels[slack.incidents_channel_id].is_archived = True
+    result = _cli("check", env=bot_env(slack, tmp_path), cwd=tmp_path)
+    assert result.returncode == 1 and "INCIDENTS_CHANNEL #incidents is archived" in result.stderr
+    result = _cli("check", env=bot_env(slack, tmp_path, INCIDENTS_CHANNEL="#nowhere"), cwd=tmp_path)
+    assert result.returncode == 1 and "INCIDENTS_CHANNEL #nowhere: the bot sees no such channel" in result.stderr
+    assert slack.violations == []

@@ -28,6 +28,7 @@ from bot.core.topic import render_topic
 from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES, announcement, info_message
 from bot.views.invites import refused_invites
+from bot.views.posting import is_restricted, refused_post
 from bot.views.slack_text import inert_incident
 from storage import effects, incidents, members, pages
 from storage.effects import PendingEffect
@@ -223,7 +224,12 @@ def announce(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
         raise Skip("no INCIDENTS_CHANNEL set")
     snap, _, _, _ = _snapshot(deps, effect.incident_id)
     text, blocks = announcement(snap)
-    return post_once(deps, effect, deps.slack.resolve_channel(target), text, blocks)
+    channel = deps.slack.resolve_channel(target)
+    try:
+        return post_once(deps, effect, channel, text, blocks)
+    except SlackFailure as exc:
+        exc.channel = channel  # type: ignore[attr-defined]  # named in the explanation
+        raise
 
 
 @announce.recorder
@@ -235,6 +241,9 @@ def _announced(s: Session, effect: PendingEffect, result: dict[str, Any], now: d
 
 @announce.explainer
 def _not_announced(effect: PendingEffect, error: VendorError) -> str:
+    if is_restricted(error.error):
+        return refused_post("The announcement of the incident", error.error, incidents_channel=True,
+                            channel=getattr(error, "channel", None))
     if error.error in ("is_archived", "channel_not_found"):
         state = "archived" if error.error == "is_archived" else "not found"
         return (f":warning: The incidents channel is {state}, so nothing was announced: unarchive it (and invite "

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.effects.errors import Skip, VendorError, channel_archived
 from bot.effects.registry import deliverer
+from bot.slack_edge import SlackFailure
+from bot.views.posting import is_restricted, refused_post
 from storage import incidents, updates
 from storage.effects import PendingEffect
 
@@ -67,17 +69,24 @@ def post_once(deps: Deps, effect: PendingEffect, channel: str, text: str,
 @deliverer("slack.post")
 def post(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    channel = target_channel(effect, deps, p["channel"])
-    return post_once(deps, effect, channel, p["text"], p.get("blocks"), p.get("thread_ts"))
+    channel = target_channel(effect, services, p["channel"])
+    try:
+        return post_once(deps, effect, channel, p["text"], p.get("blocks"), p.get("thread_ts"))
+    except SlackFailure as exc:
+        exc.channel = channel  # type: ignore[attr-defined]  # named in the explanation
+        raise
 
 
 @post.explainer
 def _not_posted(effect: PendingEffect, error: VendorError) -> str:
     what = effect.payload.get("what") or effect.kind
     where = effect.payload.get("channel")
+    if is_restricted(error.error):
+        return refused_post(what, error.error, incidents_channel=where == INCIDENTS_CHANNEL,
+                            channel=getattr(error, "channel", None))
     if error.error == "is_archived" and where == INCIDENT_CHANNEL:
-        return (f":warning: {what} was not posted in the incident channel: it is archived. Everything else of the "
-                "change went out; unarchive the channel to post there again.")
+        return (f":warning: {what} did not reach the incident channel: it is archived. The rest of the change went "
+                "out; unarchive the channel to post there again.")
     return f":warning: {what} did not reach Slack: Slack: {error.error}."
 
 

@@ -40,6 +40,7 @@ from bot.core.reminders import is_late
 from bot.effects import registry
 from bot.effects.errors import Skip, VendorError
 from bot.slack_edge import Slack, make_web_client
+from bot.views.slack_text import escape
 from storage import effects
 from storage.effects import PendingEffect
 
@@ -160,7 +161,8 @@ class EffectWorker:
             if effects.fail(s, effect.id, now=now, error=error, worker=self.worker_id) and effect.tell \
                     and effect.tell != effect.recipient_id:
                 what = effect.payload.get("what") or effect.kind
-                text = explained or f":warning: {what} did not reach {vendor}: {error}."
+                # The vendor's own words may echo what someone typed: text, not markup.
+                text = explained or f":warning: {what} did not reach {vendor}: {escape(error)}."
                 effects.enqueue(s, kind=TELL_KIND, incident_id=effect.incident_id, now=now,
                                 recipient_id=effect.tell, payload={"text": text})
         return effects.FAILED

@@ -57,7 +57,7 @@ def test_an_archived_channel_is_recorded_and_its_effects_stop_while_the_rest_goe
     assert stopped[("slack.post", "incidents")] == ("sent", None)
     told = [m["text"] for m in slack.dm_messages("UREPORTER") if "archived" in m["text"]]
     assert len(told) == 1 and "Your update for HOT-1" in told[0]
-    assert "was not posted in the incident channel: it is archived" in told[0]
+    assert "did not reach the incident channel: it is archived" in told[0]
     # Stopped is stopped: a later round (a restart) tries nothing again.
     bot.clock.advance(minutes=10)
     assert bot.effects.drain()["failed"] == 0

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.effects.errors import VendorError
+from bot.effects.registry import deliverer
 from bot.effects.worker import MAX_BACKOFF, EffectWorker
 from storage import effects
 from storage.models import Effect, Incident
@@ -96,7 +98,7 @@ def test_a_permanent_error_stops_the_effect_with_its_reason_logged_and_the_perso
     assert any(f"effect {in_channel.id}" in r.getMessage() and "is_archived" in r.getMessage()
                for r in caplog.records)
     told = [m["text"] for m in slack.dm_messages("UREPORTER") if ":warning:" in m["text"]]
-    assert len(told) == 1 and "Your update for HOT-1" in told[0] and "not posted in the incident channel: it is archived" in told[0]
+    assert len(told) == 1 and "Your update for HOT-1" in told[0] and "did not reach the incident channel: it is archived" in told[0]
     # Stopped is stopped: later rounds do not try it again.
     bot.clock.advance(minutes=10)
     assert bot.effects.drain()["failed"] == 0
@@ -194,3 +196,20 @@ def test_the_worker_thread_delivers_right_after_the_commit(slack, deps):
     finally:
         worker.stop()
     assert deliver_due(deps) == 0
+
+
+def test_a_vendors_refusal_is_told_as_text_never_as_markup(bot, slack, deps):
+    """The vendor's own words (an SMTP or Statuspage refusal may echo what someone typed) reach
+    the person told as text: no broadcast, no disguised link."""
+    with deps.sessions.begin() as s:
+        effects.enqueue(s, kind="test_refused_echo", incident_id=None, now=deps.now(), tell="UALICE",
+                        payload={"what": "The comms email"})
+    bot.deliver()
+    [told] = [m["text"] for m in slack.dm_messages("UALICE")]
+    assert told == (":warning: The comms email did not reach Mail: Mail: 550 &lt;bob@example.com&gt; said "
+                    "&lt;!channel&gt; see &lt;https://evil.example|docs&gt;.")
+
+
+@deliverer("test_refused_echo")
+def _refuse(effect, deps):
+    raise VendorError("Mail", "550 <bob@example.com> said <!channel> see <https://evil.example|docs>", permanent=True)
