@@ -24,6 +24,7 @@ from bot.core.postmortem import (
     FIELDS,
     business_days_after,
     missing_fields,
+    owner_blocks_approval,
     section_named,
     section_names,
 )
@@ -205,6 +206,10 @@ def change_owner(ctx: CommandContext, new_owner: str) -> None:
                         postmortem=authority.people(deps, found, snap))
         if found.owner_id == new_owner:
             raise CommandError(f"{mention(new_owner)} already owns the postmortem.")
+        blocked = owner_blocks_approval(new_owner, deps.team.required_approvers(snap.faulty_service),
+                                        snap.faulty_service, snap.incident_manager)
+        if blocked:
+            raise CommandError(blocked)
         postmortems.set_owner(found, new_owner)
         timeline.record_system(
             s, incident.id, f"Postmortem owner is now {mention(new_owner)}.", now=now, actor_id=ctx.user_id,

@@ -22,8 +22,10 @@ from bot.core.postmortem import (
     REQUEST_CHANGES,
     PostmortemError,
     addresses_root_cause,
+    approval_blocker,
     approval_complete,
     missing_fields,
+    required_approvals,
     status_after,
 )
 from bot.effects import outbox
@@ -67,12 +69,18 @@ def request_approval(deps: Deps, incident_id: int, user_id: str, *, confirmed: b
             new_status = status_after(found.status, REQUEST_APPROVAL, approvers=tuple(found.approvers or ()))
         except PostmortemError as exc:
             raise CommandError(str(exc)) from None
+        blocked = approval_blocker(found.owner_id, tuple(found.approvers or ()),
+                                   services.team.required_approvers(snap.faulty_service), snap.faulty_service,
+                                   snap.incident_manager)
+        if blocked:
+            raise CommandError(blocked)
         current = postmortems.document(s, incident_id)
         if not confirmed and current is not None and not addresses_root_cause(current.actions):
             text, blocks = confirm_without_root_cause_action(snap.key, incident_id)
             raise NeedsConfirmation(text, blocks)
         postmortems.set_status(found, new_status, now=now)
-        approvers = tuple(found.approvers)
+        # The owner never approves their own postmortem: they are not asked (nor reminded).
+        approvers = tuple(a for a in found.approvers if a != found.owner_id)
         # Undecided approvers are reminded once per POSTMORTEM_APPROVAL_REMINDER until they decide.
         cleanup.schedule_approval_reminders(s, incident_id=incident_id, postmortem_id=found.id, approvers=approvers,
                                             every=deps.settings.postmortem_approval_reminder, now=now)
@@ -120,7 +128,8 @@ def decide(deps: Deps, *, postmortem_id: int, reviewer_id: str, event: str, comm
         waiting: tuple[str, ...] = ()
         if new_status == APPROVED:
             # The faulty service's approvers are mandatory: every one of them must approve.
-            required = deps.team.required_approvers(incident.faulty_service)
+            # (The owner's own place among them is taken by the service's other approvers.)
+            required = required_approvals(deps.team.required_approvers(incident.faulty_service), found.owner_id)
             approved_by = postmortems.approved_since_last_change_request(s, postmortem_id)
             if not approval_complete(approved_by, required):
                 new_status = IN_REVIEW

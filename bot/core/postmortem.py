@@ -145,6 +145,49 @@ def approval_complete(approved_by: set[str], required: tuple[str, ...]) -> bool:
     return bool(approved_by) and set(required) <= approved_by
 
 
+def required_approvals(required: tuple[str, ...], owner: str) -> tuple[str, ...]:
+    """Who must each approve a postmortem owned by `owner`, of the faulty service's mandatory
+    approvers `required`. The owner never approves their own postmortem: when the owner is one
+    of them, the service's other configured approvers (each of whom approves anyway) give the
+    service's approval. When there is no other, `owner_blocks_approval` refuses beforehand.
+
+    >>> required_approvals(("U1", "U2"), "U1")
+    ('U2',)
+    """
+    return tuple(a for a in required if a != owner)
+
+
+def owner_blocks_approval(owner: str, required: tuple[str, ...], service: str,
+                          incident_manager: str | None = None) -> str | None:
+    """Why `owner` cannot own the postmortem of an incident of `service` (None: they can): they
+    are the only approver the service requires, and an owner never approves their own
+    postmortem, so it could never be approved. The refusal says who else must be named.
+
+    >>> owner_blocks_approval("U2", ("U1",), "payments-api") is None
+    True
+    """
+    if not required or set(required) != {owner}:
+        return None
+    instead = (f" (the incident manager <@{incident_manager}>, say)"
+               if incident_manager and incident_manager != owner else "")
+    return (f"<@{owner}> is the only postmortem approver {service} requires, and an owner never approves their "
+            f"own postmortem, so it could never be approved. Name someone else{instead} as the owner with "
+            "`/incident postmortem owner @user`, or add another approver for "
+            f"{service} to the team configuration (`[[services]] postmortem_approvers`).")
+
+
+def approval_blocker(owner: str, approvers: tuple[str, ...], required: tuple[str, ...], service: str,
+                     incident_manager: str | None = None) -> str | None:
+    """Why asking for approval now would leave nobody able to approve (None: someone can)."""
+    blocked = owner_blocks_approval(owner, required, service, incident_manager)
+    if blocked:
+        return blocked
+    if approvers and not [a for a in approvers if a != owner]:
+        return (f"<@{owner}> owns the postmortem and is its only approver, and an owner never approves their own "
+                "postmortem: name another approver with `/incident postmortem approvers @user`.")
+    return None
+
+
 def may_review(user_id: str, approvers: tuple[str, ...]) -> bool:
     """Any one named approver may approve (the handbook's approval step has one or more approvers)."""
     return user_id in approvers

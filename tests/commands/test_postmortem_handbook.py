@@ -38,9 +38,9 @@ def team_bot(slack, database_url, clock):
     deps.sessions.kw["bind"].dispose()
 
 
-def incident_of(bot, slack, *, service: str = "Unknown"):
+def incident_of(bot, slack, *, service: str = "Unknown", private: bool = False):
     bot.clock.set(MONDAY_NOON)
-    channel = bot.declare("Checkout fails for EU customers", severity=2, service=service)
+    channel = bot.declare("Checkout fails for EU customers", severity=2, service=service, private=private)
     make_im(bot.deps, channel.id, "UALICE")
     join_channel(slack, channel.id, "UALICE", "UBOB", "UCAROL")
     bot.clock.advance(minutes=60)
@@ -191,3 +191,63 @@ def test_an_action_gets_its_category_later_and_then_counts_for_approval(bot, sla
                     "Fix the pool leak &lt;R&amp;D&gt;")
     bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
     assert postmortem_row(deps).status == "in_review"  # no confirmation asked
+
+
+def _owner_team_bot(slack, database_url, clock, approvers):
+    team = TeamConfig(services=(Service("payments-api", postmortem_approvers=approvers),))
+    deps = make_deps(slack, database_url, clock, team=team)
+    return Bot.build(deps, slack)
+
+
+def test_an_owner_who_is_a_mandatory_approver_is_covered_by_the_services_other_approver(slack, database_url, clock):
+    bot = _owner_team_bot(slack, database_url, clock, ("UALICE", "UBOB"))
+    try:
+        deps = bot.deps
+        channel = incident_of(bot, slack, service="payments-api")
+        resolve(bot, channel)  # UALICE, the IM, owns the postmortem and is a payments-api approver
+        assert postmortem_row(deps).owner_id == "UALICE"
+        bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
+        bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+        assert postmortem_row(deps).status == "in_review"
+        # The owner is not asked to approve (nor reminded): only Bob is.
+        assert not [m for m in slack.dm_messages("UALICE") if "asks you to approve" in m["text"]]
+        assert "asks you to approve" in slack.dm_messages("UBOB")[-1]["text"]
+        bot.action(Action.POSTMORTEM_APPROVE, str(postmortem_row(deps).id), user="UBOB",
+                   message=slack.dm_messages("UBOB")[-1])
+        pm = postmortem_row(deps)
+        assert pm.status == "approved" and pm.approved_at is not None
+        assert slack.messages_in(channel.id)[-1]["text"].endswith("Postmortem approved by <@UBOB>.")
+    finally:
+        bot.executor.shutdown(wait=True)
+        bot.deps.sessions.kw["bind"].dispose()
+
+
+def test_the_only_mandatory_approver_cannot_be_the_owner_and_is_told_who_else_to_name(slack, database_url, clock):
+    bot = _owner_team_bot(slack, database_url, clock, ("UALICE",))
+    try:
+        deps = bot.deps
+        channel = incident_of(bot, slack, service="payments-api")
+        resolve(bot, channel)
+        bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
+        bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+        refused = [e["text"] for e in slack.ephemerals if e["user"] == "UALICE"][-1]
+        assert refused.startswith("<@UALICE> is the only postmortem approver payments-api requires")
+        assert "`/incident postmortem owner @user`" in refused
+        assert postmortem_row(deps).status == "draft"
+        assert not [m for m in slack.dm_messages("UALICE") if "asks you to approve" in m["text"]]
+
+        bot.command("postmortem owner <@UBOB>", user="UALICE", channel=channel.id)
+        assert postmortem_row(deps).owner_id == "UBOB"
+        # Handing it back to the only approver is refused, naming who else could own it.
+        bot.command("postmortem owner me", user="UALICE", channel=channel.id)
+        refused = [e["text"] for e in slack.ephemerals if e["user"] == "UALICE"][-1]
+        assert "is the only postmortem approver payments-api requires" in refused
+        assert postmortem_row(deps).owner_id == "UBOB"
+
+        bot.command("postmortem request-approval", user="UBOB", channel=channel.id)
+        bot.action(Action.POSTMORTEM_APPROVE, str(postmortem_row(deps).id), user="UALICE",
+                   message=slack.dm_messages("UALICE")[-1])
+        assert postmortem_row(deps).status == "approved"
+    finally:
+        bot.executor.shutdown(wait=True)
+        bot.deps.sessions.kw["bind"].dispose()

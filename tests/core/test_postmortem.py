@@ -138,3 +138,32 @@ def test_missing_fields_lists_what_the_owner_has_not_written():
 
 def test_mentions_become_names_or_ids():
     assert plain_mentions("by <@U1> and <@U2|bob>", {"U1": "alice"}) == "by @alice and @U2"
+
+
+def test_an_owner_who_is_a_mandatory_approver_is_replaced_by_the_services_other_approvers():
+    from bot.core.postmortem import approval_blocker, approval_complete, owner_blocks_approval, required_approvals
+
+    required = ("UALICE", "UBOB")
+    assert required_approvals(required, "UALICE") == ("UBOB",)
+    assert required_approvals(required, "UCAROL") == required
+    assert approval_complete({"UBOB"}, required_approvals(required, "UALICE"))
+    assert not approval_complete({"UBOB"}, required_approvals(required, "UCAROL"))
+    assert owner_blocks_approval("UALICE", required, "payments-api") is None
+    assert approval_blocker("UALICE", ("UALICE", "UBOB"), required, "payments-api") is None
+
+
+def test_the_only_mandatory_approver_cannot_own_and_the_refusal_says_who_else_to_name():
+    from bot.core.postmortem import approval_blocker, owner_blocks_approval
+
+    said = owner_blocks_approval("UALICE", ("UALICE",), "payments-api", incident_manager="UBOB")
+    assert said.startswith("<@UALICE> is the only postmortem approver payments-api requires")
+    assert "the incident manager <@UBOB>" in said and "`/incident postmortem owner @user`" in said
+    assert "postmortem_approvers" in said
+    assert "incident manager" not in owner_blocks_approval("UALICE", ("UALICE",), "payments-api", "UALICE")
+    assert owner_blocks_approval("UALICE", (), "payments-api") is None
+    assert approval_blocker("UALICE", ("UALICE",), ("UALICE",), "payments-api") == said.replace(
+        " (the incident manager <@UBOB>, say)", "")
+    # Not configured at all, but the owner is the only named approver: name another.
+    alone = approval_blocker("UALICE", ("UALICE",), (), "Unknown")
+    assert "only approver" in alone and "`/incident postmortem approvers @user`" in alone
+    assert approval_blocker("UALICE", ("UALICE", "UCAROL"), (), "Unknown") is None
