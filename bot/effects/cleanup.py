@@ -24,7 +24,7 @@ from bot.effects.registry import deliverer
 from bot.effects.slack_messages import post_once
 from bot.slack_edge import SlackFailure
 from bot.views import cleanup as views
-from bot.views.postmortem import approval_request
+from bot.views.postmortem import approval_request, private_approval_request
 from bot.views.roles import role_title
 from bot.views.slack_text import mention
 from storage import cleanup, incidents, postmortems, timeline
@@ -120,6 +120,9 @@ def remind_approver(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     if doc is None:
         raise Skip("the postmortem is gone")
     text, blocks = approval_request(doc, postmortem_id, missing_fields(doc))
+    if doc.incident.private and doc.incident.channel_id:
+        # As the request itself: a private incident's details stay in its channel.
+        text, blocks = private_approval_request(doc.incident.key, doc.incident.channel_id, blocks)
     heading = views.approval_reminder_heading(doc.incident.key, late=effect.late)
     return post_once(deps, effect, effect.recipient_id, heading, [{"type": "section", "text": {
         "type": "mrkdwn", "text": heading}}, *blocks], dm=True)

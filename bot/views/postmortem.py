@@ -170,10 +170,10 @@ def owner_dm(doc: PostmortemDocument, business_days: int) -> tuple[str, list[dic
 def approval_request(doc: PostmortemDocument, postmortem_id: int, missing: list[str]) -> tuple[str, list[dict[str, Any]]]:
     incident, pm = doc.incident, doc.postmortem
     text = f"{mention(pm.owner_id)} asks you to approve the postmortem of {incident.key}."
-    root = field_text(doc, "root_cause") or "_not written_"
+    root = inert(clip(field_text(doc, "root_cause"), 1200)) or "_not written_"  # typed text
     priority = [a for a in doc.actions if a.kind == "priority"]
     body = [f"*{text}*", f"{incident.key} - Sev {incident.severity} - {inert(incident.summary)}",
-            f"*Root cause:* {clip(root, 1200)}",
+            f"*Root cause:* {root}",
             f"*Cause category:* {cause_category_text(pm.cause_category) or '_not chosen_'}",
             f"*Priority actions:* {len(priority)}"]
     if missing:

@@ -151,3 +151,58 @@ def test_undecided_approvers_are_reminded_once_per_period_until_they_decide(arch
     bot.clock.advance(days=5)
     bot.deliver()
     assert len(slack.dm_messages("UCAROL")) == before  # approved: no more reminders
+
+
+def test_approval_reminders_of_a_private_incident_carry_no_details_and_typed_text_stays_inert(archiving_bot, slack):
+    from tests.commands.test_inert_text import LIVE, PING
+    from tests.commands.test_postmortem import field_values
+    from bot.views.ids import Block, Callback
+
+    bot, services = archiving_bot, archiving_bot.services
+    channel = incident_of(bot, slack, service="payments-api", private=True)
+    resolve(bot, channel)
+    bot.command("postmortem edit cause", user="UALICE", channel=channel.id)
+    view = bot.last_view(Callback.POSTMORTEM_EDIT)
+    keys = [b["block_id"].removeprefix(Block.POSTMORTEM_FIELD_PREFIX) for b in view["blocks"]
+            if b.get("block_id", "").startswith(Block.POSTMORTEM_FIELD_PREFIX)
+            and b["element"]["type"] == "plain_text_input"]
+    bot.submit(view, field_values("cause", {key: f"Leak {PING}" for key in keys}), user="UALICE")
+    bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
+    bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+    bot.clock.advance(days=1)
+    bot.deliver()
+
+    [reminder] = [m for m in slack.dm_messages("UBOB") if "Reminder: the postmortem of HOT-1" in m["text"]]
+    shown = str(reminder)
+    assert "Checkout" not in shown and "Leak" not in shown and "Sev" not in shown  # no details outside
+    assert f"<#{channel.id}>" in shown
+    buttons = [el["action_id"] for b in reminder["blocks"] if b["type"] == "actions" for el in b["elements"]]
+    assert buttons == [Action.POSTMORTEM_APPROVE, Action.POSTMORTEM_REQUEST_CHANGES]
+    assert not [m for m in slack.dm_messages("UBOB") + slack.dm_messages("UCAROL") if LIVE.search(str(m))]
+
+
+def test_an_approval_request_and_its_reminder_show_a_typed_root_cause_inert(archiving_bot, slack):
+    from tests.commands.test_inert_text import LIVE, PING
+    from tests.commands.test_postmortem import field_values
+    from bot.views.ids import Block, Callback
+
+    bot = archiving_bot
+    channel = incident_of(bot, slack, service="payments-api")
+    resolve(bot, channel)
+    bot.command("postmortem edit cause", user="UALICE", channel=channel.id)
+    view = bot.last_view(Callback.POSTMORTEM_EDIT)
+    keys = [b["block_id"].removeprefix(Block.POSTMORTEM_FIELD_PREFIX) for b in view["blocks"]
+            if b.get("block_id", "").startswith(Block.POSTMORTEM_FIELD_PREFIX)
+            and b["element"]["type"] == "plain_text_input"]
+    bot.submit(view, field_values("cause", {key: f"Leak {PING}" for key in keys}), user="UALICE")
+    bot.command("action priority prevent-future Fix the pool leak", user="UALICE", channel=channel.id)
+    bot.command("postmortem request-approval", user="UALICE", channel=channel.id)
+    bot.clock.advance(days=1)
+    bot.deliver()
+
+    asked = [m for m in slack.dm_messages("UBOB") if "HOT-1" in m["text"]]
+    assert len(asked) == 2  # the request and one reminder
+    for message in asked:
+        shown = str(message)
+        assert "Root cause:* Leak &lt;!channel&gt;" in shown
+        assert not LIVE.search(shown), shown
