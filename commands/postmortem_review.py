@@ -70,7 +70,7 @@ def request_approval(deps: Deps, incident_id: int, user_id: str, *, confirmed: b
         except PostmortemError as exc:
             raise CommandError(str(exc)) from None
         blocked = approval_blocker(found.owner_id, tuple(found.approvers or ()),
-                                   services.team.required_approvers(snap.faulty_service), snap.faulty_service,
+                                   deps.team.required_approvers(snap.faulty_service), snap.faulty_service,
                                    snap.incident_manager)
         if blocked:
             raise CommandError(blocked)

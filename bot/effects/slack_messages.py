@@ -69,7 +69,7 @@ def post_once(deps: Deps, effect: PendingEffect, channel: str, text: str,
 @deliverer("slack.post")
 def post(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    channel = target_channel(effect, services, p["channel"])
+    channel = target_channel(effect, deps, p["channel"])
     try:
         return post_once(deps, effect, channel, p["text"], p.get("blocks"), p.get("thread_ts"))
     except SlackFailure as exc:

@@ -23,8 +23,8 @@ def archive(bot, slack, channel_id, *, user="UALICE", private=False, undo=False)
     return bot.event({"type": kind, "channel": channel_id, "user": user, "event_ts": "1700000000.000100"})
 
 
-def timeline_texts(services):
-    with services.sessions() as s:
+def timeline_texts(deps):
+    with deps.sessions() as s:
         return [e.text for e in s.scalars(select(TimelineEntry).order_by(TimelineEntry.id))]
 
 
@@ -34,22 +34,22 @@ def calls_into(slack, channel_id, since):
             and (a.get("channel") or a.get("channel_id")) == channel_id]
 
 
-def test_an_archived_channel_is_recorded_and_its_effects_stop_while_the_rest_goes_out(bot, slack, services):
+def test_an_archived_channel_is_recorded_and_its_effects_stop_while_the_rest_goes_out(bot, slack, deps):
     channel = bot.declare()
     archive(bot, slack, channel.id)
     archive(bot, slack, channel.id)  # redelivered: recorded once
 
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.channel_archived_at)).one() == bot.clock()
-    assert [t for t in timeline_texts(services) if "archived" in t] == ["<@UALICE> archived the channel #hot-1"]
+    assert [t for t in timeline_texts(deps) if "archived" in t] == ["<@UALICE> archived the channel #hot-1"]
 
     since = len(slack.calls)
-    post_update(bot, channel.id, services.now() + timedelta(minutes=30), user="UREPORTER")
+    post_update(bot, channel.id, deps.now() + timedelta(minutes=30), user="UREPORTER")
 
     # Nothing was even tried in the archived channel; the incidents channel has the update.
     assert calls_into(slack, channel.id, since) == []
     assert any("Checkout is failing" in m["text"] for m in slack.messages_in(slack.incidents_channel_id))
-    with services.sessions() as s:
+    with deps.sessions() as s:
         stopped = {(e.kind, e.payload.get("channel")): (e.outcome, e.error)
                    for e in s.scalars(select(Effect).where(Effect.id > 0).order_by(Effect.id))
                    if e.created_at == bot.clock() and e.kind in ("slack.post", "slack.topic", "slack.info_message")}
@@ -63,7 +63,7 @@ def test_an_archived_channel_is_recorded_and_its_effects_stop_while_the_rest_goe
     assert bot.effects.drain()["failed"] == 0
 
 
-def test_unarchived_the_channel_catches_up_and_later_changes_post_again(bot, slack, services):
+def test_unarchived_the_channel_catches_up_and_later_changes_post_again(bot, slack, deps):
     bot.clock.set(MONDAY_NOON)
     channel = bot.declare()
     bot.command("role im me", user="UREPORTER", channel=channel.id)
@@ -73,7 +73,7 @@ def test_unarchived_the_channel_catches_up_and_later_changes_post_again(bot, sla
     bot.submit(bot.last_view(Callback.RESOLVE), resolve_values(("2024-05-06", "07:50"), ("2024-05-06", "08:00"),
                                                               ("2024-05-06", "08:55")), user="UREPORTER")
     assert "Resolved" not in slack.channels[channel.id].topic
-    with services.sessions() as s:
+    with deps.sessions() as s:
         synced = [(e.outcome, e.error) for e in s.scalars(select(Effect).where(
             Effect.kind.in_(["slack.topic", "slack.info_message"]), Effect.created_at == bot.clock()))]
     assert synced == [("skipped", CHANNEL_ARCHIVED)] * 2  # the sync does not fight the archive
@@ -84,24 +84,24 @@ def test_unarchived_the_channel_catches_up_and_later_changes_post_again(bot, sla
     archive(bot, slack, channel.id, user="UBOB", undo=True)
     assert "Resolved" in slack.channels[channel.id].topic  # the topic catches up at once
     assert [m for m, _ in calls_into(slack, channel.id, since)] == ["conversations.setTopic", "chat.update"]
-    assert timeline_texts(services)[-1] == "<@UBOB> unarchived the channel #hot-1"
-    with services.sessions() as s:
+    assert timeline_texts(deps)[-1] == "<@UBOB> unarchived the channel #hot-1"
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.channel_archived_at)).one() is None
 
     bot.command("reopen", user="UREPORTER", channel=channel.id)
     assert any("reopened" in m["text"] for m in slack.messages_in(channel.id))
 
 
-def test_a_private_channel_archived_by_a_person_is_followed_too(bot, slack, services):
+def test_a_private_channel_archived_by_a_person_is_followed_too(bot, slack, deps):
     channel = bot.declare(private=True)
     archive(bot, slack, channel.id, user="UREPORTER", private=True)
-    assert timeline_texts(services)[-1] == "<@UREPORTER> archived the channel #hot-1"
+    assert timeline_texts(deps)[-1] == "<@UREPORTER> archived the channel #hot-1"
     archive(bot, slack, channel.id, user="UREPORTER", private=True, undo=True)
-    assert timeline_texts(services)[-1] == "<@UREPORTER> unarchived the channel #hot-1"
+    assert timeline_texts(deps)[-1] == "<@UREPORTER> unarchived the channel #hot-1"
 
 
-def test_a_channel_that_is_no_incidents_is_left_alone(bot, slack, services):
+def test_a_channel_that_is_no_incidents_is_left_alone(bot, slack, deps):
     bot.declare()
     archive(bot, slack, slack.general_channel_id)
-    with services.sessions() as s:
+    with deps.sessions() as s:
         assert s.scalars(select(Incident.channel_archived_at)).one() is None

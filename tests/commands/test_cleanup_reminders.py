@@ -158,7 +158,7 @@ def test_approval_reminders_of_a_private_incident_carry_no_details_and_typed_tex
     from tests.commands.test_postmortem import field_values
     from bot.views.ids import Block, Callback
 
-    bot, services = archiving_bot, archiving_bot.services
+    bot, deps = archiving_bot, archiving_bot.deps
     channel = incident_of(bot, slack, service="payments-api", private=True)
     resolve(bot, channel)
     bot.command("postmortem edit cause", user="UALICE", channel=channel.id)

@@ -12,18 +12,18 @@ from sqlalchemy import select
 
 from storage.models import Effect
 from tests.commands.test_update import post_update
-from tests.support import Bot, make_services
+from tests.support import Bot, make_deps
 
 
 def _bot(slack, database_url, clock, posting):
     members = ["UBOT", "UREPORTER", "UALICE"]
     restricted = slack.create_channel("incidents-feed", members=members, posting=posting)
-    services = make_services(slack, database_url, clock, incidents_channel=restricted)
-    return Bot.build(services, slack), restricted
+    deps = make_deps(slack, database_url, clock, incidents_channel=restricted)
+    return Bot.build(deps, slack), restricted
 
 
-def _failed(services, kind):
-    with services.sessions() as s:
+def _failed(deps, kind):
+    with deps.sessions() as s:
         return [(e.outcome, e.error) for e in s.scalars(select(Effect).where(Effect.kind == kind).order_by(Effect.id))]
 
 
@@ -39,7 +39,7 @@ def test_a_refused_announcement_tells_the_reporter_what_to_change(slack, databas
         # The declaration is whole: channel, topic, pinned message; the reporter knows where it lives.
         assert slack.channels[channel.id].topic and slack.channels[channel.id].pins
         assert slack.messages_in(restricted) == []
-        assert _failed(bot.services, "declare.announce") == [("failed", f"Slack: {error}")]
+        assert _failed(bot.deps, "declare.announce") == [("failed", f"Slack: {error}")]
         told = [m["text"] for m in slack.dm_messages("UREPORTER") if "did not reach" in m["text"]]
         assert told == [f":warning: The announcement of the incident did not reach the incidents channel "
                         f"<#{restricted}>: {reason}. A workspace admin must let the bot post there (the channel's "
@@ -52,7 +52,7 @@ def test_a_refused_announcement_tells_the_reporter_what_to_change(slack, databas
         assert len([c for c in slack.calls_to("chat.postMessage")[posts:] if c["channel"] == restricted]) == 0
     finally:
         bot.executor.shutdown(wait=True)
-        bot.services.sessions.kw["bind"].dispose()
+        bot.deps.sessions.kw["bind"].dispose()
 
 
 def test_a_refused_update_in_the_incidents_channel_still_reaches_the_incident_channel(slack, database_url, clock):
@@ -64,7 +64,7 @@ def test_a_refused_update_in_the_incidents_channel_still_reaches_the_incident_ch
         told = [m["text"] for m in slack.dm_messages("UREPORTER") if "Your update for" in m["text"]]
         assert len(told) == 1 and f"did not reach the incidents channel <#{restricted}>" in told[0]
         assert "INCIDENTS_CHANNEL" in told[0]
-        assert ("failed", "Slack: restricted_action") in _failed(bot.services, "slack.post")
+        assert ("failed", "Slack: restricted_action") in _failed(bot.deps, "slack.post")
     finally:
         bot.executor.shutdown(wait=True)
-        bot.services.sessions.kw["bind"].dispose()
+        bot.deps.sessions.kw["bind"].dispose()

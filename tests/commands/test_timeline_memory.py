@@ -194,13 +194,13 @@ def _file_message(slack, channel, text, title, ts="1700000200.000100"):
     return message
 
 
-def test_a_prefixed_message_with_a_file_names_the_file_escaped_when_shown(bot, slack, services):
+def test_a_prefixed_message_with_a_file_names_the_file_escaped_when_shown(bot, slack, deps):
     from tests.commands.test_inert_text import LIVE, everything_slack_got
 
     channel = declare_with_team(bot, slack)
     shared = _file_message(slack, channel.id, "decision: roll back, see the graph", FILE_PING)
     bot.event(shared)
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert (entry.kind, entry.text, entry.actor_id) == (
         "decision", "roll back, see the graph [files: &lt;!channel&gt; p99 &lt;https://evil.example|docs&gt;]", "UBOB")
     assert len(slack.calls_to("reactions.add")) == 1  # acknowledged as on the timeline
@@ -211,7 +211,7 @@ def test_a_prefixed_message_with_a_file_names_the_file_escaped_when_shown(bot, s
                "message": {k: v for k, v in edited.items() if k not in ("channel", "event_ts")},
                "previous_message": {k: v for k, v in shared.items() if k not in ("channel", "event_ts")},
                "event_ts": "1700000300.000000", "ts": "1700000300.000000", "channel_type": "channel"})
-    assert [e.text for e in people_entries(services)] == [
+    assert [e.text for e in people_entries(deps)] == [
         "roll back now, see the graph [files: &lt;!channel&gt; p99 &lt;https://evil.example|docs&gt;]"]
 
     bot.command("timeline", user="UALICE", channel=channel.id)
@@ -221,15 +221,15 @@ def test_a_prefixed_message_with_a_file_names_the_file_escaped_when_shown(bot, s
     assert not live, live[0][:2000]
 
 
-def test_a_timeline_reaction_on_a_file_message_names_the_file(bot, slack, services):
+def test_a_timeline_reaction_on_a_file_message_names_the_file(bot, slack, deps):
     from tests.commands.test_inert_text import everything_slack_got
 
     channel = declare_with_team(bot, slack)
     shared = _file_message(slack, channel.id, "", "<!here> heap dump")
     bot.event(shared)
-    assert people_entries(services) == []  # no prefix: remembered only
+    assert people_entries(deps) == []  # no prefix: remembered only
     react(bot, slack, channel.id, slack.channels[channel.id].messages[-1], "mag", "UCAROL")
-    [entry] = people_entries(services)
+    [entry] = people_entries(deps)
     assert (entry.kind, entry.text) == ("observation", "[files: &lt;!here&gt; heap dump]")
     bot.command("timeline", user="UALICE", channel=channel.id)
     assert any("[files: &lt;!here&gt; heap dump]" in t for t in everything_slack_got(slack))
