@@ -116,7 +116,7 @@ def test_an_archived_incident_channel_does_not_stop_the_dms_of_a_role_change(bot
     failed = {r.kind: r.error for r in rows(deps) if r.outcome == "failed"}
     assert failed["slack.invite"] == "Slack: is_archived" and failed["slack.post"] == "Slack: is_archived"
     told = warnings_to(slack, "UALICE")
-    assert any("The incident manager change in HOT-1 did not reach Slack: Slack: is_archived" in t for t in told)
+    assert any("The incident manager change in HOT-1 did not reach the incident channel: it is archived" in t for t in told)
 
 
 def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_of_a_severity_change(
@@ -130,7 +130,7 @@ def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_post_o
     assert len(slack.messages_in(slack.incidents_channel_id)) == announced + 1
     assert "Sev 1" in slack.messages_in(slack.incidents_channel_id)[-1]["text"]
     told = warnings_to(slack, "UREPORTER")
-    assert len(told) == 1 and "The severity change of HOT-1 did not reach Slack: Slack: is_archived" in told[0]
+    assert len(told) == 1 and "The severity change of HOT-1 did not reach the incident channel: it is archived" in told[0]
 
 
 def test_a_holder_who_cannot_be_reached_is_recorded_and_told_to_whoever_assigned_them(bot, slack, deps):
