@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, configure_mappers, selectinload
 from bot.core.declaration import Declaration
 from bot.core.incident import PENDING, RESOLVED, IncidentSnapshot, RoleHolder, incident_key
 from bot.core.resolve import ResolveTimes
+from bot.views.slack_text import mention
 from storage import nags, timeline
 from storage.models import Counter, Incident, RoleAssignment
 
@@ -221,7 +222,7 @@ def follow_archive(s: Session, channel_id: str, *, archived: bool, by: str | Non
     if incident is None or (incident.channel_archived_at is not None) == archived:
         return None
     incident.channel_archived_at = now if archived else None
-    who = f"<@{by}>" if by else "Someone"
+    who = mention(by) if by else "Someone"
     what = "archived" if archived else "unarchived"
     timeline.record_system(s, incident.id, f"{who} {what} the channel #{incident.channel_name}", now=now,
                            actor_id=by, data={"event": f"channel_{what}", "by": by})

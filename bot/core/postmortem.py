@@ -19,7 +19,7 @@ from bot.core.actions import ActionItem
 from bot.core.timeline import TimelineItem
 from bot.core.durations import format_duration
 from bot.core.incident import IncidentSnapshot
-from bot.views.slack_text import utc_text
+from bot.views.slack_text import mention, utc_text
 
 DRAFT, IN_REVIEW, APPROVED = "draft", "in_review", "approved"
 STATUS_LABELS = {DRAFT: "Draft", IN_REVIEW: "In review", APPROVED: "Approved"}
@@ -168,9 +168,9 @@ def owner_blocks_approval(owner: str, required: tuple[str, ...], service: str,
     """
     if not required or set(required) != {owner}:
         return None
-    instead = (f" (the incident manager <@{incident_manager}>, say)"
+    instead = (f" (the incident manager {mention(incident_manager)}, say)"
                if incident_manager and incident_manager != owner else "")
-    return (f"<@{owner}> is the only postmortem approver {service} requires, and an owner never approves their "
+    return (f"{mention(owner)} is the only postmortem approver {service} requires, and an owner never approves their "
             f"own postmortem, so it could never be approved. Name someone else{instead} as the owner with "
             "`/incident postmortem owner @user`, or add another approver for "
             f"{service} to the team configuration (`[[services]] postmortem_approvers`).")
@@ -183,7 +183,7 @@ def approval_blocker(owner: str, approvers: tuple[str, ...], required: tuple[str
     if blocked:
         return blocked
     if approvers and not [a for a in approvers if a != owner]:
-        return (f"<@{owner}> owns the postmortem and is its only approver, and an owner never approves their own "
+        return (f"{mention(owner)} owns the postmortem and is its only approver, and an owner never approves their own "
                 "postmortem: name another approver with `/incident postmortem approvers @user`.")
     return None
 
