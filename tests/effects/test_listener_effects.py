@@ -315,7 +315,8 @@ def test_an_archived_incident_channel_does_not_stop_the_incidents_channel_hearin
                    user="UALICE")
         assert "Checkout fails for all customers" in slack.messages_in(slack.incidents_channel_id)[-1]["text"]
         assert warnings_to(slack, "UALICE") == [
-            ":warning: The edit of HOT-1 did not reach Slack: Slack: is_archived."]
+            ":warning: The edit of HOT-1 did not reach the incident channel: it is archived. The rest of the change "
+            "went out; unarchive the channel to post there again."]
     finally:
         bot.executor.shutdown(wait=True)
         bot.deps.sessions.kw["bind"].dispose()
