@@ -227,3 +227,10 @@ def follow_archive(s: Session, channel_id: str, *, archived: bool, by: str | Non
     timeline.record_system(s, incident.id, f"{who} {what} the channel #{incident.channel_name}", now=now,
                            actor_id=by, data={"event": f"channel_{what}", "by": by})
     return incident.id
+
+
+def mark_channel_archived(s: Session, incident_id: int, *, now: datetime) -> None:
+    """The bot archived the incident channel itself (ARCHIVE_AFTER): recorded as a person's
+    archive is (Slack does not send the bot its own channel_archive event)."""
+    s.execute(update(Incident).where(Incident.id == incident_id, Incident.channel_archived_at.is_(None))
+              .values(channel_archived_at=now).execution_options(synchronize_session=False))

@@ -100,6 +100,7 @@ def archive_channel(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 @archive_channel.recorder
 def _archived(s: Session, effect: PendingEffect, result: dict[str, Any], now: datetime) -> None:
     assert effect.incident_id is not None
+    incidents.mark_channel_archived(s, effect.incident_id, now=now)
     timeline.record_system(
         s, effect.incident_id, "The incident channel was archived (ARCHIVE_AFTER after resolve).", now=now,
         data={"event": "archived", "by_bot": bool(result.get("archived"))},

@@ -105,3 +105,4 @@ def test_a_channel_that_is_no_incidents_is_left_alone(bot, slack, deps):
     archive(bot, slack, slack.general_channel_id)
     with deps.sessions() as s:
         assert s.scalars(select(Incident.channel_archived_at)).one() is None
+

@@ -92,6 +92,11 @@ def test_archive_after_archives_the_channel_and_says_when(archiving_bot, slack):
     assert channel.is_archived
     assert "archiving this channel now" in slack.messages_in(channel.id)[-1]["text"]
     assert "archived" in events(bot.deps)
+    # Recorded like a person's archive (Slack does not tell the bot of its own): what is meant
+    # for the channel now stops without asking Slack.
+    from storage.models import Incident
+    with bot.deps.sessions() as s:
+        assert s.scalars(select(Incident.channel_archived_at)).one() == bot.clock()
 
 
 def test_reopening_cancels_the_archive(archiving_bot, slack):
