@@ -4,7 +4,7 @@ a 10,000-entry timeline takes to render.
 As in Slack, each message's own `message` event reaches the bot first (untimed: the bot
 remembers it), then a reaction on it arrives; each reaction is on a different message, so
 every event records an entry. The figure is the bot's own cost: Bolt, one transaction, and
-one Slack call per new entry (the acknowledgement reaction, on the Slack queue). Then every
+one Slack call per new entry (the acknowledgement reaction, an effect of the entry's transaction). Then every
 event is redelivered (`X-Slack-Retry-Num: 1`), which must record nothing and call Slack
 not at all.
 SQLite always; PostgreSQL too when INCIDENT_BOT_TEST_POSTGRES_URL is set (a scratch schema).
@@ -101,7 +101,8 @@ def ingest(url: str, n_events: int) -> dict[str, float]:
             bot.caller.event(event, event_id=event_id)
         bot.executor.drain(timeout=600)
         first = time.perf_counter() - started
-        deps.slack_queue.drain(timeout=600)  # the acknowledgements, counted below
+        deps.slack_queue.drain(timeout=600)
+        bot.effects.drain()  # the acknowledgements (effects of the entries' transactions), counted below
         calls_first = len(fake.calls)
 
         fake.reset_calls()
@@ -175,7 +176,7 @@ def ingest_served(url: str, n_events: int, clients: int = 16) -> dict[str, float
             if not wait_until_true(lambda: count(recorded) >= n_events, 300):
                 raise SystemExit(f"only {count(recorded)} of {n_events} entries recorded")
             elapsed = time.perf_counter() - started
-            # The acknowledgements run on the bot's Slack queue: wait for them before counting calls.
+            # The acknowledgements are effects the bot's worker delivers: wait for them before counting calls.
             wait_until_true(lambda: len(fake.calls_to("reactions.add")) >= n_events, 60)
             bot_cpu = cpu_seconds(bot.proc.pid) - bot_cpu  # type: ignore[union-attr]
             own_cpu = time.process_time() - own_cpu

@@ -162,11 +162,11 @@ def add_to_timeline_submitted(ack: Ack, deps: Deps, body: dict[str, Any]) -> Non
         )
         told = (f"Added to the timeline of {key} as {core.kind_label(kind).lower()}." if inserted
                 else f"That message is already on the timeline of {key} as {core.kind_label(kind).lower()}.")
+        if in_channel and inserted:
+            acknowledge(s, deps, int(chosen), channel, ts)
         if not in_channel:
             # Outside the incident channel an ephemeral has nowhere to go: a DM, sent with the entry.
             outbox.to_person(s, int(chosen), user, f"{told} <{permalink}|The message>" if permalink else told,
                              now=deps.now())
     if in_channel:
-        if inserted:
-            acknowledge(deps, channel, ts)
         deps.slack.ephemeral(channel, user, told)

@@ -24,6 +24,7 @@ from storage import effects
 
 POST, DM = "slack.post", "slack.dm"
 INVITE, BOOKMARK, UPDATE = "slack.invite", "slack.bookmark", "slack.update"
+REACT, UNREACT = "slack.react", "slack.unreact"
 UPLOAD = "slack.upload"
 TOPIC, INFO_EDIT = "slack.topic", "slack.info_message"
 
@@ -109,6 +110,13 @@ def update_message(s: Session, incident_id: int | None, channel: str, ts: str, t
     return effects.enqueue(s, kind=UPDATE, incident_id=incident_id, now=now, tell=tell,
                            ordering_key=message_key(channel, ts),
                            payload=_payload(text, blocks, what, channel=channel, ts=ts))
+
+
+def react(s: Session, incident_id: int, channel: str, ts: str, emoji: str, *, now: datetime,
+          withdraw: bool = False) -> int | None:
+    """The bot's own reaction on a message (`withdraw`: taken off again), in order per message."""
+    return effects.enqueue(s, kind=UNREACT if withdraw else REACT, incident_id=incident_id, now=now,
+                           ordering_key=f"reaction:{channel}:{ts}", payload={"channel": channel, "ts": ts, "emoji": emoji})
 
 
 def upload(s: Session, incident_id: int, *, render: str, filename: str, title: str, now: datetime,

@@ -8,6 +8,8 @@
   the database holds it when it is delivered, and records its ID. A retry whose first try
   may have added it finds that bookmark (its title and link) instead of adding a second one.
 - `slack.update` (payload `channel`, `ts`, `text`, `blocks`): edits a message (idempotent).
+- `slack.react` / `slack.unreact` (payload `channel`, `ts`, `emoji`): the bot's own reaction that
+  says a message is on the timeline, and its withdrawal (both idempotent at Slack).
 
 Enqueue them through bot/effects/outbox.py, in the transaction of the change.
 """
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INVITE, BOOKMARK, UPDATE = "slack.invite", "slack.bookmark", "slack.update"
+REACT, UNREACT = "slack.react", "slack.unreact"
 
 
 def _channel(deps: Deps, effect: PendingEffect) -> tuple[str, Any]:
@@ -108,4 +111,23 @@ def _bookmarked(s: Session, effect: PendingEffect, result: dict[str, Any], now: 
 def update(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
     deps.slack.update_message(p["channel"], p["ts"], p["text"], blocks=p.get("blocks"))
+    return {"channel": p["channel"], "ts": p["ts"]}
+
+
+@deliverer(REACT)
+def react(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    p = effect.payload
+    deps.slack.add_reaction(p["channel"], p["ts"], p["emoji"])  # already_reacted: done before
+    return {"channel": p["channel"], "ts": p["ts"]}
+
+
+@deliverer(UNREACT)
+def unreact(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
+    p = effect.payload
+    try:
+        deps.slack.call("reactions.remove", channel=p["channel"], timestamp=p["ts"], name=p["emoji"])
+    except SlackFailure as exc:
+        if exc.error not in ("no_reaction", "message_not_found"):
+            raise
+        raise Skip(f"nothing to withdraw ({exc.error})") from None
     return {"channel": p["channel"], "ts": p["ts"]}

@@ -114,8 +114,8 @@ def ingest(deps: Deps, incident_id: int, channel: str, message: dict[str, Any], 
                                      sources=timeline_events.PREFIXED_SOURCES)
         added = int(bool(prefixed and prefixed[1]) and timeline_events._record_prefixed(
             s, deps, incident_id, channel, message, *prefixed))  # type: ignore[misc]
-    if added:
-        deps.slack_queue.submit(timeline_events.acknowledge, deps, channel, ts)
+        if added:
+            timeline_events.acknowledge(s, deps, incident_id, channel, ts)
     kinds = core.emoji_kinds(deps.team.timeline_emoji)
     for reaction in message.get("reactions") or ():
         kind = core.kind_for_reaction(reaction.get("name", ""), kinds)

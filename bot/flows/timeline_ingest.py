@@ -7,8 +7,9 @@ after the effect costs one query and no Slack call.
 
 No read per reaction: messages of incident channels are remembered as they arrive
 (bot/flows/channel_messages.py), so a reaction on one is recorded from the database in one
-transaction; the one Slack call it costs, the acknowledgement reaction, and any read of an
-unknown message run on the Slack queue, off the pool that acknowledges commands.
+transaction, with the one Slack call it costs, the acknowledgement reaction, as an effect
+(delivered right after the commit); any read of an unknown message runs on the Slack queue,
+off the pool that acknowledges commands.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from typing import Any
 
 from bot.core import timeline as core
 from bot.deps import Deps
+from bot.effects import outbox
 from bot.slack_edge import RateLimited, SlackFailure
 from bot.views import timeline as views
 from bot.flows import channel_messages as remembered
-from storage import events, messages, timeline
+from storage import Session, events, messages, timeline
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class Reaction:
 def record_reaction(deps: Deps, reaction: Reaction, message: dict[str, Any] | None = None) -> bool | None:
     """Records the entry from the remembered message (or `message`, just read) in one
     transaction. None when the message is unknown and must be read first; otherwise done
-    (True: a new entry, acknowledged on the Slack queue)."""
+    (True: a new entry, its acknowledgement an effect of the same transaction)."""
     with deps.sessions.begin() as s:
         found = messages.in_incident_channel(s, reaction.channel, reaction.ts)
         if found is None:
@@ -89,10 +91,10 @@ def record_reaction(deps: Deps, reaction: Reaction, message: dict[str, Any] | No
                                                                            stored.thread_ts),
             data={"reacted_by": reaction.reactor, "emoji": core.base_emoji(reaction.emoji)},
         )
+        if inserted:
+            acknowledge(s, deps, incident_id, reaction.channel, reaction.ts)
         if reaction.event_key:
             events.seen(s, reaction.event_key, deps.now())
-    if inserted:
-        deps.slack_queue.submit(acknowledge, deps, reaction.channel, reaction.ts)
     return inserted
 
 
@@ -156,9 +158,8 @@ def _withdraw_if_nobody_reacts(deps: Deps, incident_id: int, channel: str, ts: s
         return
     with deps.sessions.begin() as s:
         timeline.remove_by_key(s, core.message_key(channel, ts, kind), source="reaction")
-        left = timeline.for_message(s, incident_id, ts)
-    if not left:
-        withdraw_acknowledgement(deps, channel, ts)
+        if not timeline.for_message(s, incident_id, ts):
+            acknowledge(s, deps, incident_id, channel, ts, withdraw=True)
 
 
 def message_posted(deps: Deps, event: dict[str, Any]) -> None:
@@ -171,10 +172,9 @@ def message_posted(deps: Deps, event: dict[str, Any]) -> None:
         if incident_id is None:
             return  # not an incident channel: one query, nothing kept
         remembered.remember(s, channel, event)
-        inserted = bool(prefixed and prefixed[1]) and _record_prefixed(s, deps, incident_id, channel, event,
-                                                                       *prefixed)  # type: ignore[misc]
-    if inserted:
-        deps.slack_queue.submit(acknowledge, deps, channel, event["ts"])
+        if bool(prefixed and prefixed[1]) and _record_prefixed(s, deps, incident_id, channel, event,
+                                                               *prefixed):  # type: ignore[misc]
+            acknowledge(s, deps, incident_id, channel, event["ts"])
 
 
 def _record_prefixed(s: Any, deps: Deps, incident_id: int, channel: str, message: dict[str, Any],
@@ -194,9 +194,8 @@ def _record_prefixed(s: Any, deps: Deps, incident_id: int, channel: str, message
 def record_prefixed(deps: Deps, incident_id: int, channel: str, message: dict[str, Any], kind: str,
                     text: str) -> None:
     with deps.sessions.begin() as s:
-        inserted = _record_prefixed(s, deps, incident_id, channel, message, kind, text)
-    if inserted:
-        deps.slack_queue.submit(acknowledge, deps, channel, message["ts"])
+        if _record_prefixed(s, deps, incident_id, channel, message, kind, text):
+            acknowledge(s, deps, incident_id, channel, message["ts"])
 
 
 def message_changed(deps: Deps, event: dict[str, Any]) -> None:
@@ -240,23 +239,10 @@ def message_deleted(deps: Deps, event: dict[str, Any]) -> None:
 
 
 # -- the bot's own reaction -----------------------------------------------------------------
-def acknowledge(deps: Deps, channel: str, ts: str) -> None:
-    """The bot's own reaction tells people the message is on the timeline (best effort)."""
+def acknowledge(s: Session, deps: Deps, incident_id: int, channel: str, ts: str, *, withdraw: bool = False) -> None:
+    """In the entry's transaction: the bot's own reaction tells people the message is on the
+    timeline (`withdraw`: its last entry is gone, so is the reaction). An effect: delivered
+    right after the commit, once, in order per message."""
     emoji = deps.settings.timeline_ack_reaction.strip(":")
-    if not emoji:
-        return
-    try:
-        deps.slack.add_reaction(channel, ts, emoji)
-    except SlackFailure as exc:
-        log.warning("timeline: could not acknowledge %s in %s with :%s:: %s", ts, channel, emoji, exc)
-
-
-def withdraw_acknowledgement(deps: Deps, channel: str, ts: str) -> None:
-    emoji = deps.settings.timeline_ack_reaction.strip(":")
-    if not emoji:
-        return
-    try:
-        deps.slack.call("reactions.remove", channel=channel, timestamp=ts, name=emoji)
-    except SlackFailure as exc:
-        if exc.error not in ("no_reaction", "message_not_found"):
-            log.warning("timeline: could not withdraw :%s: from %s in %s: %s", emoji, ts, channel, exc)
+    if emoji:
+        outbox.react(s, incident_id, channel, ts, emoji, now=deps.now(), withdraw=withdraw)

@@ -342,3 +342,24 @@ def test_a_reopen_whose_post_lost_its_answer_is_posted_once(bot, slack, deps, re
 
     assert len(texts(slack, resolved.id, "reopened HOT-1")) == 1
     assert "| Fixing |" in slack.channels[resolved.id].topic
+
+
+def test_a_timeline_acknowledgement_is_an_effect_of_the_entry_and_rides_out_a_429(bot, slack, deps):
+    from tests.commands.test_timeline import declare_with_team, react, say, unreact
+    channel = declare_with_team(bot, slack)
+    message = say(slack, channel.id, "UALICE", "Error rate on payments-api is 40%")
+    slack.rate_limit_next("reactions.add", retry_after=20)
+
+    react(bot, slack, channel.id, message, "mag", "UBOB")
+
+    [ack] = rows(deps, "slack.react")
+    assert (ack.sent_at, ack.error, ack.payload["emoji"]) == (None, "ratelimited", "white_check_mark")
+    bot.clock.advance(seconds=20)
+    bot.deliver()
+    acked = next(m for m in slack.messages_in(channel.id) if m["ts"] == message["ts"])
+    assert {"name": "white_check_mark", "users": ["UBOT"], "count": 1} in acked["reactions"]
+    # Taken back with the last emoji, after it (one ordering key per message).
+    unreact(bot, slack, channel.id, message, "mag", "UBOB")
+    assert [r.kind for r in rows(deps) if r.kind in ("slack.react", "slack.unreact")] == ["slack.react", "slack.unreact"]
+    acked = next(m for m in slack.messages_in(channel.id) if m["ts"] == message["ts"])
+    assert not any(r["name"] == "white_check_mark" for r in acked.get("reactions") or [])
