@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from bot.core import timeline as timeline_core
 from bot.core.postmortem_text import render_markdown as postmortem_markdown
 from bot.core.postmortem_text import role_names
-from bot.effects.errors import Skip
+from bot.effects.errors import Skip, VendorError
 from bot.effects.registry import deliverer
+from bot.effects.slack_messages import INCIDENT_CHANNEL, target_channel
 from bot.views import timeline as timeline_views
 from bot.views.slack_text import USER_MENTION
 from storage import effects, incidents, postmortems, timeline
@@ -48,12 +49,8 @@ def renderer(name: str) -> Callable[[Render], Render]:
 @deliverer(UPLOAD)
 def upload(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     p = effect.payload
-    if effect.incident_id is None:
-        raise Skip("no incident")
-    with deps.sessions() as s:
-        channel = incidents.get(s, effect.incident_id).channel_id
-    if not channel:
-        raise Skip("the incident has no channel")
+    # The incident's channel (an archived one stops it here, told in plain words).
+    channel = target_channel(effect, deps, INCIDENT_CHANNEL)
     content, comment = _renderers[p["render"]](deps, effect)
     data = content.encode("utf-8")
     target = deps.slack.call("files.getUploadURLExternal", filename=p["filename"], length=len(data))
@@ -81,6 +78,16 @@ def share(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
     deps.slack.call("files.completeUploadExternal", files=[{"id": p["file_id"], "title": p["title"]}],
                         channel_id=p["channel"], initial_comment=p.get("comment"))
     return {"channel": p["channel"], "file_id": p["file_id"]}
+
+
+@upload.explainer
+@share.explainer
+def _not_shared(effect: PendingEffect, error: VendorError) -> str:
+    what = effect.payload.get("what") or "The file"
+    if error.error == "is_archived":
+        return (f":warning: {what} did not reach the incident channel: it is archived. Unarchive the channel and "
+                "ask again.")
+    return f":warning: {what} did not reach Slack: Slack: {error.error}."
 
 
 # -- what is rendered ---------------------------------------------------------------------

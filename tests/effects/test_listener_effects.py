@@ -363,3 +363,20 @@ def test_a_timeline_acknowledgement_is_an_effect_of_the_entry_and_rides_out_a_42
     assert [r.kind for r in rows(deps) if r.kind in ("slack.react", "slack.unreact")] == ["slack.react", "slack.unreact"]
     acked = next(m for m in slack.messages_in(channel.id) if m["ts"] == message["ts"])
     assert not any(r["name"] == "white_check_mark" for r in acked.get("reactions") or [])
+
+
+def test_an_export_for_an_archived_incident_channel_stops_without_asking_slack_and_says_so(
+        bot, slack, deps, resolved):
+    from storage import incidents as incident_store
+    with deps.sessions.begin() as s:
+        incident_store.mark_channel_archived(s, incident_id(deps), now=deps.now())
+    slack.reset_calls()
+
+    bot.command("postmortem export", user="UBOB", channel=resolved.id)
+
+    [upload] = rows(deps, "slack.upload")
+    assert (upload.outcome, upload.error) == ("failed", "Slack: is_archived")
+    assert slack.calls_to("files.getUploadURLExternal") == [] and slack.files == []
+    assert warnings_to(slack, "UBOB") == [
+        ":warning: The postmortem export of HOT-1 did not reach the incident channel: it is archived. Unarchive "
+        "the channel and ask again."]
