@@ -1,4 +1,4 @@
-"""Slack work that may wait (reads, Retry-After), off the pool that acknowledges commands.
+"""Slack work that may wait (catch-up reads, Retry-After), off the pool that acknowledges commands.
 
 Bolt sends a slash command's ack from the same listener pool that runs event handlers, so
 a handler sleeping through Slack's rate limits delays acks. Event handlers do their

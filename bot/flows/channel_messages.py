@@ -60,10 +60,12 @@ def remember(s: Session, channel: str, message: dict[str, Any]) -> None:
     )
 
 
-def read(deps: Deps, channel: str, ts: str) -> dict[str, Any]:
+def read(deps: Deps, channel: str, ts: str, *, pace: bool = True) -> dict[str, Any]:
     """The message at `ts`, top-level or a thread reply, in one conversations.replies call.
-    Raises RateLimited (the caller's queue tries again later) or SlackFailure."""
-    deps.slack_queue.pace("conversations.replies")
+    Raises RateLimited (the caller tries again later) or SlackFailure. `pace=False` for the
+    effect worker: it must not sleep in a delivery thread; a 429 releases the thread instead."""
+    if pace:
+        deps.slack_queue.pace("conversations.replies")
     answer = deps.slack.read("conversations.replies", channel=channel, ts=ts, latest=ts, oldest=ts,
                                  inclusive=True, limit=2)
     for message in answer.get("messages", []):

@@ -8,8 +8,10 @@ after the effect costs one query and no Slack call.
 No read per reaction: messages of incident channels are remembered as they arrive
 (bot/flows/channel_messages.py), so a reaction on one is recorded from the database in one
 transaction, with the one Slack call it costs, the acknowledgement reaction, as an effect
-(delivered right after the commit); any read of an unknown message runs on the Slack queue,
-off the pool that acknowledges commands.
+(delivered right after the commit). A reaction on a message the bot never saw (posted before
+it was in the channel, or forgotten after the retention) queues a read as an effect
+(`timeline.read`) in the transaction that found the message unknown: durable, so a 429 or a
+restart delays the entry but never loses it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from bot.effects import outbox
 from bot.slack_edge import RateLimited, SlackFailure
 from bot.views import timeline as views
 from bot.flows import channel_messages as remembered
-from storage import Session, events, messages, timeline
+from storage import Session, effects, events, messages, timeline
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 UNREADABLE = ("message_not_found", "thread_not_found", "channel_not_found", "missing_scope", "not_in_channel")
 # Entries whose text is the message minus its observation:/change:/decision: prefix.
 PREFIXED_SOURCES = ("message",)
+# The effect that reads an unknown reacted message and records its entry (bot/effects/timeline_reads.py).
+READ = "timeline.read"
 
 
 def reaction_added(deps: Deps, event: dict[str, Any], *, event_id: str, bot_user: str | None,
@@ -42,9 +46,7 @@ def reaction_added(deps: Deps, event: dict[str, Any], *, event_id: str, bot_user
         return
     reaction = Reaction(item["channel"], item["ts"], kind, event.get("user"), event.get("reaction", ""),
                         f"event:{event_id}", redelivered=redelivered)
-    if record_reaction(deps, reaction) is None:
-        # Not a message the bot has seen: read it, on the Slack queue (it may wait on Slack).
-        deps.slack_queue.submit(read_and_record, deps, reaction)
+    record_reaction(deps, reaction)  # an unknown message: its read is queued as an effect
 
 
 class Reaction:
@@ -62,11 +64,21 @@ class Reaction:
     def key(self) -> str:
         return core.message_key(self.channel, self.ts, self.kind)
 
+    def payload(self) -> dict[str, Any]:
+        return {"channel": self.channel, "ts": self.ts, "kind": self.kind, "reactor": self.reactor,
+                "emoji": self.emoji, "event_key": self.event_key}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Reaction:
+        return cls(payload["channel"], payload["ts"], payload["kind"], payload.get("reactor"), payload["emoji"],
+                   payload.get("event_key"), redelivered=False)
+
 
 def record_reaction(deps: Deps, reaction: Reaction, message: dict[str, Any] | None = None) -> bool | None:
     """Records the entry from the remembered message (or `message`, just read) in one
-    transaction. None when the message is unknown and must be read first; otherwise done
-    (True: a new entry, its acknowledgement an effect of the same transaction)."""
+    transaction. None when the message is unknown: its read is queued (a `timeline.read`
+    effect, in the same transaction); otherwise done (True: a new entry, its acknowledgement
+    an effect of the same transaction)."""
     with deps.sessions.begin() as s:
         found = messages.in_incident_channel(s, reaction.channel, reaction.ts)
         if found is None:
@@ -78,8 +90,15 @@ def record_reaction(deps: Deps, reaction: Reaction, message: dict[str, Any] | No
             remembered.remember(s, reaction.channel, message)
             stored = messages.get(s, reaction.channel, reaction.ts)
         if stored is None:
-            # Unknown message: read it, unless another person's same emoji made the entry.
-            return None if timeline.get_by_key(s, reaction.key) is None else False
+            # Unknown message: read it, unless another person's same emoji made the entry. One
+            # effect per event (a redelivery adds none); the reads of one message go one at a
+            # time, so whoever reacts next finds it remembered and costs no second call.
+            if timeline.get_by_key(s, reaction.key) is not None:
+                return False
+            effects.enqueue(s, kind=READ, incident_id=incident_id, payload=reaction.payload(), now=deps.now(),
+                            dedupe_key=f"{READ}:{reaction.event_key or reaction.key}",
+                            ordering_key=f"{READ}:{reaction.channel}:{reaction.ts}")
+            return None
         if stored.deleted_at is not None:
             return False
         # Another person's same emoji: the entry exists and record_once inserts nothing.
@@ -99,15 +118,16 @@ def record_reaction(deps: Deps, reaction: Reaction, message: dict[str, Any] | No
 
 
 def read_and_record(deps: Deps, reaction: Reaction) -> None:
-    """On the Slack queue: reads a message the bot never saw (one call) and records the entry.
-    A 429 raises RateLimited and the queue runs this again after Retry-After."""
+    """The `timeline.read` effect: reads a message the bot never saw (one call) and records
+    the entry. A 429 raises RateLimited: the worker tries again after Retry-After, holding no
+    thread meanwhile."""
     with deps.sessions() as s:
         known = messages.get(s, reaction.channel, reaction.ts) is not None
     if known:  # its message event (or another reaction's read) arrived meanwhile
         record_reaction(deps, reaction)
         return
     try:
-        message = remembered.read(deps, reaction.channel, reaction.ts)
+        message = remembered.read(deps, reaction.channel, reaction.ts, pace=False)
     except RateLimited:
         raise
     except SlackFailure as exc:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from bot.effects.worker import EffectWorker
 from bot.flows.catch_up import Reconnects, catch_up
 from storage import messages
 from storage.models import ChannelMessage
@@ -100,10 +101,18 @@ def test_a_rate_limited_read_is_retried_not_dropped(bot, slack, deps):
     slack.rate_limit_next("conversations.replies", retry_after=30, times=2)
 
     react(bot, slack, channel.id, message, "ballot_box_with_check", "UBOB")
+    assert len(slack.calls_to("conversations.replies")) == 1 and people_entries(deps) == []
 
+    # The read waits out Retry-After in the database, not in a thread: a worker that was not
+    # running when the 429 came (a restart) takes it up when it is due.
+    bot.clock.advance(seconds=29)
+    assert EffectWorker(deps, "restarted").drain()["sent"] == 0
+    for _ in range(2):
+        bot.clock.advance(seconds=30)
+        EffectWorker(deps, "restarted").drain()
     assert len(slack.calls_to("conversations.replies")) == 3  # two 429s, then the answer
-    assert deps.slack_queue.retried == 2
     assert [(e.kind, e.text) for e in people_entries(deps)] == [("decision", "Checkout works again from the EU")]
+    deps.slack_queue.drain()
     assert len(slack.calls_to("reactions.add")) == 1
 
 
