@@ -124,9 +124,7 @@ class Bot:
     def deliver(self) -> int:
         """What the effect worker does right after a commit, in this thread: delivers every
         effect due at the clock's now; returns how many were sent."""
-        sent = self.effects.drain()[SENT]
-        self.deps.slack_queue.drain()  # what a delivery queued (a timeline read's acknowledgement)
-        return sent
+        return self.effects.drain()[SENT]
 
     def drain(self) -> None:
         """Waits for Bolt's listeners and the Slack work they queued, then delivers the
@@ -135,8 +133,6 @@ class Bot:
         self.deps.slack_queue.drain()
         if self.auto_deliver:
             self.effects.drain()
-            # What a delivery queued (a timeline read's acknowledgement reaction).
-            self.deps.slack_queue.drain()
 
     def command(self, text: str, *, user: str, channel: str) -> Any:
         response = self.caller.command(text, user_id=user, channel_id=channel)
