@@ -78,9 +78,10 @@ def post(effect: PendingEffect, deps: Deps) -> dict[str, Any]:
 
 
 @post.explainer
-def _not_posted(effect: PendingEffect, error: VendorError) -> str:
+def explain_not_posted(effect: PendingEffect, error: VendorError) -> str:
+    """The DM to `tell` when a post fails for good (payload `channel`: "incident" when absent)."""
     what = effect.payload.get("what") or effect.kind
-    where = effect.payload.get("channel")
+    where = effect.payload.get("channel", INCIDENT_CHANNEL)
     if is_restricted(error.error):
         return refused_post(what, error.error, incidents_channel=where == INCIDENTS_CHANNEL,
                             channel=getattr(error, "channel", None))

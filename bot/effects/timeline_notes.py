@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import timeline as core
 from bot.effects.registry import deliverer
-from bot.effects.slack_messages import INCIDENT_CHANNEL, post_once, target_channel
+from bot.effects.slack_messages import INCIDENT_CHANNEL, explain_not_posted, post_once, target_channel
 from storage import timeline
 from storage.effects import PendingEffect
 
@@ -36,3 +36,7 @@ def _attach(s: Session, effect: PendingEffect, result: dict[str, Any], now: date
     p = effect.payload
     timeline.attach_message(s, int(p["entry_id"]), message_ts=result["ts"], permalink=result.get("permalink"),
                             dedupe_key=core.message_key(result["channel"], result["ts"], p["kind"]))
+
+
+# Told like any post in the incident channel (archived, posting restricted...).
+post_note.explainer(explain_not_posted)

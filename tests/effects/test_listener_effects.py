@@ -380,3 +380,20 @@ def test_an_export_for_an_archived_incident_channel_stops_without_asking_slack_a
     assert warnings_to(slack, "UBOB") == [
         ":warning: The postmortem export of HOT-1 did not reach the incident channel: it is archived. Unarchive "
         "the channel and ask again."]
+
+
+def test_a_note_for_an_archived_incident_channel_stays_on_the_timeline_and_its_author_is_told(bot, slack, deps):
+    from storage import incidents as incident_store
+    from storage.models import TimelineEntry
+    channel = bot.declare()
+    with deps.sessions.begin() as s:
+        incident_store.mark_channel_archived(s, incident_id(deps), now=deps.now())
+
+    bot.command("note Rolled back the deploy", user="UALICE", channel=channel.id)
+
+    assert texts(slack, channel.id, "Rolled back the deploy") == []
+    with deps.sessions() as s:
+        [entry] = s.scalars(select(TimelineEntry).where(TimelineEntry.text == "Rolled back the deploy")).all()
+        assert entry.message_ts is None
+    [told] = warnings_to(slack, "UALICE")
+    assert told.startswith(":warning: Your note did not reach the incident channel: it is archived.")
