@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.views.home import LIMITS, home_view
-from storage import actions, members, stats
+from bot.flows import visibility
+from bot.views.home import home_view
 
 log = logging.getLogger(__name__)
 
@@ -24,24 +24,9 @@ def register(app: App, deps: Deps) -> None:
 
 
 def publish_home(deps: Deps, viewer: str) -> None:
-    """A fixed number of queries and one views.publish, whatever the history: each section
-    reads only what it shows (and a count for "and N more"). Private incidents appear only
-    to members of their channel, in every section (stored membership, no Slack call)."""
-    now = deps.now()
-    with deps.sessions() as s:
-        open_incidents, total = stats.open_incidents(s, viewer, limit=LIMITS["incidents"])
-        roles = stats.open_incidents_with_role(s, viewer, limit=LIMITS["roles"] + 1)
-        postmortems = stats.postmortems_owned_by(s, viewer)
-        owned_actions = actions.open_owned_by(s, viewer)
-        private = [a.channel_id for a in owned_actions if a.private]
-        visible = members.channels_of(s, user_id=viewer, channel_ids=private) if private else set()
-    view = home_view(
-        viewer=viewer,
-        incidents=open_incidents,
-        incidents_total=total,
-        with_roles=roles,
-        postmortems=postmortems,
-        actions=[a for a in owned_actions if not a.private or a.channel_id in visible],
-        now=now,
-    )
+    """One views.publish of what the viewer may see (bot/flows/visibility.py: private incidents
+    appear only to members of their channel, in every section; no Slack call to know it)."""
+    shown = visibility.home(deps, viewer)
+    view = home_view(viewer=viewer, incidents=shown.incidents, incidents_total=shown.incidents_total,
+                     with_roles=shown.with_roles, postmortems=shown.postmortems, actions=shown.actions, now=shown.now)
     deps.slack.publish_home(viewer, view)

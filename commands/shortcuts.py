@@ -22,7 +22,7 @@ from bot.core.authority import Act
 from commands import authority
 from bot.flows import declare_sources
 from bot.flows.channel_messages import message_text
-from commands.list_stats import Visibility
+from bot.flows import visibility
 from bot.flows.timeline_ingest import acknowledge
 from storage import alerts, incidents, timeline
 
@@ -107,20 +107,14 @@ def add_to_timeline(deps: Deps, body: dict[str, Any]) -> None:
             "user": message.get("user"), "text": message["text"][:declare_sources.MESSAGE_TEXT_KEEP]}
     with deps.sessions() as s:
         here = incidents.get_by_channel(s, message["channel"])
+        label = here.key if here is not None else None
         if here is not None:
             meta["incident_id"] = here.id
-            label, choices = here.key, None
-        else:
-            label = None
-            choices = [(str(i.id), incident_choice_label(i.key, i.summary, i.private), i.private, i.channel_id)
-                       for i in incidents.open_ones(s)]
-    if choices is not None:
+    if label is None:
         # A private incident shows nothing outside its channel: offered only to its members
         # (stored membership: no Slack call per incident).
-        visibility = Visibility(deps, user)
-        visibility.prime(channel_id for _, _, private, channel_id in choices if private)
-        visible = [(value, text) for value, text, private, channel_id in choices
-                   if visibility.may_see(private, channel_id)]
+        visible = [(str(i.incident_id), incident_choice_label(i.key, i.summary, i.private))
+                   for i in visibility.open_incidents(deps, user)]
         if not visible:
             deps.slack.open_view(body["trigger_id"], nothing_open_modal())
             return
