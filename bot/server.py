@@ -9,10 +9,10 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 
 from bot import webhooks
 from bot.deps import Deps
+from storage import db
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ def inbound_app(deps: Deps, fallback: WsgiApp | None = None) -> WsgiApp:
 
 def _healthz(deps: Deps, start_response: StartResponse) -> list[bytes]:
     try:
-        with deps.sessions() as s:
-            s.execute(text("SELECT 1"))
+        db.ping(deps.sessions)
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
         log.warning("healthz: database unreachable: %s", exc)
         start_response("503 Service Unavailable", [("Content-Type", "text/plain")])

@@ -47,6 +47,13 @@ def close(group: AlertGroup, now: datetime) -> None:
     group.open_key, group.closed_at = None, now
 
 
+def close_for_a_new_episode(s: Session, group: AlertGroup, now: datetime) -> None:
+    """Closes a group whose incident is over, written at once so a new group of the same alerts
+    can open (open_key is unique)."""
+    close(group, now)
+    s.flush()
+
+
 def take(s: Session, group_id: int, incident_id: int) -> AlertGroup | None:
     """Ties the alert group to the incident declared from it; None when it is gone or another
     declaration took it first (the row is locked: of two at the same moment, the first wins)."""

@@ -6,10 +6,10 @@ import collections
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -159,3 +159,19 @@ class FairLock:
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def ping(sessions: sessionmaker[Session]) -> None:
+    """`SELECT 1`: raises when the database cannot be reached (GET /healthz)."""
+    with sessions() as s:
+        s.execute(text("SELECT 1"))
+
+
+def watch_commits(sessions: sessionmaker[Session], callback: Callable[[Session], None]) -> None:
+    """Calls `callback(session)` after every commit of these sessions (the effect worker wakes)."""
+    event.listen(sessions, "after_commit", callback)
+
+
+def unwatch_commits(sessions: sessionmaker[Session], callback: Callable[[Session], None]) -> None:
+    if event.contains(sessions, "after_commit", callback):
+        event.remove(sessions, "after_commit", callback)

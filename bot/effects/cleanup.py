@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.cleanup import (
     ARCHIVE_CHANNEL,
     POSTMORTEM_APPROVAL_REMINDER,
@@ -27,7 +25,7 @@ from bot.views import cleanup as views
 from bot.views.postmortem import approval_request, private_approval_request
 from bot.views.roles import role_title
 from bot.views.slack_text import mention
-from storage import cleanup, incidents, postmortems, timeline
+from storage import Session, cleanup, incidents, postmortems, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

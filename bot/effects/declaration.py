@@ -16,8 +16,6 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.incident import IncidentSnapshot, channel_name
 from bot.effects import outbox
 from bot.effects.outbox import info_key, topic_key
@@ -30,7 +28,7 @@ from bot.views.declare import LINK_TITLES, announcement, info_message
 from bot.views.invites import refused_invites
 from bot.views.posting import is_restricted, refused_post
 from bot.views.slack_text import inert_incident
-from storage import effects, incidents, members, pages
+from storage import Session, effects, incidents, members, pages
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

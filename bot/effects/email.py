@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.comms_email import CommsEmail
 from bot.effects.errors import Skip, VendorError
 from bot.effects.registry import deliverer
 from bot.vendors import email
 from bot.views.slack_text import escape
-from storage import comms_email, effects, incidents, timeline
+from storage import Session, comms_email, effects, incidents, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

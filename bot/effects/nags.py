@@ -11,8 +11,6 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.deadlines import COMMS_KINDS, HANDOVER_NUDGE, DueNag, still_due
 from bot.core.durations import format_duration
 from bot.effects.errors import CANNOT_REACH, Skip
@@ -22,7 +20,7 @@ from bot.scheduler.nags import policy
 from bot.slack_edge import SlackFailure
 from bot.views.nags import comms_nag_channel_line, comms_nag_dm, handover_nudge_channel_line, handover_nudge_dm
 from bot.views.slack_text import mention
-from storage import incidents, timeline
+from storage import Session, incidents, timeline
 from storage.nags import nag_state
 from storage.effects import PendingEffect
 

@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.views.slack_text import mention
-from storage import effects
+from storage import Session, effects
 
 POST, DM = "slack.post", "slack.dm"
 INVITE, BOOKMARK, UPDATE = "slack.invite", "slack.bookmark", "slack.update"

@@ -11,8 +11,6 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.paging import PageTarget, resolve_event, trigger_event
 from bot.effects.errors import Skip, VendorError
 from bot.effects.registry import deliverer
@@ -20,7 +18,7 @@ from bot.slack_edge import SlackFailure
 from bot.vendors.pagerduty import PagerDuty
 from bot.views.invites import refused_invites
 from bot.views.slack_text import escape, mention
-from storage import effects, incidents, pages, timeline
+from storage import Session, effects, incidents, pages, timeline
 from storage.effects import PendingEffect, channel_key
 
 if TYPE_CHECKING:

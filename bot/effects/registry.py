@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.effects.errors import VendorError
+from storage import Session
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

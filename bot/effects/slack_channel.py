@@ -20,14 +20,12 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.effects.errors import CHANNEL_ARCHIVED, Skip
 from bot.effects.registry import deliverer
 from bot.slack_edge import SlackFailure
 from bot.views.declare import LINK_TITLES
 from bot.views.invites import refused_invites
-from storage import effects, incidents, members
+from storage import Session, effects, incidents, members
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

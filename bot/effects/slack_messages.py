@@ -17,13 +17,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.effects.errors import Skip, VendorError, channel_archived
 from bot.effects.registry import deliverer
 from bot.slack_edge import SlackFailure
 from bot.views.posting import is_restricted, refused_post
-from storage import incidents, updates
+from storage import Session, incidents, updates
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core.external_comms import RESOLVED
 from bot.effects.errors import Skip
 from bot.effects.registry import deliverer
@@ -20,7 +18,7 @@ from bot.vendors.statuspage import StatuspageClient, StatuspageError, Statuspage
 from bot.views.declare import LINK_TITLES
 from bot.views.slack_text import escape
 from bot.flows.channel_sync import sync_channel
-from storage import effects, incidents, statuspage, timeline
+from storage import Session, effects, incidents, statuspage, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

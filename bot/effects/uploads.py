@@ -17,8 +17,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core import timeline as timeline_core
 from bot.core.postmortem_text import render_markdown as postmortem_markdown
 from bot.core.postmortem_text import role_names
@@ -27,7 +25,7 @@ from bot.effects.registry import deliverer
 from bot.effects.slack_messages import INCIDENT_CHANNEL, target_channel
 from bot.views import timeline as timeline_views
 from bot.views.slack_text import USER_MENTION
-from storage import effects, incidents, postmortems, timeline
+from storage import Session, effects, incidents, postmortems, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

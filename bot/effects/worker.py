@@ -34,14 +34,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import event
 
 from bot.core.reminders import is_late
 from bot.effects import registry
 from bot.effects.errors import Skip, VendorError
 from bot.slack_edge import Slack, make_web_client
 from bot.views.slack_text import escape
-from storage import effects
+from storage import db, effects
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
@@ -179,7 +178,7 @@ class EffectWorker:
         self._wake.set()
 
     def start(self) -> EffectWorker:
-        event.listen(self.deps.sessions, "after_commit", self._after_commit)
+        db.watch_commits(self.deps.sessions, self._after_commit)
         for lane in self.lanes:
             lane.pool = ThreadPoolExecutor(max_workers=lane.threads, thread_name_prefix=f"effect-{lane.name}")
         self._thread = threading.Thread(target=self._loop, name="effect-worker", daemon=True)
@@ -195,8 +194,7 @@ class EffectWorker:
         for lane in self.lanes:
             if lane.pool is not None:
                 lane.pool.shutdown(wait=True, cancel_futures=False)
-        if event.contains(self.deps.sessions, "after_commit", self._after_commit):
-            event.remove(self.deps.sessions, "after_commit", self._after_commit)
+        db.unwatch_commits(self.deps.sessions, self._after_commit)
 
     def _after_commit(self, session: object) -> None:
         if getattr(session, "info", {}).pop(effects.ENQUEUED, False):

@@ -11,18 +11,13 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.core.alerts import AlertNotification, AlertPayloadError, read_notification
 from bot.core.incident import RESOLVED
 from bot.deps import Deps
 from bot.views.alerts import alert_card, alert_timeline_text
 from bot.effects.alert_cards import alert_key
-from storage import alerts, effects, incidents, timeline
-from storage.models import AlertGroup
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from storage import AlertGroupRow, Session, alerts, effects, incidents, timeline
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +46,7 @@ def receive(deps: Deps, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
         if group is not None and group.incident_id is not None:
             incident = incidents.get(s, group.incident_id)
             if incident.status == RESOLVED and note.firing:
-                alerts.close(group, now)  # its incident is over: this is a new episode
-                s.flush()
+                alerts.close_for_a_new_episode(s, group, now)  # its incident is over: a new episode
                 group = None
             else:
                 answer = _to_timeline(s, group, note, now)
@@ -74,7 +68,7 @@ def receive(deps: Deps, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
     return 200, answer
 
 
-def _to_timeline(s: Session, group: AlertGroup, note: AlertNotification, now: datetime) -> str:
+def _to_timeline(s: Session, group: AlertGroupRow, note: AlertNotification, now: datetime) -> str:
     """A declared group's notification: on the incident's timeline, once per distinct state."""
     again = group.status != "firing"
     alerts.seen_again(group, note, now)
