@@ -10,13 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.effects.errors import Skip
 from bot.effects.registry import deliverer
 from bot.effects.slack_messages import INCIDENTS_CHANNEL, post_once, target_channel
 from bot.views.alerts import alert_card
-from storage import alerts, incidents
+from storage import Session, alerts, incidents
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:

@@ -10,12 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from bot.core import timeline as core
 from bot.effects.registry import deliverer
 from bot.effects.slack_messages import INCIDENT_CHANNEL, explain_not_posted, post_once, target_channel
-from storage import timeline
+from storage import Session, timeline
 from storage.effects import PendingEffect
 
 if TYPE_CHECKING:
