@@ -16,9 +16,9 @@ from bot.effects import outbox
 from bot.views import actions as views
 from bot.core.authority import Act
 from bot.views.slack_text import mention
+from bot.errors import CommandError
 from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from storage import actions, incidents, members, postmortems, timeline
 

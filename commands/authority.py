@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from bot.core.authority import Act, Actor, Decision, PostmortemPeople, may
 from bot.core.incident import IncidentSnapshot
 from bot.deps import Deps
-from commands.errors import Refusal
+from bot.errors import Refusal
 from storage import Session, members
 
 

@@ -14,10 +14,10 @@ from bot.deps import Deps
 from bot.views.blocks import input_value
 from bot.views.edit import edit_modal, edited_in_channel, summary_change_announcement
 from bot.views.ids import Block, Callback
+from bot.errors import CommandError
 from commands import authority
 from bot.effects import outbox
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from storage import incidents, timeline
 

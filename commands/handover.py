@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.core.authority import Act
 from bot.core.roles import RoleError, parse_person, plan_handover
 from bot.flows import roles
+from bot.errors import CommandError
 from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from commands.roles import person_named
 

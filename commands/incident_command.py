@@ -11,9 +11,9 @@ from slack_bolt import Ack, App
 from bot.deps import Deps
 from bot.slack_edge import SlackFailure
 from bot.views.help import help_text
+from bot.errors import CommandError, Refusal
 from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError, Refusal
 from commands.registry import VERBS, Reply
 from storage import incidents, members
 

@@ -11,9 +11,9 @@ from bot.core.incident import LINK_KINDS
 from bot.effects import outbox
 from bot.views.declare import LINK_TITLES
 from bot.views.slack_text import mention
+from bot.errors import CommandError
 from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from storage import incidents, timeline
 

@@ -11,8 +11,8 @@ import logging
 
 from bot.core.stats import parse_days
 from bot.views.list_stats import LIST_LIMIT, incident_list, stats_answer
+from bot.errors import CommandError
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import Reply, verb
 from storage import stats as queries
 

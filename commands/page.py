@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.core.authority import Act
 from bot.core.paging import dedup_key
+from bot.errors import CommandError
 from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from storage import incidents, pages
 

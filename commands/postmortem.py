@@ -35,9 +35,9 @@ from bot.views.ids import Action, Block, Callback
 from bot.views.postmortem import document_message, edit_modal, owner_dm
 from bot.views.postmortem_meeting import meeting_message
 from bot.views.slack_text import USER_MENTION, mention, utc_text
+from bot.errors import CommandError
 from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError
 from bot.flows.export import export
 from commands.postmortem_review import NeedsConfirmation, request_approval
 from commands.registry import verb

@@ -36,8 +36,8 @@ from bot.views.postmortem import (
     approval_request, changes_modal, confirm_without_root_cause_action, private_approval_request, review_done,
 )
 from bot.views.slack_text import inert, mention
+from bot.errors import CommandError
 from commands import authority
-from commands.errors import CommandError
 from storage import cleanup, incidents, postmortems, timeline
 
 log = logging.getLogger(__name__)

@@ -37,10 +37,10 @@ from bot.views.ids import Block, Callback
 from bot.views.resolve import TIME_BLOCKS, final_comms_message, resolve_modal
 from bot.views.postmortem import owner_dm
 from bot.views.slack_text import mention, utc_text
+from bot.errors import CommandError
 from commands import authority, postmortem
 from bot.flows import external_comms
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from bot.views.cleanup import archive_cancelled as archive_cancelled_line
 from bot.views.cleanup import archive_notice

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from bot.core.roles import Person, RoleError, check_person, parse_person, plan_role_change, resolve_role
 from bot.flows import roles
 from bot.deps import Deps
+from bot.errors import CommandError
 from commands import authority
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 
 USAGE = "role <role> <@user|me|none>"

@@ -11,10 +11,10 @@ from bot.core import handbook
 from bot.effects import outbox
 from bot.views.status import severity_note, severity_announcement
 from bot.views.slack_text import mention
+from bot.errors import CommandError
 from commands import authority
 from bot.flows import external_comms
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from storage import incidents, pages, timeline
 

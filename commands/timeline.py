@@ -12,8 +12,8 @@ from bot.core import timeline as core
 from bot.effects import outbox
 from bot.views import timeline as views
 from bot.views.slack_text import defuse, inert
+from bot.errors import CommandError
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from storage import effects, incidents, timeline
 

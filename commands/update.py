@@ -25,10 +25,10 @@ from bot.views.blocks import input_value
 from bot.views.ids import Action, Block, Callback
 from bot.views.slack_text import inert, mention
 from bot.views.update import FIELD_BLOCKS, posted_update, private_update_notice, update_modal
+from bot.errors import CommandError
 from commands import authority
 from bot.flows import external_comms
 from commands.context import CommandContext
-from commands.errors import CommandError
 from commands.registry import verb
 from storage import effects, incidents, nags, timeline, updates
 

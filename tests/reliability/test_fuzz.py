@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import MetaData, func, select
 
 from bot.views.ids import Action, Callback
-from commands.errors import CommandError
+from bot.errors import CommandError
 from commands.registry import VERBS
 from storage.models import Base, Incident
 
