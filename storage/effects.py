@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage import upserts
@@ -101,47 +101,61 @@ def claim(s: Session, *, now: datetime, worker: str, limit: int = 50, kinds: Seq
     oldest first. An effect waits while an earlier one with its ordering key is pending.
     `families` ("pagerduty" for "pagerduty.trigger"...) limits the claim to those kinds, or
     with `other_families` to every other kind: one worker lane each."""
-    earlier = aliased(Effect)
-    held_up = (select(earlier.id).where(earlier.ordering_key == Effect.ordering_key, earlier.id < Effect.id,
+    statement = _claim_statement(_postgres(s), limit, tuple(kinds) if kinds is not None else None,
+                                 tuple(families or ()), other_families)
+    claimed = s.execute(statement, {"now": now, "stale": now - stale_after, "worker": worker},
+                        execution_options={"synchronize_session": False}).all()
+    claimed.sort(key=lambda row: (row.attempt_at, row.id))  # RETURNING has no order
+    return [PendingEffect(id=row.id, kind=row.kind, incident_id=row.incident_id, payload=dict(row.payload or {}),
+                          due_at=row.due_at, created_at=row.created_at, recipient_id=row.recipient_id,
+                          attempts=row.attempts, tell=row.tell) for row in claimed]
+
+
+_CLAIMS: dict[tuple[Any, ...], Any] = {}
+
+
+def _claim_statement(postgres: bool, limit: int, kinds: tuple[str, ...] | None, families: tuple[str, ...],
+                     other_families: bool) -> Any:
+    """The claim as one statement (UPDATE ... WHERE id IN (candidates) RETURNING): the busiest
+    write of the pipeline, once per effect. Built once per shape with bound `now`, `stale` and
+    `worker`: building it (aliases, an EXISTS) cost more CPU than running it.
+
+    The candidates are an alias of the table, so the outer WHERE re-checks each row itself: on
+    PostgreSQL after its lock (FOR UPDATE SKIP LOCKED: two workers never take one row, and of
+    two taking over one stale claim one wins); on SQLite, whose range answers through an index
+    are not trusted (see skip_pending), by its primary key."""
+    shape = (postgres, limit, kinds, families, other_families)
+    statement = _CLAIMS.get(shape)
+    if statement is not None:
+        return statement
+    now = bindparam("now", type_=Effect.attempt_at.type)
+    stale = bindparam("stale", type_=Effect.claimed_at.type)
+    candidate, earlier = aliased(Effect), aliased(Effect)
+    held_up = (select(earlier.id).where(earlier.ordering_key == candidate.ordering_key, earlier.id < candidate.id,
                                         earlier.sent_at.is_(None)).exists())
     candidates = (
-        select(Effect.id, Effect.claimed_at, Effect.attempt_at)
-        .where(Effect.sent_at.is_(None), Effect.attempt_at <= now,
-               or_(Effect.claimed_at.is_(None), Effect.claimed_at < now - stale_after),
-               or_(Effect.ordering_key.is_(None), ~held_up))
-        .order_by(Effect.attempt_at, Effect.id).limit(limit)
+        select(candidate.id)
+        .where(candidate.sent_at.is_(None), candidate.attempt_at <= now,
+               or_(candidate.claimed_at.is_(None), candidate.claimed_at < stale),
+               or_(candidate.ordering_key.is_(None), ~held_up))
+        .order_by(candidate.attempt_at, candidate.id).limit(limit)
     )
     if kinds is not None:
-        candidates = candidates.where(Effect.kind.in_(list(kinds)))
+        candidates = candidates.where(candidate.kind.in_(list(kinds)))
     if families:
-        of_family = or_(*(Effect.kind.startswith(f"{family}.", autoescape=True) for family in families))
+        of_family = or_(*(candidate.kind.startswith(f"{family}.", autoescape=True) for family in families))
         candidates = candidates.where(~of_family if other_families else of_family)
-    if _postgres(s):
-        candidates = candidates.with_for_update(skip_locked=True, of=Effect)
-    won: list[int] = []
-    for effect_id, claimed_at, attempt_at in s.execute(candidates).all():
-        if attempt_at > now:  # SQLite range answers are re-checked (see skip_pending)
-            continue
-        # Conditional on the claim we saw: of two workers taking over one stale claim, one wins.
-        same_claim = Effect.claimed_at.is_(None) if claimed_at is None else Effect.claimed_at == claimed_at
-        claimed = s.execute(
-            update(Effect).where(Effect.id == effect_id, Effect.sent_at.is_(None), same_claim)
-            .values(claimed_at=now, claimed_by=worker, attempts=Effect.attempts + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed == 1:
-            won.append(effect_id)
-    if not won:
-        return []
-    rows = s.scalars(select(Effect).where(Effect.id.in_(won)).order_by(Effect.attempt_at, Effect.id)
-                     .execution_options(populate_existing=True))
-    return [_pending(e) for e in rows]
-
-
-def _pending(e: Effect) -> PendingEffect:
-    return PendingEffect(id=e.id, kind=e.kind, incident_id=e.incident_id, payload=dict(e.payload or {}),
-                         due_at=e.due_at, created_at=e.created_at, recipient_id=e.recipient_id,
-                         attempts=e.attempts, tell=e.tell)
+    if postgres:
+        candidates = candidates.with_for_update(skip_locked=True, of=candidate)
+    statement = _CLAIMS[shape] = (
+        update(Effect)
+        .where(Effect.id.in_(candidates.scalar_subquery()), Effect.sent_at.is_(None), Effect.attempt_at <= now,
+               or_(Effect.claimed_at.is_(None), Effect.claimed_at < stale))
+        .values(claimed_at=now, claimed_by=bindparam("worker"), attempts=Effect.attempts + 1)
+        .returning(Effect.id, Effect.kind, Effect.incident_id, Effect.payload, Effect.due_at, Effect.created_at,
+                   Effect.recipient_id, Effect.attempts, Effect.tell, Effect.attempt_at)
+    )
+    return statement
 
 
 def get(s: Session, effect_id: int) -> Effect | None:
