@@ -82,13 +82,11 @@ def enqueue(
     values = dict(incident_id=incident_id, kind=kind, payload=payload or {}, due_at=due, attempt_at=due,
                   recipient_id=recipient_id, created_at=now, late=False, ordering_key=ordering_key,
                   dedupe_key=dedupe_key, attempts=0, tell=tell)
-    if dedupe_key is None:
-        effect = Effect(**values)
-        s.add(effect)
-        s.flush()
-        effect_id: int | None = effect.id
-    else:
-        effect_id = upserts.insert_new(s, Effect.__table__, values, key=["dedupe_key"], returning="id")
+    # One cached INSERT (no ORM unit of work: an effect is written for every timeline entry).
+    # Rows the change added through the ORM go first: the effect may refer to them.
+    s.flush()
+    effect_id: int | None = upserts.insert_new(s, Effect.__table__, values, key=["dedupe_key"] if dedupe_key else (),
+                                               returning="id")
     if effect_id is not None:
         s.info[ENQUEUED] = True
     return effect_id
@@ -164,10 +162,26 @@ def get(s: Session, effect_id: int) -> Effect | None:
 
 def _finish(s: Session, effect_id: int, worker: str | None, **values: Any) -> bool:
     """Marks it done unless someone else finished it or took it over (then False)."""
-    query = update(Effect).where(Effect.id == effect_id, Effect.sent_at.is_(None))
-    if worker is not None:
-        query = query.where(Effect.claimed_by == worker)
-    return bool(s.execute(query.values(**values).execution_options(synchronize_session=False)).rowcount)
+    statement = _finish_statement(tuple(sorted(values)), worker is not None)
+    params = {"effect_id": effect_id, "worker": worker, **{f"set_{k}": v for k, v in values.items()}}
+    return bool(s.execute(statement, params, execution_options={"synchronize_session": False}).rowcount)
+
+
+_FINISHES: dict[tuple[Any, ...], Any] = {}
+
+
+def _finish_statement(columns: tuple[str, ...], by_worker: bool) -> Any:
+    """Built once per shape, with bound values (once per effect: building it cost more CPU than
+    running it)."""
+    statement = _FINISHES.get((columns, by_worker))
+    if statement is None:
+        table = Effect.__table__
+        statement = update(Effect).where(Effect.id == bindparam("effect_id"), Effect.sent_at.is_(None))
+        if by_worker:
+            statement = statement.where(Effect.claimed_by == bindparam("worker"))
+        statement = statement.values({c: bindparam(f"set_{c}", type_=table.c[c].type) for c in columns})
+        _FINISHES[(columns, by_worker)] = statement
+    return statement
 
 
 def complete(s: Session, effect_id: int, *, now: datetime, worker: str | None = None, late: bool = False,

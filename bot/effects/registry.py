@@ -19,7 +19,7 @@ from storage.effects import PendingEffect
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-Deliver = Callable[[PendingEffect, "Services"], "dict[str, Any] | None"]
+Deliver = Callable[[PendingEffect, "Deps"], "dict[str, Any] | None"]
 Record = Callable[[Session, PendingEffect, "dict[str, Any]", datetime], None]
 
 # Modules of bot/effects/ that hold machinery, not deliverers.

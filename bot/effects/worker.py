@@ -31,7 +31,7 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 
@@ -166,11 +166,9 @@ class EffectWorker:
                                 recipient_id=effect.tell, payload={"text": text})
         return effects.FAILED
 
-    def _claim(self, limit: int, lane: Lane | None = None) -> list[PendingEffect]:
+    def _claim(self, limit: int) -> list[PendingEffect]:
         with self.deps.sessions.begin() as s:
             return effects.claim(s, now=self.deps.now(), worker=self.worker_id, limit=limit,
-                                 families=lane.families if lane else None,
-                                 other_families=lane.other_families if lane else False,
                                  stale_after=self.deps.settings.effect_stale_claim)
 
     # -- the thread -----------------------------------------------------------------------
@@ -204,20 +202,16 @@ class EffectWorker:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                claimed_any = False
-                for lane in self.lanes:
-                    with self._lock:
-                        free = lane.threads - lane.inflight
-                    claimed = self._claim(free, lane) if free > 0 else []
+                taken, upcoming = self._round()
+                for lane, claimed in taken:
                     for effect in claimed:
                         with self._lock:
                             lane.inflight += 1
                         assert lane.pool is not None
                         lane.pool.submit(self._run, effect, lane)
-                    claimed_any = claimed_any or bool(claimed)
-                if claimed_any:
+                if any(claimed for _, claimed in taken):
                     continue
-                wait = self._until_next()
+                wait = self._until(upcoming)
             except Exception:  # noqa: BLE001 - the database may be down for a moment; keep going
                 log.exception("effect worker round failed")
                 wait = POLL.total_seconds()
@@ -233,9 +227,24 @@ class EffectWorker:
                 lane.inflight -= 1
             self._wake.set()
 
-    def _until_next(self) -> float:
+    def _round(self) -> tuple[list[tuple[Lane, list[PendingEffect]]], datetime | None]:
+        """One transaction per round (a connection, a BEGIN and a COMMIT each cost a round trip
+        on PostgreSQL): each lane's claim, and when nothing was claimed, the next attempt time.
+        The claims are committed before any delivery starts."""
+        now = self.deps.now()
+        stale_after = self.deps.settings.effect_stale_claim
         with self.deps.sessions.begin() as s:
-            upcoming = effects.next_attempt_at(s)
+            taken = []
+            for lane in self.lanes:
+                with self._lock:
+                    free = lane.threads - lane.inflight
+                taken.append((lane, effects.claim(s, now=now, worker=self.worker_id, limit=free, families=lane.families,
+                                                  other_families=lane.other_families, stale_after=stale_after)
+                              if free > 0 else []))
+            upcoming = None if any(claimed for _, claimed in taken) else effects.next_attempt_at(s)
+        return taken, upcoming
+
+    def _until(self, upcoming: datetime | None) -> float:
         if upcoming is None:
             return POLL.total_seconds()
         seconds = (upcoming - self.deps.now()).total_seconds()
