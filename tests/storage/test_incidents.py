@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.declaration import Declaration
@@ -68,3 +69,30 @@ def test_a_rolled_back_declaration_gives_its_number_back(database_url):
         stored = s.scalars(select(Incident)).all()
         assert all(i.declared_at == NOW for i in stored)
     engine.dispose()
+
+
+def test_a_number_taken_while_a_declaration_was_rolling_back_is_never_given_twice(database_url):
+    # PostgreSQL takes the number in its own short transaction (so concurrent declarations do
+    # not queue behind each other's whole transaction). A declaration that rolls back after a
+    # later one took the next number leaves a gap rather than a duplicate. (On SQLite the
+    # first declaration holds the one writer lock: the second cannot start before it ends.)
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises declarations on its writer lock")
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    sessions = make_sessions(engine)
+    with sessions() as first, sessions() as second:
+        first.begin()
+        incidents.create(first, declaration=_declaration("lost"), prefix="HOT", reporter_id="U1",
+                         origin_channel_id=None, now=NOW, initial_comms_due=NOW)
+        with second.begin():
+            incidents.create(second, declaration=_declaration("kept"), prefix="HOT", reporter_id="U1",
+                             origin_channel_id=None, now=NOW, initial_comms_due=NOW)
+        first.rollback()
+    with sessions.begin() as s:
+        incidents.create(s, declaration=_declaration("next"), prefix="HOT", reporter_id="U1", origin_channel_id=None,
+                         now=NOW, initial_comms_due=NOW)
+    with sessions() as s:
+        keys = sorted(s.scalars(select(Incident.key)))
+    engine.dispose()
+    assert keys == ["HOT-2", "HOT-3"]
