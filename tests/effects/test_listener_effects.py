@@ -12,23 +12,11 @@ from sqlalchemy import select
 
 from bot.effects.worker import EffectWorker
 from storage import effects
-from storage.models import Effect, Incident
+from storage.models import Incident
 from tests.commands.test_postmortem import resolved  # noqa: F401 - a fixture
+from tests.effects.test_pipeline import incident_id, rows
 
 TL_LINE = ":busts_in_silhouette: <@UBOB> is now the tech lead (assigned by <@UREPORTER>)."
-
-
-def rows(deps: Any, kind: str | None = None) -> list[Effect]:
-    with deps.sessions() as s:
-        query = select(Effect).order_by(Effect.id)
-        if kind:
-            query = query.where(Effect.kind == kind)
-        return list(s.scalars(query))
-
-
-def incident_id(deps: Any) -> int:
-    with deps.sessions() as s:
-        return s.scalars(select(Incident.id).order_by(Incident.id.desc()).limit(1)).one()
 
 
 def texts(slack: Any, channel_id: str, needle: str) -> list[str]:
