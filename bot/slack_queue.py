@@ -40,7 +40,6 @@ class SlackQueue:
         self._errors: list[BaseException] = []
         self._next_slot: dict[str, float] = {}
         self._pace_lock = threading.Lock()
-        self.retried = 0
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         with self._cond:
@@ -51,7 +50,6 @@ class SlackQueue:
         try:
             fn(*args)
         except RateLimited as exc:
-            self.retried += 1
             log.info("%s rate-limited; %s runs again in %.0f s", exc.method, getattr(fn, "__name__", fn),
                      exc.retry_after)
             timer = threading.Timer(exc.retry_after * self.time_scale, self._again, args=(fn, args))

@@ -15,12 +15,13 @@ from bot.core.handbook import ACTION_CATEGORIES
 from bot.effects import outbox
 from bot.views import actions as views
 from bot.core.authority import Act
+from bot.core.incident import IncidentSnapshot
 from bot.views.slack_text import mention
 from bot.errors import CommandError
 from commands import authority
 from commands.context import CommandContext
 from commands.registry import verb
-from storage import actions, incidents, members, postmortems, timeline
+from storage import ActionRow, Session, actions, incidents, members, postmortems, timeline
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +110,7 @@ def close(ctx: CommandContext, action_id: int) -> None:
     deps = ctx.deps
     now = deps.now()
     with deps.sessions.begin() as s:
-        row = actions.get(s, action_id, for_update=True)
-        if row is None or row.incident_id != ctx.incident_id:
-            key = incidents.get(s, ctx.incident_id).key
-            raise CommandError(f"{key} has no action #{action_id}. `/incident action list` shows its actions.")
-        snap = incidents.snapshot(incidents.get(s, row.incident_id))
-        found = postmortems.get_by_incident(s, row.incident_id)
-        authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
-                        postmortem=authority.people(deps, found, snap) if found else None,
-                        doing=f"close action #{row.id} of")
+        row, snap = _action_to_change(s, ctx, action_id, doing=f"close action #{action_id} of")
         if row.done_at is not None:
             item = actions.items(s, [row.id])[row.id]
             closed = False
@@ -138,20 +131,28 @@ def close(ctx: CommandContext, action_id: int) -> None:
         ctx.reply(views.already_closed(item))
 
 
+def _action_to_change(s: Session, ctx: CommandContext, action_id: int, *,
+                      doing: str) -> tuple[ActionRow, IncidentSnapshot]:
+    """The incident's action #`action_id`, locked, once the authority rule lets this person
+    change it (as for closing: its owner, the postmortem owner, the IM); else a refusal."""
+    row = actions.get(s, action_id, for_update=True)
+    if row is None or row.incident_id != ctx.incident_id:
+        key = incidents.get(s, ctx.incident_id).key
+        raise CommandError(f"{key} has no action #{action_id}. `/incident action list` shows its actions.")
+    snap = incidents.snapshot(incidents.get(s, row.incident_id))
+    found = postmortems.get_by_incident(s, row.incident_id)
+    authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
+                    postmortem=authority.people(ctx.deps, found, snap) if found else None, doing=doing)
+    return row, snap
+
+
 def categorize(ctx: CommandContext, request: CategorizeAction) -> None:
     """Sets one of the handbook's six categories; who may: as for closing the action."""
     deps = ctx.deps
     now = deps.now()
     with deps.sessions.begin() as s:
-        row = actions.get(s, request.action_id, for_update=True)
-        if row is None or row.incident_id != ctx.incident_id:
-            key = incidents.get(s, ctx.incident_id).key
-            raise CommandError(f"{key} has no action #{request.action_id}. `/incident action list` shows its actions.")
-        snap = incidents.snapshot(incidents.get(s, row.incident_id))
-        found = postmortems.get_by_incident(s, row.incident_id)
-        authority.check(s, ctx.user_id, Act.CLOSE_ACTION, snap, typed_in=ctx.channel_id, action_owner=row.owner_id,
-                        postmortem=authority.people(deps, found, snap) if found else None,
-                        doing=f"set the category of action #{row.id} of")
+        row, snap = _action_to_change(s, ctx, request.action_id,
+                                      doing=f"set the category of action #{request.action_id} of")
         before = actions.set_category(row, request.category)
         timeline.record_system(
             s, row.incident_id,

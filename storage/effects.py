@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
@@ -109,9 +110,7 @@ def claim(s: Session, *, now: datetime, worker: str, limit: int = 50, kinds: Seq
                           attempts=row.attempts, tell=row.tell) for row in claimed]
 
 
-_CLAIMS: dict[tuple[Any, ...], Any] = {}
-
-
+@cache
 def _claim_statement(postgres: bool, limit: int, kinds: tuple[str, ...] | None, families: tuple[str, ...],
                      other_families: bool) -> Any:
     """The claim as one statement (UPDATE ... WHERE id IN (candidates) RETURNING): the busiest
@@ -122,10 +121,6 @@ def _claim_statement(postgres: bool, limit: int, kinds: tuple[str, ...] | None, 
     PostgreSQL after its lock (FOR UPDATE SKIP LOCKED: two workers never take one row, and of
     two taking over one stale claim one wins); on SQLite, whose range answers through an index
     are not trusted (see skip_pending), by its primary key."""
-    shape = (postgres, limit, kinds, families, other_families)
-    statement = _CLAIMS.get(shape)
-    if statement is not None:
-        return statement
     now = bindparam("now", type_=Effect.attempt_at.type)
     stale = bindparam("stale", type_=Effect.claimed_at.type)
     candidate, earlier = aliased(Effect), aliased(Effect)
@@ -145,7 +140,7 @@ def _claim_statement(postgres: bool, limit: int, kinds: tuple[str, ...] | None, 
         candidates = candidates.where(~of_family if other_families else of_family)
     if postgres:
         candidates = candidates.with_for_update(skip_locked=True, of=candidate)
-    statement = _CLAIMS[shape] = (
+    return (
         update(Effect)
         .where(Effect.id.in_(candidates.scalar_subquery()), Effect.sent_at.is_(None), Effect.attempt_at <= now,
                or_(Effect.claimed_at.is_(None), Effect.claimed_at < stale))
@@ -153,7 +148,6 @@ def _claim_statement(postgres: bool, limit: int, kinds: tuple[str, ...] | None, 
         .returning(Effect.id, Effect.kind, Effect.incident_id, Effect.payload, Effect.due_at, Effect.created_at,
                    Effect.recipient_id, Effect.attempts, Effect.tell, Effect.attempt_at)
     )
-    return statement
 
 
 def get(s: Session, effect_id: int) -> Effect | None:
@@ -167,21 +161,14 @@ def _finish(s: Session, effect_id: int, worker: str | None, **values: Any) -> bo
     return bool(s.execute(statement, params, execution_options={"synchronize_session": False}).rowcount)
 
 
-_FINISHES: dict[tuple[Any, ...], Any] = {}
-
-
+@cache
 def _finish_statement(columns: tuple[str, ...], by_worker: bool) -> Any:
     """Built once per shape, with bound values (once per effect: building it cost more CPU than
     running it)."""
-    statement = _FINISHES.get((columns, by_worker))
-    if statement is None:
-        table = Effect.__table__
-        statement = update(Effect).where(Effect.id == bindparam("effect_id"), Effect.sent_at.is_(None))
-        if by_worker:
-            statement = statement.where(Effect.claimed_by == bindparam("worker"))
-        statement = statement.values({c: bindparam(f"set_{c}", type_=table.c[c].type) for c in columns})
-        _FINISHES[(columns, by_worker)] = statement
-    return statement
+    statement = update(Effect).where(Effect.id == bindparam("effect_id"), Effect.sent_at.is_(None))
+    if by_worker:
+        statement = statement.where(Effect.claimed_by == bindparam("worker"))
+    return statement.values({c: bindparam(f"set_{c}", type_=Effect.__table__.c[c].type) for c in columns})
 
 
 def complete(s: Session, effect_id: int, *, now: datetime, worker: str | None = None, late: bool = False,

@@ -51,16 +51,19 @@ def _give_back_if_rolled_back(s: Session, engine: Any, number: int) -> None:
     still stands at this number. Only that transaction's end counts (the listeners stay on the
     short-lived session but do nothing after it: SQLAlchemy does not let a listener remove
     itself while it runs)."""
-    pending = [True]
+    ended = False
 
     def rolled_back(session: Session) -> None:
-        if pending.pop() if pending else False:
+        nonlocal ended
+        if not ended:
+            ended = True
             with engine.begin() as own:
                 own.execute(update(Counter).where(Counter.name == INCIDENT_COUNTER, Counter.value == number)
                             .values(value=number - 1))
 
     def committed(session: Session) -> None:
-        pending.clear()
+        nonlocal ended
+        ended = True
 
     event.listen(s, "after_rollback", rolled_back)
     event.listen(s, "after_commit", committed)

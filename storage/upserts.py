@@ -16,9 +16,11 @@ ORM stores them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -46,22 +48,20 @@ def upsert(s: Session, table: Table, values: Mapping[str, Any], *, key: Sequence
     s.execute(_statement(s.get_bind().dialect, table, tuple(values), tuple(key), tuple(refresh), None), dict(values))
 
 
-_BUILT: dict[tuple[Any, ...], TextClause] = {}
-
-
 def _statement(dialect: Dialect, table: Table, columns: tuple[str, ...], key: tuple[str, ...],
                refresh: tuple[str, ...], returning: str | None) -> TextClause:
     # Keyed by the database's name, not its engine: tests and benches make many engines.
-    found = (dialect.name, table.name, columns, key, refresh, returning)
-    statement = _BUILT.get(found)
-    if statement is None:
-        statement = _BUILT[found] = _build(dialect, table, columns, key, refresh, returning)
-    return statement
+    return _build(dialect.name, table, columns, key, refresh, returning)
 
 
-def _build(dialect: Dialect, table: Table, columns: tuple[str, ...], key: tuple[str, ...],
+# How each supported database quotes a name (both quote reserved words such as "key").
+_DIALECTS = {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}
+
+
+@cache
+def _build(database: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...],
            refresh: tuple[str, ...], returning: str | None) -> TextClause:
-    quote = dialect.identifier_preparer.quote
+    quote = _DIALECTS[database].identifier_preparer.quote
     target = f" ({', '.join(quote(k) for k in key)})" if key else ""
     if refresh:
         action = "UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in refresh)

@@ -172,9 +172,6 @@ class EffectWorker:
                                  stale_after=self.deps.settings.effect_stale_claim)
 
     # -- the thread -----------------------------------------------------------------------
-    def wake(self) -> None:
-        self._wake.set()
-
     def start(self) -> EffectWorker:
         db.watch_commits(self.deps.sessions, self._after_commit)
         for lane in self.lanes:
